@@ -1,0 +1,140 @@
+package otelrecord
+
+import "go.opentelemetry.io/otel/attribute"
+
+// The span attribute convention.
+//
+// A task run is one span (the "task-run span") and each boundary call made
+// during it is one span (a "boundary span"), normally a child of the task-run
+// span. Everything a record needs travels in these spans, so a process that
+// only sees them (an SDK span processor, a collector, a server receiving OTLP,
+// a reader of Jaeger's API) can rebuild the record. Spans of one run may
+// arrive in several batches and in any order.
+//
+// Span names: the task-run span is named after the task; a boundary span is
+// named after the boundary. Names are for people; rebuilders read attributes.
+//
+// Timing: a record's TimingInfo is NewTiming(span start, span end) of the
+// task-run span, and a boundary call's TimingInfo is the same of its boundary
+// span. No timing attribute exists; the span timestamps are the truth.
+//
+// Payloads (inputs, outputs) are JSON text in string attributes. A payload
+// larger than the configured limit is replaced by a truncation marker (see
+// Truncate), never cut silently.
+//
+// Task-run span attributes:
+//
+//	hive.kind                  "task"
+//	hive.task.name             task name
+//	hive.run.uuid              the record uuid (UUID v7)
+//	hive.task.boundaries       []string, every declared boundary name
+//	hive.task.input            JSON of the input (set at start)
+//	hive.task.output           JSON of the output; absent when the run failed
+//	hive.task.error            error message; absent on success
+//	hive.record.type           "success" | "error"
+//	hive.task.invalid_input    true when input validation failed: the record
+//	                           has no timing and no boundary calls
+//	hive.task.boundary_calls   int, number of boundary calls the run made
+//	                           (set when the span ends; a rebuilder holding
+//	                           fewer boundary spans knows the record is partial)
+//	hive.task.metadata         JSON object of all metadata (set at end)
+//	hive.task.metrics          JSON array of all metrics (set at end)
+//	hive.task.replay_from      uuid of the record a replay ran from, if any
+//	hive.metadata.<key>        each metadata entry, for search in backends
+//
+// Each metric set during the run is also a span event named "hive.metric"
+// with attributes hive.metric.type, hive.metric.name and hive.metric.value.
+// Rebuilders read hive.task.metrics, which is not bound by the per-span event
+// limit; events are for people browsing traces.
+//
+// Boundary span attributes:
+//
+//	hive.kind                  "boundary"
+//	hive.boundary.name         boundary name
+//	hive.run.uuid              uuid of the run that made the call; absent for
+//	                           calls made outside any run (such spans are not
+//	                           part of any record)
+//	hive.boundary.seq          int, 0-based position of the call in the run's
+//	                           log, ordered by call start
+//	hive.boundary.input        JSON array of the call's arguments
+//	hive.boundary.output       JSON of the result; absent when the call failed
+//	hive.boundary.error        error message; absent on success
+//	hive.boundary.mode         "proxy" | "proxy-pass" | "proxy-catch" | "replay"
+//	hive.boundary.from_tape    true when the answer came from the tape
+//
+// A failed run or call also has span status Error with the error message. A
+// recovered panic adds an "exception" event with exception.message and
+// exception.stacktrace (OTel semantic conventions).
+//
+// The record metadata of a run made by this library carries the trace and span
+// id of its task-run span under MetadataTraceID and MetadataSpanID.
+const (
+	// KindKey marks a span as part of the convention: KindTask or KindBoundary.
+	KindKey = attribute.Key("hive.kind")
+	// RunUUIDKey is the record uuid, on the task-run span and its boundary spans.
+	RunUUIDKey = attribute.Key("hive.run.uuid")
+
+	// TaskNameKey is the task name.
+	TaskNameKey = attribute.Key("hive.task.name")
+	// TaskBoundariesKey lists the declared boundary names ([]string).
+	TaskBoundariesKey = attribute.Key("hive.task.boundaries")
+	// TaskInputKey is the JSON of the task input.
+	TaskInputKey = attribute.Key("hive.task.input")
+	// TaskOutputKey is the JSON of the task output; absent when the run failed.
+	TaskOutputKey = attribute.Key("hive.task.output")
+	// TaskErrorKey is the error message of a failed run.
+	TaskErrorKey = attribute.Key("hive.task.error")
+	// RecordTypeKey is the record type: "success" or "error".
+	RecordTypeKey = attribute.Key("hive.record.type")
+	// TaskInvalidInputKey is true when input validation failed.
+	TaskInvalidInputKey = attribute.Key("hive.task.invalid_input")
+	// TaskBoundaryCallsKey is the number of boundary calls the run made.
+	TaskBoundaryCallsKey = attribute.Key("hive.task.boundary_calls")
+	// TaskMetadataKey is the JSON object of all metadata of the run.
+	TaskMetadataKey = attribute.Key("hive.task.metadata")
+	// TaskMetricsKey is the JSON array of all metrics of the run.
+	TaskMetricsKey = attribute.Key("hive.task.metrics")
+	// TaskReplayFromKey is the uuid of the record a replay ran from.
+	TaskReplayFromKey = attribute.Key("hive.task.replay_from")
+	// MetadataKeyPrefix prefixes the per-entry metadata attributes.
+	MetadataKeyPrefix = "hive.metadata."
+
+	// BoundaryNameKey is the boundary name.
+	BoundaryNameKey = attribute.Key("hive.boundary.name")
+	// BoundarySeqKey is the call's 0-based position in the run's log.
+	BoundarySeqKey = attribute.Key("hive.boundary.seq")
+	// BoundaryInputKey is the JSON array of the call's arguments.
+	BoundaryInputKey = attribute.Key("hive.boundary.input")
+	// BoundaryOutputKey is the JSON of the call's result.
+	BoundaryOutputKey = attribute.Key("hive.boundary.output")
+	// BoundaryErrorKey is the call's error message.
+	BoundaryErrorKey = attribute.Key("hive.boundary.error")
+	// BoundaryModeKey is the mode the call ran in.
+	BoundaryModeKey = attribute.Key("hive.boundary.mode")
+	// BoundaryFromTapeKey is true when the answer came from the tape.
+	BoundaryFromTapeKey = attribute.Key("hive.boundary.from_tape")
+
+	// MetricEventName names the span event written for each metric.
+	MetricEventName = "hive.metric"
+	// MetricTypeKey is the metric type on a metric event.
+	MetricTypeKey = attribute.Key("hive.metric.type")
+	// MetricNameKey is the metric name on a metric event.
+	MetricNameKey = attribute.Key("hive.metric.name")
+	// MetricValueKey is the metric value (float64) on a metric event.
+	MetricValueKey = attribute.Key("hive.metric.value")
+
+	// MetadataTraceID is the record metadata key holding the hex trace id of
+	// the task-run span.
+	MetadataTraceID = "trace_id"
+	// MetadataSpanID is the record metadata key holding the hex span id of the
+	// task-run span.
+	MetadataSpanID = "span_id"
+)
+
+// Values of KindKey.
+const (
+	// KindTask marks a task-run span.
+	KindTask = "task"
+	// KindBoundary marks a boundary span.
+	KindBoundary = "boundary"
+)

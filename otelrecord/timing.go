@@ -1,0 +1,27 @@
+package otelrecord
+
+import "time"
+
+// TimingInfo is the timing of a task run or a boundary call. StartTime and
+// EndTime are Unix milliseconds; Duration is in milliseconds and keeps
+// sub-millisecond precision.
+type TimingInfo struct {
+	// StartTime is when the run or call started, in Unix milliseconds.
+	StartTime int64 `json:"startTime"`
+	// EndTime is when the run or call ended, in Unix milliseconds.
+	EndTime int64 `json:"endTime"`
+	// Duration is EndTime-StartTime measured in nanoseconds and expressed in
+	// milliseconds, so it may carry a fraction.
+	Duration float64 `json:"duration"`
+}
+
+// NewTiming returns the TimingInfo for the interval [start, end]. Span start
+// and end timestamps go through this function wherever a record is built, so
+// a record made in process and one rebuilt from its spans agree exactly.
+func NewTiming(start, end time.Time) *TimingInfo {
+	return &TimingInfo{
+		StartTime: start.UnixMilli(),
+		EndTime:   end.UnixMilli(),
+		Duration:  float64(end.Sub(start).Nanoseconds()) / 1e6,
+	}
+}
