@@ -18,7 +18,11 @@ type TimingInfo struct {
 // NewTiming returns the TimingInfo for the interval [start, end]. Span start
 // and end timestamps go through this function wherever a record is built, so
 // a record made in process and one rebuilt from its spans agree exactly.
+//
+// Monotonic clock readings are dropped first: spans that travel over OTLP
+// keep only wall-clock nanoseconds, and the duration must come out the same.
 func NewTiming(start, end time.Time) *TimingInfo {
+	start, end = start.Round(0), end.Round(0)
 	return &TimingInfo{
 		StartTime: start.UnixMilli(),
 		EndTime:   end.UnixMilli(),
