@@ -1,0 +1,515 @@
+package exporter
+
+import (
+	"container/list"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+
+	"github.com/hivetrace/hivetrace/internal/instrument"
+	"github.com/hivetrace/hivetrace/otelrecord"
+)
+
+// DroppedRecordsCounter is the name of the counter of records the record
+// processor dropped, with the reason under DropReasonKey.
+const DroppedRecordsCounter = "hive.processor.records.dropped"
+
+// DropReasonKey is the attribute of DroppedRecordsCounter that says why a
+// record was dropped: one of the DropReason… values.
+const DropReasonKey = attribute.Key("hive.drop.reason")
+
+// Values of DropReasonKey.
+const (
+	// DropReasonQueueFull: a task-run span ended while the queue was full;
+	// the newest run (the one ending) was dropped.
+	DropReasonQueueFull = "queue_full"
+	// DropReasonPendingLimit: a run still open was evicted, oldest first, to
+	// keep the number of pending runs within WithMaxPendingRuns.
+	DropReasonPendingLimit = "pending_limit"
+	// DropReasonPendingTTL: a run stayed open longer than WithPendingRunTTL.
+	DropReasonPendingTTL = "pending_ttl"
+	// DropReasonShutdown: a run was still open when the processor shut down.
+	DropReasonShutdown = "shutdown"
+	// DropReasonLateBoundary: a boundary span ended after the task-run span
+	// of its run (counts boundary calls, not records; see NewRecordProcessor).
+	DropReasonLateBoundary = "late_boundary"
+)
+
+var dropReasons = [...]string{
+	DropReasonQueueFull,
+	DropReasonPendingLimit,
+	DropReasonPendingTTL,
+	DropReasonShutdown,
+	DropReasonLateBoundary,
+}
+
+type dropReason int
+
+const (
+	dropQueueFull dropReason = iota
+	dropPendingLimit
+	dropPendingTTL
+	dropShutdown
+	dropLateBoundary
+)
+
+// recordProcessor is the SpanProcessor returned by NewRecordProcessor.
+type recordProcessor struct {
+	sink Sink
+	cfg  config
+
+	mu       sync.Mutex
+	pending  map[string]*pendingRun
+	order    list.List           // of *pendingRun, oldest first
+	finished map[string]struct{} // recently finished runs
+	ring     []string            // finished runs in finishing order
+	ringNext int
+
+	queue    chan *unit
+	stopCh   chan struct{}
+	done     chan struct{}
+	stopOnce sync.Once
+	stopped  atomic.Bool
+	// Written by Shutdown before stopCh is closed, read by the worker after.
+	shutdownCtx context.Context
+	// Written by the worker before done is closed, read by Shutdown after.
+	shutdownErr error
+
+	dropped     [len(dropReasons)]atomic.Int64
+	droppedOpts [len(dropReasons)][]metric.AddOption
+	counter     metric.Int64Counter
+
+	// Worker-only state of the rate-limited drop warning.
+	warnedTotal int64
+	lastWarn    time.Time
+}
+
+var _ sdktrace.SpanProcessor = (*recordProcessor)(nil)
+
+// pendingRun holds the boundary spans of a run whose task-run span is open.
+type pendingRun struct {
+	uuid    string
+	spans   []otelrecord.Span
+	created time.Time
+	elem    *list.Element
+}
+
+// unit is one queue entry: a finished run, or a flush request.
+type unit struct {
+	task       otelrecord.Span
+	boundaries []otelrecord.Span
+	flush      *flushRequest
+}
+
+type flushRequest struct {
+	ctx  context.Context
+	err  error // written by the worker before done is closed
+	done chan struct{}
+}
+
+// NewRecordProcessor returns a SpanProcessor that rebuilds the
+// ExecutionRecord of every task run from its spans and delivers it to sink.
+// A nil sink yields a processor that does nothing.
+//
+// It follows the SDK's BatchSpanProcessor. OnEnd never blocks and never does
+// I/O: it keeps each boundary span of a run (otelrecord.Classify) under the
+// run's uuid and, when the run's task-run span ends, puts the run on a
+// bounded queue; other spans are ignored. One worker goroutine rebuilds each
+// run (otelrecord.RebuildRun) and delivers the records to the sink in batches,
+// each Deliver bounded by the export timeout. Deliver errors are reported
+// through otel.Handle. A record RebuildRun finds incomplete (it carries the
+// otelrecord.MetadataIncomplete marker) is delivered all the same.
+//
+// When the queue is full, the newest run (the one whose task-run span is
+// ending) is dropped, as the SDK's processor does. Drops are counted by the
+// DroppedRecordsCounter instrument (reason under DropReasonKey) and reported
+// by a slog warning at most once per DefaultDropWarnInterval, carrying the
+// counts.
+//
+// The boundary spans of runs whose task-run span has not ended are held in
+// memory, bounded by WithMaxPendingRuns (the oldest run is evicted first) and
+// WithPendingRunTTL; evicted runs are counted as dropped.
+//
+// A boundary span that ends after the task-run span of its run (a goroutine
+// that outlived the run) is not part of the record: by then the record has
+// been queued without it. It is discarded and counted under
+// DropReasonLateBoundary; the record is complete or not according to the
+// hive.task.boundary_calls count on the task-run span (RebuildRun marks it
+// incomplete when it holds fewer calls than that count). Runs are remembered
+// as finished for as long as WithMaxPendingRuns runs; a boundary span later
+// than that waits as a pending run and expires.
+//
+// ForceFlush delivers every run queued before the call, then calls the sink's
+// ForceFlush when it is a Flusher. Shutdown, which runs once, stops OnEnd,
+// delivers what is queued, calls the sink's Shutdown when it is a
+// Shutdowner, and stops the worker. Both honour their ctx and return delivery
+// errors to the caller.
+//
+// Defaults: queue DefaultMaxQueueSize (2048) runs; batches of at most
+// DefaultMaxExportBatchSize (512) records, delivered at the latest after
+// DefaultBatchTimeout (1 s); DefaultExportTimeout (30 s) per Deliver;
+// DefaultMaxPendingRuns (4096) pending runs for at most DefaultPendingRunTTL
+// (15 min); the global MeterProvider; slog.Default().
+func NewRecordProcessor(sink Sink, opts ...Option) sdktrace.SpanProcessor {
+	cfg := newConfig(opts)
+	p := &recordProcessor{
+		sink:     sink,
+		cfg:      cfg,
+		pending:  make(map[string]*pendingRun),
+		finished: make(map[string]struct{}),
+		ring:     make([]string, cfg.maxPendingRuns),
+		queue:    make(chan *unit, cfg.maxQueueSize),
+		stopCh:   make(chan struct{}),
+		done:     make(chan struct{}),
+	}
+	mp := cfg.meterProvider
+	if mp == nil {
+		mp = otel.GetMeterProvider()
+	}
+	counter, err := mp.Meter(instrument.ScopeName).Int64Counter(DroppedRecordsCounter,
+		metric.WithUnit("{record}"),
+		metric.WithDescription("Task-run records the record processor dropped, by reason "+
+			"(for reason late_boundary: boundary calls that ended after their run)."))
+	if err != nil {
+		otel.Handle(err)
+	}
+	p.counter = counter
+	for i, r := range dropReasons {
+		p.droppedOpts[i] = []metric.AddOption{metric.WithAttributeSet(attribute.NewSet(DropReasonKey.String(r)))}
+	}
+	if sink == nil {
+		p.stopped.Store(true)
+		close(p.done)
+		return p
+	}
+	go p.work()
+	return p
+}
+
+// OnStart does nothing.
+func (*recordProcessor) OnStart(context.Context, sdktrace.ReadWriteSpan) {}
+
+// OnEnd keeps a boundary span of a run, or queues a finished task run. It
+// never blocks and is safe for concurrent use.
+func (p *recordProcessor) OnEnd(s sdktrace.ReadOnlySpan) {
+	if p.stopped.Load() || s == nil {
+		return
+	}
+	kind, run := otelrecord.Classify(s.Attributes())
+	if run == "" {
+		return
+	}
+	switch kind {
+	case otelrecord.KindBoundary:
+		p.keepBoundary(run, otelrecord.SpanFromSDK(s))
+	case otelrecord.KindTask:
+		p.finishRun(run, otelrecord.SpanFromSDK(s))
+	}
+}
+
+func (p *recordProcessor) keepBoundary(run string, sp otelrecord.Span) {
+	var expired, evicted int64
+	p.mu.Lock()
+	if _, ok := p.finished[run]; ok {
+		p.mu.Unlock()
+		p.drop(dropLateBoundary, 1)
+		return
+	}
+	pr := p.pending[run]
+	if pr == nil {
+		now := p.cfg.now()
+		expired = p.expireLocked(now)
+		for len(p.pending) >= p.cfg.maxPendingRuns {
+			p.removeLocked(p.order.Front().Value.(*pendingRun))
+			evicted++
+		}
+		pr = &pendingRun{uuid: run, created: now}
+		pr.elem = p.order.PushBack(pr)
+		p.pending[run] = pr
+	}
+	pr.spans = append(pr.spans, sp)
+	p.mu.Unlock()
+	p.drop(dropPendingTTL, expired)
+	p.drop(dropPendingLimit, evicted)
+}
+
+func (p *recordProcessor) finishRun(run string, task otelrecord.Span) {
+	u := &unit{task: task}
+	p.mu.Lock()
+	if pr := p.pending[run]; pr != nil {
+		u.boundaries = pr.spans
+		p.removeLocked(pr)
+	}
+	p.rememberFinishedLocked(run)
+	p.mu.Unlock()
+
+	select {
+	case p.queue <- u:
+	default:
+		p.drop(dropQueueFull, 1)
+	}
+}
+
+// expireLocked evicts the pending runs older than the TTL and returns how
+// many it evicted.
+func (p *recordProcessor) expireLocked(now time.Time) int64 {
+	var n int64
+	for e := p.order.Front(); e != nil; e = p.order.Front() {
+		pr := e.Value.(*pendingRun)
+		if now.Sub(pr.created) < p.cfg.pendingRunTTL {
+			break
+		}
+		p.removeLocked(pr)
+		n++
+	}
+	return n
+}
+
+func (p *recordProcessor) removeLocked(pr *pendingRun) {
+	p.order.Remove(pr.elem)
+	delete(p.pending, pr.uuid)
+}
+
+func (p *recordProcessor) rememberFinishedLocked(run string) {
+	if old := p.ring[p.ringNext]; old != "" {
+		delete(p.finished, old)
+	}
+	p.ring[p.ringNext] = run
+	p.finished[run] = struct{}{}
+	p.ringNext = (p.ringNext + 1) % len(p.ring)
+}
+
+func (p *recordProcessor) drop(r dropReason, n int64) {
+	if n <= 0 {
+		return
+	}
+	p.dropped[r].Add(n)
+	if p.counter != nil {
+		p.counter.Add(context.Background(), n, p.droppedOpts[r]...)
+	}
+}
+
+func (p *recordProcessor) droppedTotal() int64 {
+	var n int64
+	for i := range p.dropped {
+		n += p.dropped[i].Load()
+	}
+	return n
+}
+
+// ForceFlush delivers every run queued before the call and flushes the sink.
+// It blocks until then or until ctx is done, and is safe for concurrent use.
+func (p *recordProcessor) ForceFlush(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if p.stopped.Load() {
+		return nil
+	}
+	req := &flushRequest{ctx: ctx, done: make(chan struct{})}
+	select {
+	case p.queue <- &unit{flush: req}:
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-p.stopCh:
+		return nil
+	}
+	select {
+	case <-req.done:
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-p.done:
+		return nil
+	}
+	err := req.err
+	if f, ok := p.sink.(Flusher); ok {
+		if ferr := f.ForceFlush(ctx); ferr != nil {
+			err = errors.Join(err, fmt.Errorf("exporter: flush sink: %w", ferr))
+		}
+	}
+	return err
+}
+
+// Shutdown stops the processor once: later calls, and OnEnd from then on, do
+// nothing. It delivers what is queued, shuts the sink down and stops the
+// worker, blocking until then or until ctx is done.
+func (p *recordProcessor) Shutdown(ctx context.Context) error {
+	var err error
+	p.stopOnce.Do(func() {
+		if p.stopped.Swap(true) { // nil sink: nothing runs
+			return
+		}
+		p.shutdownCtx = ctx
+		close(p.stopCh)
+		select {
+		case <-p.done:
+			err = p.shutdownErr
+		case <-ctx.Done():
+			err = ctx.Err()
+		}
+	})
+	return err
+}
+
+// work is the worker goroutine: it rebuilds queued runs and delivers them in
+// batches until Shutdown.
+func (p *recordProcessor) work() {
+	defer close(p.done)
+	ctx := context.Background()
+	timer := time.NewTimer(p.cfg.batchTimeout)
+	defer timer.Stop()
+	var batch []*otelrecord.ExecutionRecord
+	for {
+		select {
+		case <-p.stopCh:
+			p.shutdownErr = p.drain(batch)
+			return
+		case <-timer.C:
+			var err error
+			if batch, err = p.deliver(ctx, batch); err != nil {
+				otel.Handle(err)
+			}
+			p.expire()
+			p.warnDropped(false)
+			timer.Reset(p.cfg.batchTimeout)
+		case u := <-p.queue:
+			if u.flush != nil {
+				batch, u.flush.err = p.deliver(u.flush.ctx, batch)
+				p.warnDropped(false)
+				close(u.flush.done)
+				continue
+			}
+			if rec := p.rebuild(u); rec != nil {
+				batch = append(batch, rec)
+			}
+			if len(batch) >= p.cfg.maxExportBatchSize {
+				var err error
+				if batch, err = p.deliver(ctx, batch); err != nil {
+					otel.Handle(err)
+				}
+				p.warnDropped(false)
+				timer.Reset(p.cfg.batchTimeout)
+			}
+		}
+	}
+}
+
+// drain delivers everything queued, then shuts the sink down, with the ctx
+// given to Shutdown.
+func (p *recordProcessor) drain(batch []*otelrecord.ExecutionRecord) error {
+	ctx := p.shutdownCtx
+	var errs []error
+queued:
+	for {
+		select {
+		case u := <-p.queue:
+			if u.flush != nil {
+				close(u.flush.done)
+				continue
+			}
+			if rec := p.rebuild(u); rec != nil {
+				batch = append(batch, rec)
+			}
+			if len(batch) >= p.cfg.maxExportBatchSize {
+				var err error
+				batch, err = p.deliver(ctx, batch)
+				errs = append(errs, err)
+			}
+		default:
+			break queued
+		}
+	}
+	_, err := p.deliver(ctx, batch)
+	errs = append(errs, err)
+
+	p.mu.Lock()
+	open := int64(len(p.pending))
+	clear(p.pending)
+	p.order.Init()
+	p.mu.Unlock()
+	p.drop(dropShutdown, open)
+	p.warnDropped(true)
+
+	if s, ok := p.sink.(Shutdowner); ok {
+		if err := s.Shutdown(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("exporter: shut down sink: %w", err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// rebuild turns a finished run into its record; nil when it cannot.
+func (p *recordProcessor) rebuild(u *unit) *otelrecord.ExecutionRecord {
+	rec, err := otelrecord.RebuildRun(u.task, u.boundaries)
+	switch {
+	case rec == nil:
+		if err == nil {
+			err = errors.New("no record")
+		}
+		otel.Handle(fmt.Errorf("exporter: rebuild run of span %s: %w", u.task.SpanID, err))
+	case err != nil:
+		p.logger().Debug("hivetrace: rebuilt an incomplete record",
+			"task", rec.TaskName, "uuid", rec.UUID, "error", err)
+	}
+	return rec
+}
+
+// deliver hands batch to the sink with the export timeout and returns the
+// error and a fresh batch: the records, and the slice, belong to the sink.
+func (p *recordProcessor) deliver(ctx context.Context, batch []*otelrecord.ExecutionRecord) ([]*otelrecord.ExecutionRecord, error) {
+	if len(batch) == 0 {
+		return batch, nil
+	}
+	ctx, cancel := context.WithTimeoutCause(ctx, p.cfg.exportTimeout, errors.New("exporter: record export timeout"))
+	defer cancel()
+	if err := p.sink.Deliver(ctx, batch...); err != nil {
+		return nil, fmt.Errorf("exporter: deliver %d records: %w", len(batch), err)
+	}
+	return nil, nil
+}
+
+// expire evicts the pending runs older than the TTL.
+func (p *recordProcessor) expire() {
+	p.mu.Lock()
+	n := p.expireLocked(p.cfg.now())
+	p.mu.Unlock()
+	p.drop(dropPendingTTL, n)
+}
+
+// warnDropped logs the drops since the last warning, at most once per
+// interval unless final.
+func (p *recordProcessor) warnDropped(final bool) {
+	total := p.droppedTotal()
+	if total == p.warnedTotal {
+		return
+	}
+	now := p.cfg.now()
+	if !final && !p.lastWarn.IsZero() && now.Sub(p.lastWarn) < p.cfg.dropWarnInterval {
+		return
+	}
+	attrs := []any{"dropped", total - p.warnedTotal, "total", total}
+	for i, r := range dropReasons {
+		if n := p.dropped[i].Load(); n > 0 {
+			attrs = append(attrs, r, n)
+		}
+	}
+	p.logger().Warn("hivetrace: record processor dropped records", attrs...)
+	p.warnedTotal = total
+	p.lastWarn = now
+}
+
+func (p *recordProcessor) logger() *slog.Logger {
+	if p.cfg.logger != nil {
+		return p.cfg.logger
+	}
+	return slog.Default()
+}

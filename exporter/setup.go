@@ -1,0 +1,219 @@
+package exporter
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"go.opentelemetry.io/contrib/exporters/autoexport"
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/exporters/otlp/otlpmetric/otlpmetricgrpc"
+	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracegrpc"
+	"go.opentelemetry.io/otel/propagation"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/resource"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
+)
+
+// Environment variables Setup reads itself; autoexport and the OTLP
+// exporters read the rest (endpoints, headers, timeouts).
+const (
+	envTracesExporter        = "OTEL_TRACES_EXPORTER"
+	envMetricsExporter       = "OTEL_METRICS_EXPORTER"
+	envOTLPProtocol          = "OTEL_EXPORTER_OTLP_PROTOCOL"
+	envOTLPTracesProtocol    = "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL"
+	envOTLPMetricsProtocol   = "OTEL_EXPORTER_OTLP_METRICS_PROTOCOL"
+	envMetricsProducers      = "OTEL_METRICS_PRODUCERS"
+	otlpExporterName         = "otlp"
+	unknownServicePrefix     = "unknown_service:"
+	setupShutdownErrorPrefix = "exporter: setup"
+)
+
+// Setup builds a TracerProvider and a MeterProvider from the standard OTEL_*
+// environment and the options, installs them and the W3C tracecontext and
+// baggage propagators as the OTel globals, and returns a shutdown function
+// that flushes and shuts everything down, honouring its ctx and joining the
+// errors.
+//
+// What it builds:
+//   - the resource: service.name from OTEL_SERVICE_NAME, else from
+//     OTEL_RESOURCE_ATTRIBUTES, else WithServiceName, else
+//     "unknown_service:<executable>"; the other OTEL_RESOURCE_ATTRIBUTES and
+//     the SDK's telemetry.sdk.* attributes. WithResource replaces it all.
+//   - the span exporter, behind a BatchSpanProcessor, chosen by contrib
+//     autoexport from OTEL_TRACES_EXPORTER (otlp, console, none) and
+//     OTEL_EXPORTER_OTLP_[TRACES_]PROTOCOL, except that OTLP speaks gRPC when
+//     no protocol variable is set (autoexport alone would pick HTTP).
+//     WithSpanExporter replaces it.
+//   - the metric reader, chosen by autoexport.NewMetricReader from
+//     OTEL_METRICS_EXPORTER and friends, again OTLP gRPC when no protocol
+//     variable (and no OTEL_METRICS_PRODUCERS, which only autoexport's own
+//     reader honours) is set. WithMetricReader replaces it.
+//   - the sampler from OTEL_TRACES_SAMPLER and OTEL_TRACES_SAMPLER_ARG
+//     (default parentbased_always_on), or WithSampler, wrapped with
+//     RecordHiveSpans so every record is rebuilt whatever the ratio.
+//   - the record processor (NewRecordProcessor, configured by the same
+//     options, with the new MeterProvider unless WithMeterProvider is given)
+//     delivering to the sink from WithSink. Without a sink there is no
+//     record processor.
+//
+// No collector needs to be running: exporters connect lazily and export in
+// the background, so tasks are never slowed or failed by an unreachable
+// collector; shutdown then returns when its ctx is done.
+//
+// An invalid environment value (an unknown exporter or protocol, an
+// unsupported sampler: see ErrInvalidSampler) is returned as an error, and
+// nothing is installed.
+func Setup(ctx context.Context, opts ...Option) (shutdown func(context.Context) error, err error) {
+	cfg := newConfig(opts)
+
+	var cleanup []func(context.Context) error
+	defer func() {
+		if err != nil {
+			for i := len(cleanup) - 1; i >= 0; i-- {
+				_ = cleanup[i](ctx)
+			}
+		}
+	}()
+
+	res, err := newResource(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	sampler := cfg.sampler
+	if sampler == nil {
+		if sampler, err = samplerFromEnv(); err != nil {
+			return nil, err
+		}
+	}
+
+	spanExp := cfg.spanExporter
+	if spanExp == nil {
+		if spanExp, err = newSpanExporter(ctx); err != nil {
+			return nil, fmt.Errorf("%s: span exporter: %w", setupShutdownErrorPrefix, err)
+		}
+	}
+	cleanup = append(cleanup, spanExp.Shutdown)
+
+	reader := cfg.metricReader
+	if reader == nil {
+		if reader, err = newMetricReader(ctx); err != nil {
+			return nil, fmt.Errorf("%s: metric reader: %w", setupShutdownErrorPrefix, err)
+		}
+	}
+	cleanup = append(cleanup, reader.Shutdown)
+
+	sink := cfg.sink
+	if sink == nil {
+		if sink, err = defaultSink(ctx, cfg); err != nil {
+			return nil, fmt.Errorf("%s: sink: %w", setupShutdownErrorPrefix, err)
+		}
+	}
+
+	mp := sdkmetric.NewMeterProvider(sdkmetric.WithResource(res), sdkmetric.WithReader(reader))
+	tpOpts := []sdktrace.TracerProviderOption{
+		sdktrace.WithResource(res),
+		sdktrace.WithSampler(RecordHiveSpans(sampler)),
+	}
+	// The record processor comes first: the provider shuts its processors
+	// down in order and gives up when ctx is done, so an unreachable
+	// collector holding up the BatchSpanProcessor cannot cost records.
+	var procs []sdktrace.SpanProcessor
+	if sink != nil {
+		procOpts := append([]Option{WithMeterProvider(mp)}, opts...)
+		procs = append(procs, NewRecordProcessor(sink, procOpts...))
+	}
+	if !autoexport.IsNoneSpanExporter(spanExp) {
+		procs = append(procs, sdktrace.NewBatchSpanProcessor(spanExp))
+	}
+	for _, sp := range procs {
+		tpOpts = append(tpOpts, sdktrace.WithSpanProcessor(sp))
+	}
+	tp := sdktrace.NewTracerProvider(tpOpts...)
+
+	otel.SetTracerProvider(tp)
+	otel.SetMeterProvider(mp)
+	otel.SetTextMapPropagator(propagation.NewCompositeTextMapPropagator(
+		propagation.TraceContext{}, propagation.Baggage{}))
+
+	return func(ctx context.Context) error {
+		// Spans first: the record processor counts drops on the meter.
+		err := tp.Shutdown(ctx)
+		if err != nil {
+			// The provider stops at the first processor that exhausts ctx;
+			// stop the others too (each runs its Shutdown once), so none is
+			// left running.
+			for _, sp := range procs {
+				_ = sp.Shutdown(ctx)
+			}
+		}
+		return errors.Join(err, mp.Shutdown(ctx))
+	}, nil
+}
+
+// defaultSink returns the sink Setup uses when WithSink is not given. It will
+// return the Hive sink when the HIVE_* environment configures one; for now
+// there is none, and Setup installs no record processor.
+func defaultSink(_ context.Context, _ config) (Sink, error) {
+	return nil, nil
+}
+
+// newResource builds the resource: the service name option as a default,
+// then the SDK attributes, then the environment, which wins.
+func newResource(ctx context.Context, cfg config) (*resource.Resource, error) {
+	if cfg.resource != nil {
+		return cfg.resource, nil
+	}
+	name := cfg.serviceName
+	if name == "" {
+		exe, err := os.Executable()
+		if err != nil {
+			exe = os.Args[0]
+		}
+		name = unknownServicePrefix + filepath.Base(exe)
+	}
+	res, err := resource.New(ctx,
+		resource.WithSchemaURL(semconv.SchemaURL),
+		resource.WithAttributes(semconv.ServiceName(name)),
+		resource.WithTelemetrySDK(),
+		resource.WithFromEnv(),
+	)
+	if err != nil {
+		if res == nil || !errors.Is(err, resource.ErrPartialResource) {
+			return nil, fmt.Errorf("%s: resource: %w", setupShutdownErrorPrefix, err)
+		}
+		otel.Handle(fmt.Errorf("%s: resource: %w", setupShutdownErrorPrefix, err))
+	}
+	return res, nil
+}
+
+// otlpGRPCByDefault reports whether the exporter variable selects OTLP (or is
+// unset, which means OTLP) and no protocol variable says which OTLP: then
+// Setup picks gRPC, where autoexport would pick HTTP.
+func otlpGRPCByDefault(exporterVar, signalProtocolVar string) bool {
+	if v := os.Getenv(exporterVar); v != "" && v != otlpExporterName {
+		return false
+	}
+	return os.Getenv(signalProtocolVar) == "" && os.Getenv(envOTLPProtocol) == ""
+}
+
+func newSpanExporter(ctx context.Context) (sdktrace.SpanExporter, error) {
+	if otlpGRPCByDefault(envTracesExporter, envOTLPTracesProtocol) {
+		return otlptracegrpc.New(ctx)
+	}
+	return autoexport.NewSpanExporter(ctx)
+}
+
+func newMetricReader(ctx context.Context) (sdkmetric.Reader, error) {
+	if otlpGRPCByDefault(envMetricsExporter, envOTLPMetricsProtocol) && os.Getenv(envMetricsProducers) == "" {
+		e, err := otlpmetricgrpc.New(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return sdkmetric.NewPeriodicReader(e), nil
+	}
+	return autoexport.NewMetricReader(ctx)
+}

@@ -1,0 +1,302 @@
+package hive
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"maps"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	"go.opentelemetry.io/otel/metric"
+)
+
+// Environment variables read when the matching Config field is empty.
+const (
+	// EnvAPIKey holds the API key.
+	EnvAPIKey = "HIVE_API_KEY"
+	// EnvAPISecret holds the API secret.
+	EnvAPISecret = "HIVE_API_SECRET"
+	// EnvHost holds the server's base URL.
+	EnvHost = "HIVE_HOST"
+)
+
+// DefaultHost is the host used when neither Config.Host nor HIVE_HOST is set:
+// the hosted Forge Hive service. Point HIVE_HOST at a local `hive serve`
+// (for example http://127.0.0.1:8080) to keep records on your machine.
+const DefaultHost = "https://www.forgehive.cloud"
+
+// DefaultHTTPTimeout bounds every request of the default HTTP client.
+const DefaultHTTPTimeout = 30 * time.Second
+
+// Config configures LogClient and Client. Its zero value is usable: a silent
+// LogClient (unless the HIVE_* variables are set). Empty fields fall back as
+// documented on each.
+type Config struct {
+	// ProjectName names the project; falls back to forge.json's project name.
+	ProjectName string
+	// ProjectUUID identifies the project on the server; falls back to
+	// forge.json's project uuid. SendLog and Invoke need it.
+	ProjectUUID string
+	// APIKey and APISecret authenticate every request; they fall back to
+	// HIVE_API_KEY and HIVE_API_SECRET. A LogClient without both is silent.
+	APIKey, APISecret string
+	// Host is the server's base URL (http or https); falls back to HIVE_HOST,
+	// then DefaultHost.
+	Host string
+	// Metadata is merged into every record sent, with the lowest priority:
+	// per-call metadata > the record's own > this.
+	Metadata map[string]string
+	// ForgePath is the path of a forge.json that maps task names to uuids.
+	// Empty means no file: records are sent without a task uuid (a local
+	// server then registers the task by name).
+	ForgePath string
+	// HTTPClient sends the requests. The default is a plain client with
+	// DefaultHTTPTimeout; it is deliberately not instrumented with otelhttp,
+	// so the telemetry pipeline does not trace its own deliveries.
+	HTTPClient *http.Client
+	// Logger receives the clients' logs; nil means slog.Default() at the time
+	// of logging.
+	Logger *slog.Logger
+}
+
+// settings is a Config with every fallback applied.
+type settings struct {
+	projectName, projectUUID string
+	apiKey, apiSecret        string
+	host                     string
+	metadata                 map[string]string
+	forgePath                string
+	forge                    *Forge
+	httpClient               *http.Client
+	logger                   *slog.Logger // nil: slog.Default() at use time
+}
+
+// resolve applies the environment, forge.json and default fallbacks and
+// validates the result.
+func resolve(cfg Config) (*settings, error) {
+	s := &settings{
+		projectName: cfg.ProjectName,
+		projectUUID: cfg.ProjectUUID,
+		apiKey:      firstNonEmpty(cfg.APIKey, os.Getenv(EnvAPIKey)),
+		apiSecret:   firstNonEmpty(cfg.APISecret, os.Getenv(EnvAPISecret)),
+		host:        firstNonEmpty(cfg.Host, os.Getenv(EnvHost), DefaultHost),
+		metadata:    maps.Clone(cfg.Metadata),
+		forgePath:   cfg.ForgePath,
+		httpClient:  cfg.HTTPClient,
+		logger:      cfg.Logger,
+	}
+	if s.forgePath != "" {
+		f, err := LoadForge(s.forgePath)
+		if err != nil {
+			return nil, err
+		}
+		s.forge = f
+		s.projectName = firstNonEmpty(s.projectName, f.Project.Name)
+		s.projectUUID = firstNonEmpty(s.projectUUID, f.Project.UUID)
+	}
+	host, err := normalizeHost(s.host)
+	if err != nil {
+		return nil, err
+	}
+	s.host = host
+	if s.httpClient == nil {
+		s.httpClient = &http.Client{Timeout: DefaultHTTPTimeout}
+	}
+	return s, nil
+}
+
+func (s *settings) hasCredentials() bool { return s.apiKey != "" && s.apiSecret != "" }
+
+func (s *settings) log() *slog.Logger {
+	if s.logger != nil {
+		return s.logger
+	}
+	return slog.Default()
+}
+
+// normalizeHost checks that host is an absolute http(s) URL and drops a
+// trailing slash.
+func normalizeHost(host string) (string, error) {
+	u, err := url.Parse(strings.TrimSpace(host))
+	if err != nil {
+		return "", fmt.Errorf("%w: host %q: %w", ErrInvalidConfig, host, err)
+	}
+	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return "", fmt.Errorf("%w: host %q must be an http or https URL", ErrInvalidConfig, host)
+	}
+	if u.RawQuery != "" || u.Fragment != "" {
+		return "", fmt.Errorf("%w: host %q must not carry a query or fragment", ErrInvalidConfig, host)
+	}
+	return strings.TrimRight(u.String(), "/"), nil
+}
+
+func firstNonEmpty(values ...string) string {
+	for _, v := range values {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// Sink defaults.
+const (
+	// DefaultQueueSize is how many records may wait for delivery.
+	DefaultQueueSize = 2048
+	// DefaultBatchSize is how many records the worker takes at a time.
+	DefaultBatchSize = 64
+	// DefaultInitialBackoff is the ceiling of the first retry's delay.
+	DefaultInitialBackoff = 100 * time.Millisecond
+	// DefaultMaxBackoff caps the ceiling of every retry's delay.
+	DefaultMaxBackoff = 30 * time.Second
+	// DefaultMaxElapsed is how long a record may wait, from the moment it was
+	// queued, before it is given up.
+	DefaultMaxElapsed = 5 * time.Minute
+	// DefaultAttemptTimeout bounds each attempt to send one record.
+	DefaultAttemptTimeout = 30 * time.Second
+	// DefaultLogInterval is the minimum interval between two warnings of the
+	// same kind (retrying, failed, dropped); the ones in between are counted
+	// and reported with the next.
+	DefaultLogInterval = 10 * time.Second
+)
+
+// SinkOption configures a Sink.
+type SinkOption interface {
+	apply(*sinkConfig)
+}
+
+type sinkOptionFunc func(*sinkConfig)
+
+func (f sinkOptionFunc) apply(c *sinkConfig) { f(c) }
+
+type sinkConfig struct {
+	queueSize      int
+	batchSize      int
+	initialBackoff time.Duration
+	maxBackoff     time.Duration
+	maxElapsed     time.Duration
+	attemptTimeout time.Duration
+	logInterval    time.Duration
+	logger         *slog.Logger         // nil: the client's logger
+	meterProvider  metric.MeterProvider // nil: the global provider
+
+	// Test hooks.
+	now  func() time.Time
+	wait func(ctx context.Context, d time.Duration) error
+}
+
+func newSinkConfig(opts []SinkOption) sinkConfig {
+	c := sinkConfig{
+		queueSize:      DefaultQueueSize,
+		batchSize:      DefaultBatchSize,
+		initialBackoff: DefaultInitialBackoff,
+		maxBackoff:     DefaultMaxBackoff,
+		maxElapsed:     DefaultMaxElapsed,
+		attemptTimeout: DefaultAttemptTimeout,
+		logInterval:    DefaultLogInterval,
+		now:            time.Now,
+		wait:           sleepCtx,
+	}
+	for _, o := range opts {
+		if o != nil {
+			o.apply(&c)
+		}
+	}
+	if c.maxBackoff < c.initialBackoff {
+		c.maxBackoff = c.initialBackoff
+	}
+	return c
+}
+
+// WithQueueSize sets how many records may wait for delivery (including those
+// being sent); more are dropped and counted. Values below 1 are ignored.
+// Default DefaultQueueSize.
+func WithQueueSize(n int) SinkOption {
+	return sinkOptionFunc(func(c *sinkConfig) {
+		if n > 0 {
+			c.queueSize = n
+		}
+	})
+}
+
+// WithBatchSize sets how many records the worker takes from the queue at a
+// time. Values below 1 are ignored. Default DefaultBatchSize.
+func WithBatchSize(n int) SinkOption {
+	return sinkOptionFunc(func(c *sinkConfig) {
+		if n > 0 {
+			c.batchSize = n
+		}
+	})
+}
+
+// WithBackoff sets the retry backoff: the n-th retry waits a random delay in
+// [0, min(max, initial·2ⁿ)) ("full jitter"). Non-positive values are ignored.
+// Defaults DefaultInitialBackoff and DefaultMaxBackoff.
+func WithBackoff(initial, max time.Duration) SinkOption {
+	return sinkOptionFunc(func(c *sinkConfig) {
+		if initial > 0 {
+			c.initialBackoff = initial
+		}
+		if max > 0 {
+			c.maxBackoff = max
+		}
+	})
+}
+
+// WithMaxElapsed sets how long a record may wait, from the moment it was
+// queued, before the sink stops retrying it and counts it Failed. Every
+// record gets at least one attempt. Non-positive values are ignored. Default
+// DefaultMaxElapsed.
+func WithMaxElapsed(d time.Duration) SinkOption {
+	return sinkOptionFunc(func(c *sinkConfig) {
+		if d > 0 {
+			c.maxElapsed = d
+		}
+	})
+}
+
+// WithAttemptTimeout bounds each attempt to send one record, on top of the
+// HTTP client's own timeout. Non-positive values are ignored. Default
+// DefaultAttemptTimeout.
+func WithAttemptTimeout(d time.Duration) SinkOption {
+	return sinkOptionFunc(func(c *sinkConfig) {
+		if d > 0 {
+			c.attemptTimeout = d
+		}
+	})
+}
+
+// WithLogger sets the sink's logger. Nil is ignored; the default is the
+// client's logger.
+func WithLogger(l *slog.Logger) SinkOption {
+	return sinkOptionFunc(func(c *sinkConfig) {
+		if l != nil {
+			c.logger = l
+		}
+	})
+}
+
+// WithLogInterval sets the minimum interval between two warnings of the same
+// kind. Non-positive values are ignored. Default DefaultLogInterval.
+func WithLogInterval(d time.Duration) SinkOption {
+	return sinkOptionFunc(func(c *sinkConfig) {
+		if d > 0 {
+			c.logInterval = d
+		}
+	})
+}
+
+// WithMeterProvider sets the MeterProvider of the sink's counters
+// (hive.sink.records by outcome, hive.sink.retries, hive.sink.queue.size).
+// Nil is ignored; the default is the global MeterProvider.
+func WithMeterProvider(mp metric.MeterProvider) SinkOption {
+	return sinkOptionFunc(func(c *sinkConfig) {
+		if mp != nil {
+			c.meterProvider = mp
+		}
+	})
+}

@@ -1,0 +1,31 @@
+// Package hive talks to a Forge Hive server (the hosted service or the local
+// server in package hive/server): it sends execution records, reads them
+// back, scores them, checks a configuration and invokes remote tasks.
+//
+// Two clients share one Config:
+//
+//   - LogClient sends records to POST /api/log-ingest (SendLog), reads them
+//     back (GetLog, ListLogs), scores them (SetQuality) and checks the
+//     configuration against the server (TestConfig). Without credentials it is
+//     in silent mode: it never touches the network and SendLog reports
+//     SendSilent.
+//   - Client invokes a task registered on the server (Invoke).
+//
+// Credentials and host fall back to the HIVE_API_KEY, HIVE_API_SECRET and
+// HIVE_HOST environment variables. A forge.json file (LoadForge) maps task
+// names to the uuids the server knows them by.
+//
+// Sink delivers records reliably: it queues them in memory without ever
+// blocking the caller, sends them from one goroutine and retries network
+// errors, 5xx and 429 answers with exponential backoff and jitter, so an
+// outage of the server loses nothing that fits in the queue. Ingest is
+// idempotent by record uuid on the server, so a retry never duplicates a
+// record. Sink satisfies the Sink, Flusher and Shutdowner interfaces of
+// package exporter, so it plugs into the record processor; LogClient.Listener
+// plugs a client into task listeners the same way.
+//
+// Every failure is an error value that wraps one of the package's sentinel
+// errors (ErrUnauthorized, ErrNotFound, ErrServer, ErrNetwork, …), so callers
+// tell them apart with errors.Is; *APIError carries the HTTP status and the
+// server's message.
+package hive

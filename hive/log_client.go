@@ -1,0 +1,222 @@
+package hive
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"maps"
+	"sync"
+
+	"github.com/google/uuid"
+
+	"github.com/hivetrace/hivetrace/otelrecord"
+)
+
+// LogClient sends execution records to a Hive server and reads them back. It
+// is safe for concurrent use. Without credentials it is in silent mode: no
+// method touches the network.
+type LogClient struct {
+	s  *settings
+	tr *transport
+
+	listenerMu   sync.Mutex
+	listenerSink *Sink
+}
+
+// NewLogClient returns a LogClient for cfg, after applying the fallbacks
+// documented on Config. It fails when ForgePath names a file that cannot be
+// read or parsed (the error names the file and the problem and wraps
+// ErrInvalidForge) or when the host is not an http(s) URL (ErrInvalidConfig).
+// Missing credentials are not an error: the client is then silent.
+func NewLogClient(cfg Config) (*LogClient, error) {
+	s, err := resolve(cfg)
+	if err != nil {
+		return nil, err
+	}
+	c := &LogClient{s: s, tr: newTransport(s)}
+	if c.IsSilent() {
+		s.log().Debug("hive: no credentials, log client is silent",
+			slog.String("hint", "set "+EnvAPIKey+" and "+EnvAPISecret))
+	}
+	return c, nil
+}
+
+// NewLogClientFromForge returns a LogClient whose project name and uuid come
+// from the forge.json at path; non-empty fields of overrides win over the
+// file. It fails like NewLogClient, and with ErrInvalidForge when neither the
+// file nor overrides give a project uuid.
+func NewLogClientFromForge(path string, overrides Config) (*LogClient, error) {
+	cfg := overrides
+	cfg.ForgePath = path
+	c, err := NewLogClient(cfg)
+	if err != nil {
+		return nil, err
+	}
+	if c.s.projectUUID == "" {
+		return nil, fmt.Errorf("%w: %s: project.uuid is missing", ErrInvalidForge, path)
+	}
+	return c, nil
+}
+
+// IsSilent reports whether the client has no credentials and so never sends
+// anything.
+func (c *LogClient) IsSilent() bool { return !c.s.hasCredentials() }
+
+// Forge returns the parsed forge.json, or nil when none was configured.
+func (c *LogClient) Forge() *Forge { return c.s.forge }
+
+// ingestRequest is the body of POST /api/log-ingest. projectName is sent when
+// known, so a local server that registers the project on first sight names it.
+type ingestRequest struct {
+	ProjectUUID string `json:"projectUuid"`
+	ProjectName string `json:"projectName,omitempty"`
+	TaskUUID    string `json:"taskUuid"`
+	LogItem     string `json:"logItem"`
+}
+
+// SendLog sends one record to POST /api/log-ingest and reports the outcome; it
+// never panics and returns once ctx is done. The body is
+// {"projectUuid","projectName","taskUuid","logItem"} with logItem the record's
+// JSON as a string (projectName omitted when unknown).
+//
+// The record is not modified: SendLog sends a copy whose uuid is the record's
+// own or, when it has none, a new UUID v7 (SendResult.UUID), and whose
+// metadata merges the client's base metadata, the record's own and metadata,
+// in increasing priority. The task uuid is forge.json's uuid for the record's
+// task name, or empty when the task is not listed.
+//
+// A silent client returns SendSilent without touching the network. A nil
+// record, one without a task name, or a client without a project uuid give
+// SendError without a request.
+func (c *LogClient) SendLog(ctx context.Context, rec *otelrecord.ExecutionRecord, metadata map[string]string) SendResult {
+	if c.IsSilent() {
+		return SendResult{Status: SendSilent, Err: ErrSilent}
+	}
+	if rec == nil {
+		return SendResult{Status: SendError, Err: fmt.Errorf("%w: nil record", ErrInvalidArgument)}
+	}
+	if rec.TaskName == "" {
+		return SendResult{Status: SendError, UUID: rec.UUID, Err: fmt.Errorf("%w: record has no task name", ErrInvalidArgument)}
+	}
+	if c.s.projectUUID == "" {
+		return SendResult{Status: SendError, UUID: rec.UUID, Err: fmt.Errorf("%w (set Config.ProjectUUID or project.uuid in forge.json)", ErrNoProject)}
+	}
+	out, err := c.prepare(rec, metadata)
+	if err != nil {
+		return SendResult{Status: SendError, UUID: rec.UUID, Err: err}
+	}
+	item, err := json.Marshal(out)
+	if err != nil {
+		return SendResult{Status: SendError, UUID: out.UUID, Err: fmt.Errorf("%w: encode record: %w", ErrInvalidArgument, err)}
+	}
+	body := ingestRequest{
+		ProjectUUID: c.s.projectUUID,
+		ProjectName: c.s.projectName,
+		TaskUUID:    c.s.forge.TaskUUID(out.TaskName),
+		LogItem:     string(item),
+	}
+	var resp IngestResponse
+	err = c.tr.do(ctx, "POST", "/api/log-ingest", nil, body, &resp)
+	switch {
+	case err == nil:
+		return SendResult{Status: SendSuccess, UUID: out.UUID, Response: &resp}
+	case errors.Is(err, ErrInvalidResponse) && !isAPIError(err):
+		// A 2xx answer we could not read: the record is stored all the same.
+		c.s.log().Debug("hive: unreadable ingest response", slog.String("uuid", out.UUID), slog.Any("error", err))
+		return SendResult{Status: SendSuccess, UUID: out.UUID}
+	default:
+		return SendResult{Status: SendError, UUID: out.UUID, Err: err}
+	}
+}
+
+// prepare returns the copy of rec that is sent: uuid filled in, metadata
+// merged.
+func (c *LogClient) prepare(rec *otelrecord.ExecutionRecord, metadata map[string]string) (*otelrecord.ExecutionRecord, error) {
+	out := *rec // shallow: only UUID and Metadata are replaced below
+	if out.UUID == "" {
+		id, err := uuid.NewV7()
+		if err != nil {
+			return nil, fmt.Errorf("hive: generate record uuid: %w", err)
+		}
+		out.UUID = id.String()
+	}
+	out.Metadata = mergeMetadata(c.s.metadata, rec.Metadata, metadata)
+	return &out, nil
+}
+
+// mergeMetadata merges base < own < call. It returns own itself when there is
+// nothing to add, so a record without metadata keeps encoding without the key.
+func mergeMetadata(base, own, call map[string]string) map[string]string {
+	if len(base) == 0 && len(call) == 0 {
+		return own
+	}
+	merged := make(map[string]string, len(base)+len(own)+len(call))
+	maps.Copy(merged, base)
+	maps.Copy(merged, own)
+	maps.Copy(merged, call)
+	return merged
+}
+
+func isAPIError(err error) bool {
+	var apiErr *APIError
+	return errors.As(err, &apiErr)
+}
+
+// Listener returns a function with the signature of task.Listener that hands
+// each record to a Sink owned by the client, so it never blocks the run that
+// produced the record: records are queued and sent from one goroutine, with
+// the Sink's retries. The Sink is created on the first call (with opts; later
+// calls return a function feeding the same Sink and ignore opts); call
+// Shutdown to flush it before the program exits. A silent client returns a
+// function that does nothing.
+func (c *LogClient) Listener(opts ...SinkOption) func(ctx context.Context, rec *otelrecord.ExecutionRecord) {
+	if c.IsSilent() {
+		return func(context.Context, *otelrecord.ExecutionRecord) {}
+	}
+	c.listenerMu.Lock()
+	if c.listenerSink == nil {
+		c.listenerSink = NewSink(c, opts...)
+	}
+	sink := c.listenerSink
+	c.listenerMu.Unlock()
+	return func(ctx context.Context, rec *otelrecord.ExecutionRecord) {
+		_ = sink.Deliver(ctx, rec) // never blocks; drops are counted and logged by the sink
+	}
+}
+
+// ListenerStats returns the statistics of the Sink behind Listener; zero
+// before Listener was called.
+func (c *LogClient) ListenerStats() SinkStats {
+	if s := c.sink(); s != nil {
+		return s.Stats()
+	}
+	return SinkStats{}
+}
+
+// ForceFlush waits until every record handed to the Listener so far has been
+// delivered or given up, or until ctx is done. It returns nil when Listener
+// was never called.
+func (c *LogClient) ForceFlush(ctx context.Context) error {
+	if s := c.sink(); s != nil {
+		return s.ForceFlush(ctx)
+	}
+	return nil
+}
+
+// Shutdown flushes and stops the Sink behind Listener, bounded by ctx (see
+// Sink.Shutdown). Records handed to the Listener afterwards are dropped. The
+// client's other methods keep working.
+func (c *LogClient) Shutdown(ctx context.Context) error {
+	if s := c.sink(); s != nil {
+		return s.Shutdown(ctx)
+	}
+	return nil
+}
+
+func (c *LogClient) sink() *Sink {
+	c.listenerMu.Lock()
+	defer c.listenerMu.Unlock()
+	return c.listenerSink
+}

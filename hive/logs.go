@@ -1,0 +1,189 @@
+package hive
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"net/url"
+	"strconv"
+
+	"github.com/hivetrace/hivetrace/otelrecord"
+)
+
+// Quality is a score given to a stored record, with the reasons for it.
+type Quality struct {
+	// Score is the score; it must be a finite number.
+	Score float64 `json:"score"`
+	// Reason explains the score.
+	Reason string `json:"reason"`
+	// Suggestions says how the run could do better.
+	Suggestions string `json:"suggestions"`
+}
+
+// ListOptions selects a page of ListLogs.
+type ListOptions struct {
+	// Limit is the page size; 0 lets the server choose.
+	Limit int
+	// Before is the cursor of the page to read: LogPage.Next of the previous
+	// page; empty for the newest records.
+	Before string
+}
+
+// LogPage is one page of a task's records, newest first.
+type LogPage struct {
+	// Logs are the records of the page.
+	Logs []LogEntry `json:"logs"`
+	// Next is the cursor of the following (older) page; empty on the last.
+	Next string `json:"next"`
+}
+
+// LogEntry is one stored record with the server's bookkeeping.
+type LogEntry struct {
+	// UUID is the record's uuid.
+	UUID string `json:"uuid"`
+	// TaskName is the record's task name.
+	TaskName string `json:"taskName"`
+	// ProjectName is the name of the project holding the record.
+	ProjectName string `json:"projectName"`
+	// CreatedAt is when the server stored the record (RFC 3339).
+	CreatedAt string `json:"createdAt"`
+	// Record is the stored record.
+	Record *otelrecord.ExecutionRecord `json:"logItem"`
+}
+
+// UnmarshalJSON decodes an entry whose logItem is the record as a JSON object
+// or as a JSON string.
+func (e *LogEntry) UnmarshalJSON(data []byte) error {
+	var w struct {
+		UUID        string          `json:"uuid"`
+		TaskName    string          `json:"taskName"`
+		ProjectName string          `json:"projectName"`
+		CreatedAt   string          `json:"createdAt"`
+		LogItem     json.RawMessage `json:"logItem"`
+	}
+	if err := json.Unmarshal(data, &w); err != nil {
+		return err
+	}
+	rec, err := decodeLogItem(w.LogItem)
+	if err != nil {
+		return err
+	}
+	*e = LogEntry{UUID: w.UUID, TaskName: w.TaskName, ProjectName: w.ProjectName, CreatedAt: w.CreatedAt, Record: rec}
+	return nil
+}
+
+// projectQuery scopes a lookup to the client's project when it knows one.
+func (c *LogClient) projectQuery() url.Values {
+	q := url.Values{}
+	if c.s.projectUUID != "" {
+		q.Set("projectUuid", c.s.projectUUID)
+	}
+	return q
+}
+
+// GetLog reads one stored record from GET /api/tasks/{taskName}/logs/{uuid},
+// scoped to the client's project when it has a project uuid. The answer may be
+// the record itself or an object carrying it in "logItem" (as a string or an
+// object). A record the server does not have gives an error wrapping
+// ErrNotFound; a silent client returns ErrSilent without a request.
+func (c *LogClient) GetLog(ctx context.Context, taskName, uuid string) (*otelrecord.ExecutionRecord, error) {
+	if c.IsSilent() {
+		return nil, ErrSilent
+	}
+	if taskName == "" || uuid == "" {
+		return nil, fmt.Errorf("%w: GetLog needs a task name and a uuid", ErrInvalidArgument)
+	}
+	path := "/api/tasks/" + esc(taskName) + "/logs/" + esc(uuid)
+	var raw json.RawMessage
+	if err := c.tr.do(ctx, "GET", path, c.projectQuery(), nil, &raw); err != nil {
+		return nil, err
+	}
+	if len(raw) == 0 {
+		return nil, fmt.Errorf("hive: GET %s: %w: empty body", path, ErrInvalidResponse)
+	}
+	var wrapped struct {
+		UUID     string          `json:"uuid"`
+		TaskName string          `json:"taskName"`
+		LogItem  json.RawMessage `json:"logItem"`
+	}
+	if err := json.Unmarshal(raw, &wrapped); err != nil {
+		return nil, fmt.Errorf("hive: GET %s: %w: %s", path, ErrInvalidResponse, describeJSONError(err))
+	}
+	if wrapped.LogItem == nil { // the record itself
+		var rec otelrecord.ExecutionRecord
+		if err := json.Unmarshal(raw, &rec); err != nil {
+			return nil, fmt.Errorf("hive: GET %s: %w: %w", path, ErrInvalidResponse, err)
+		}
+		return &rec, nil
+	}
+	rec, err := decodeLogItem(wrapped.LogItem)
+	if err != nil {
+		return nil, fmt.Errorf("hive: GET %s: %w", path, err)
+	}
+	rec.UUID = firstNonEmpty(rec.UUID, wrapped.UUID)
+	rec.TaskName = firstNonEmpty(rec.TaskName, wrapped.TaskName)
+	return rec, nil
+}
+
+// ListLogs reads one page of a task's records, newest first, from
+// GET /api/tasks/{taskName}/logs?limit=&before=, scoped to the client's
+// project when it has a project uuid. A silent client returns ErrSilent
+// without a request.
+func (c *LogClient) ListLogs(ctx context.Context, taskName string, opts ListOptions) (*LogPage, error) {
+	if c.IsSilent() {
+		return nil, ErrSilent
+	}
+	if taskName == "" {
+		return nil, fmt.Errorf("%w: ListLogs needs a task name", ErrInvalidArgument)
+	}
+	if opts.Limit < 0 {
+		return nil, fmt.Errorf("%w: negative limit %d", ErrInvalidArgument, opts.Limit)
+	}
+	q := c.projectQuery()
+	if opts.Limit > 0 {
+		q.Set("limit", strconv.Itoa(opts.Limit))
+	}
+	if opts.Before != "" {
+		q.Set("before", opts.Before)
+	}
+	var page LogPage
+	if err := c.tr.do(ctx, "GET", "/api/tasks/"+esc(taskName)+"/logs", q, nil, &page); err != nil {
+		return nil, err
+	}
+	if page.Logs == nil {
+		page.Logs = []LogEntry{}
+	}
+	return &page, nil
+}
+
+// SetQuality scores a stored record through
+// POST /api/tasks/{taskName}/logs/{uuid}/set-quality, scoped to the client's
+// project when it has a project uuid. A silent client returns ErrSilent
+// without a request.
+func (c *LogClient) SetQuality(ctx context.Context, taskName, uuid string, q Quality) error {
+	if c.IsSilent() {
+		return ErrSilent
+	}
+	if taskName == "" || uuid == "" {
+		return fmt.Errorf("%w: SetQuality needs a task name and a uuid", ErrInvalidArgument)
+	}
+	if math.IsNaN(q.Score) || math.IsInf(q.Score, 0) {
+		return fmt.Errorf("%w: quality score must be a finite number, got %v", ErrInvalidArgument, q.Score)
+	}
+	body := struct {
+		Quality Quality `json:"quality"`
+	}{q}
+	var resp struct {
+		Success *bool  `json:"success"`
+		Error   string `json:"error"`
+	}
+	path := "/api/tasks/" + esc(taskName) + "/logs/" + esc(uuid) + "/set-quality"
+	if err := c.tr.do(ctx, "POST", path, c.projectQuery(), body, &resp); err != nil {
+		return err
+	}
+	if resp.Success != nil && !*resp.Success {
+		return fmt.Errorf("hive: POST %s: %w: success is false: %s", path, ErrInvalidResponse, resp.Error)
+	}
+	return nil
+}

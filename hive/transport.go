@@ -1,0 +1,135 @@
+package hive
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// maxResponseBytes caps how much of a response body is read. The server caps
+// ingested bodies at 10 MiB, so a stored record (or a page of them) fits.
+const maxResponseBytes = 64 << 20
+
+// maxErrorMessage caps the part of a non-JSON error body kept as a message.
+const maxErrorMessage = 512
+
+// transport sends authenticated JSON requests to one server. It is safe for
+// concurrent use.
+type transport struct {
+	host       string
+	authHeader string
+	client     *http.Client
+}
+
+func newTransport(s *settings) *transport {
+	return &transport{
+		host:       s.host,
+		authHeader: "Bearer " + s.apiKey + ":" + s.apiSecret,
+		client:     s.httpClient,
+	}
+}
+
+// errorBody is the server's error shape.
+type errorBody struct {
+	Error  string `json:"error"`
+	Status int    `json:"status"`
+}
+
+// do sends a request and decodes a 2xx JSON answer into out (when out is not
+// nil and the body is not empty). A non-2xx answer becomes an *APIError, a
+// transport failure an error wrapping ErrNetwork, an undecodable 2xx body an
+// error wrapping ErrInvalidResponse.
+func (t *transport) do(ctx context.Context, method, path string, query url.Values, body, out any) error {
+	var reader io.Reader
+	if body != nil {
+		data, err := json.Marshal(body)
+		if err != nil {
+			return fmt.Errorf("%w: encode request body: %w", ErrInvalidArgument, err)
+		}
+		reader = bytes.NewReader(data)
+	}
+	target := t.host + path
+	if len(query) > 0 {
+		target += "?" + query.Encode()
+	}
+	req, err := http.NewRequestWithContext(ctx, method, target, reader)
+	if err != nil {
+		return fmt.Errorf("%w: build request %s %s: %w", ErrInvalidArgument, method, path, err)
+	}
+	req.Header.Set("Authorization", t.authHeader)
+	req.Header.Set("Accept", "application/json")
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := t.client.Do(req)
+	if err != nil {
+		return fmt.Errorf("hive: %s %s: %w: %w", method, path, ErrNetwork, err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes))
+	if err != nil {
+		return fmt.Errorf("hive: %s %s: read response: %w: %w", method, path, ErrNetwork, err)
+	}
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return &APIError{
+			Method:     method,
+			Path:       path,
+			StatusCode: resp.StatusCode,
+			Message:    errorMessage(data),
+			RetryAfter: parseRetryAfter(resp.Header.Get("Retry-After"), time.Now()),
+		}
+	}
+	if out == nil || len(bytes.TrimSpace(data)) == 0 {
+		return nil
+	}
+	if err := json.Unmarshal(data, out); err != nil {
+		return fmt.Errorf("hive: %s %s: %w: %s", method, path, ErrInvalidResponse, describeJSONError(err))
+	}
+	return nil
+}
+
+// errorMessage extracts the "error" field of an error body, or the start of a
+// body that is not the JSON error shape.
+func errorMessage(data []byte) string {
+	var eb errorBody
+	if json.Unmarshal(data, &eb) == nil && eb.Error != "" {
+		return eb.Error
+	}
+	msg := strings.TrimSpace(string(data))
+	if len(msg) > maxErrorMessage {
+		msg = msg[:maxErrorMessage] + "…"
+	}
+	return strings.ToValidUTF8(msg, "�")
+}
+
+// parseRetryAfter reads a Retry-After header: delay seconds or an HTTP date.
+// It returns 0 for an absent or unreadable header and for a date in the past.
+func parseRetryAfter(v string, now time.Time) time.Duration {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0
+	}
+	if secs, err := strconv.ParseInt(v, 10, 64); err == nil {
+		if secs <= 0 {
+			return 0
+		}
+		const maxSecs = int64(24 * time.Hour / time.Second)
+		return time.Duration(min(secs, maxSecs)) * time.Second
+	}
+	if at, err := http.ParseTime(v); err == nil {
+		if d := at.Sub(now); d > 0 {
+			return d
+		}
+	}
+	return 0
+}
+
+// esc escapes one path segment (a task name may hold spaces or slashes).
+func esc(segment string) string { return url.PathEscape(segment) }

@@ -1,0 +1,82 @@
+package otelrecord
+
+import (
+	"fmt"
+	"testing"
+)
+
+// benchRun returns the task-run span and n boundary spans (over three
+// boundaries, scrambled) of one run.
+func benchRun(uuid string, n int) (Span, []Span) {
+	ts := scenarioTask()
+	ts.uuid, ts.calls = uuid, n
+	ts.metrics = metricsJSON(10)
+	names := []string{"fetchUser", "clock", "audit"}
+	bs := make([]Span, n)
+	for i := range bs {
+		bs[i] = callSpec{
+			id: byte(i), parent: 1, uuid: uuid, name: names[i%3], seq: i,
+			start: float64(i), end: float64(i) + 0.75,
+			input: `[{"userId":1,"fields":["name","email"]}]`, output: str(`{"id":1,"name":"Ada","email":"ada@example.com"}`),
+		}.span()
+		bs[i].SpanID[5] = byte(i >> 8)
+	}
+	return ts.span(), permute(bs)
+}
+
+func BenchmarkRebuildRun(b *testing.B) {
+	for _, n := range []int{10, 100} {
+		b.Run(fmt.Sprintf("boundaries=%d", n), func(b *testing.B) {
+			task, bs := benchRun(runA, n)
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := RebuildRun(task, bs); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "boundary_spans/s")
+		})
+	}
+}
+
+func BenchmarkRebuild(b *testing.B) {
+	const runs, perRun = 100, 10
+	var spans []Span
+	for r := range runs {
+		task, bs := benchRun(fmt.Sprintf("run-%03d", r), perRun)
+		spans = append(spans, task)
+		spans = append(spans, bs...)
+	}
+	spans = permute(spans)
+	b.ReportAllocs()
+	for b.Loop() {
+		recs, err := Rebuild(spans)
+		if err != nil || len(recs) != runs {
+			b.Fatal(err, len(recs))
+		}
+	}
+	b.ReportMetric(float64(len(spans)*b.N)/b.Elapsed().Seconds(), "spans/s")
+}
+
+func BenchmarkAssembler(b *testing.B) {
+	task, bs := benchRun(runA, 10)
+	spans := append([]Span{task}, bs...)
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		a := NewAssembler(WithMaxPendingRuns(16))
+		if recs := a.Add(spans...); len(recs) != 1 {
+			b.Fatal(len(recs))
+		}
+	}
+	b.ReportMetric(float64(len(spans)*b.N)/b.Elapsed().Seconds(), "spans/s")
+}
+
+func BenchmarkSpansFromOTLPJSON(b *testing.B) {
+	data := mustReadFile(b, "testdata/jaeger_trace.json")
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := SpansFromOTLPJSON(data); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -1,0 +1,377 @@
+package otelrecord
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+
+	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
+	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
+)
+
+// ErrInvalidOTLPJSON is wrapped by every error SpansFromOTLPJSON returns.
+var ErrInvalidOTLPJSON = errors.New("otelrecord: invalid OTLP JSON")
+
+// SpansFromOTLPJSON describes the spans of OTLP JSON trace data, in the order
+// they appear. It reads:
+//
+//   - plain TracesData, {"resourceSpans":[...]}, as the OTLP file exporter
+//     and OTLP/HTTP JSON write it;
+//   - the answer of Jaeger's query API v3 (GET /api/v3/traces/{traceID}),
+//     {"result":{"resourceSpans":[...]}}, and several such answers one after
+//     the other, as a chunked answer would carry them;
+//   - Jaeger's error answer {"error":{"httpCode":404,"message":"..."}},
+//     which it returns as an error.
+//
+// As the OTLP JSON encoding specifies, field names are lowerCamelCase, trace
+// and span ids are hex strings (base64, as a generic protobuf JSON encoder
+// writes them, is accepted too), 64-bit integers may be strings or numbers,
+// and enums (the status code) may be integers or their names. Everything is
+// converted as SpansFromOTLP converts protobuf.
+//
+// It never panics; malformed input gives an error wrapping
+// ErrInvalidOTLPJSON.
+func SpansFromOTLPJSON(data []byte) ([]Span, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	var rss []*tracepb.ResourceSpans
+	docs := 0
+	for {
+		var doc otlpJSONDoc
+		err := dec.Decode(&doc)
+		if errors.Is(err, io.EOF) && docs > 0 {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrInvalidOTLPJSON, err)
+		}
+		docs++
+		if doc.Error != nil && doc.Result == nil && doc.ResourceSpans == nil {
+			return nil, fmt.Errorf("%w: error answer (HTTP %d): %s", ErrInvalidOTLPJSON, doc.Error.HTTPCode, doc.Error.Message)
+		}
+		rss = doc.ResourceSpans.appendTo(rss)
+		if doc.Result != nil {
+			rss = doc.Result.ResourceSpans.appendTo(rss)
+		}
+	}
+	return SpansFromOTLP(rss), nil
+}
+
+type otlpJSONDoc struct {
+	Result        *otlpJSONTracesData    `json:"result"`
+	ResourceSpans otlpJSONResourceSpanss `json:"resourceSpans"`
+	Error         *otlpJSONErrorDetails  `json:"error"`
+}
+
+type otlpJSONErrorDetails struct {
+	HTTPCode int    `json:"httpCode"`
+	Message  string `json:"message"`
+}
+
+type otlpJSONTracesData struct {
+	ResourceSpans otlpJSONResourceSpanss `json:"resourceSpans"`
+}
+
+type otlpJSONResourceSpanss []otlpJSONResourceSpans
+
+func (r otlpJSONResourceSpanss) appendTo(dst []*tracepb.ResourceSpans) []*tracepb.ResourceSpans {
+	for _, rs := range r {
+		out := &tracepb.ResourceSpans{}
+		for _, list := range [][]otlpJSONScopeSpans{rs.ScopeSpans, rs.InstrumentationLibrarySpans} {
+			for _, ss := range list {
+				pss := &tracepb.ScopeSpans{Spans: make([]*tracepb.Span, 0, len(ss.Spans))}
+				for i := range ss.Spans {
+					pss.Spans = append(pss.Spans, ss.Spans[i].proto())
+				}
+				out.ScopeSpans = append(out.ScopeSpans, pss)
+			}
+		}
+		dst = append(dst, out)
+	}
+	return dst
+}
+
+type otlpJSONResourceSpans struct {
+	ScopeSpans []otlpJSONScopeSpans `json:"scopeSpans"`
+	// InstrumentationLibrarySpans is the name scopeSpans had before OTLP 0.19.
+	InstrumentationLibrarySpans []otlpJSONScopeSpans `json:"instrumentationLibrarySpans"`
+}
+
+type otlpJSONScopeSpans struct {
+	Spans []otlpJSONSpan `json:"spans"`
+}
+
+type otlpJSONSpan struct {
+	TraceID           otlpJSONID         `json:"traceId"`
+	SpanID            otlpJSONID         `json:"spanId"`
+	ParentSpanID      otlpJSONID         `json:"parentSpanId"`
+	Name              string             `json:"name"`
+	StartTimeUnixNano otlpJSONUint64     `json:"startTimeUnixNano"`
+	EndTimeUnixNano   otlpJSONUint64     `json:"endTimeUnixNano"`
+	Attributes        []otlpJSONKeyValue `json:"attributes"`
+	Events            []otlpJSONEvent    `json:"events"`
+	Status            *otlpJSONStatus    `json:"status"`
+}
+
+func (s *otlpJSONSpan) proto() *tracepb.Span {
+	p := &tracepb.Span{
+		TraceId:           s.TraceID,
+		SpanId:            s.SpanID,
+		ParentSpanId:      s.ParentSpanID,
+		Name:              s.Name,
+		StartTimeUnixNano: uint64(s.StartTimeUnixNano),
+		EndTimeUnixNano:   uint64(s.EndTimeUnixNano),
+		Attributes:        keyValuesProto(s.Attributes),
+	}
+	if s.Status != nil {
+		p.Status = &tracepb.Status{Code: s.Status.Code.code, Message: s.Status.Message}
+	}
+	if len(s.Events) > 0 {
+		p.Events = make([]*tracepb.Span_Event, len(s.Events))
+		for i, e := range s.Events {
+			p.Events[i] = &tracepb.Span_Event{
+				Name:         e.Name,
+				TimeUnixNano: uint64(e.TimeUnixNano),
+				Attributes:   keyValuesProto(e.Attributes),
+			}
+		}
+	}
+	return p
+}
+
+type otlpJSONEvent struct {
+	Name         string             `json:"name"`
+	TimeUnixNano otlpJSONUint64     `json:"timeUnixNano"`
+	Attributes   []otlpJSONKeyValue `json:"attributes"`
+}
+
+type otlpJSONStatus struct {
+	Code    otlpJSONStatusCode `json:"code"`
+	Message string             `json:"message"`
+}
+
+type otlpJSONKeyValue struct {
+	Key   string            `json:"key"`
+	Value *otlpJSONAnyValue `json:"value"`
+}
+
+type otlpJSONAnyValue struct {
+	StringValue *string            `json:"stringValue"`
+	BoolValue   *bool              `json:"boolValue"`
+	IntValue    *otlpJSONInt64     `json:"intValue"`
+	DoubleValue *otlpJSONFloat64   `json:"doubleValue"`
+	BytesValue  *[]byte            `json:"bytesValue"`
+	ArrayValue  *otlpJSONArray     `json:"arrayValue"`
+	KvlistValue *otlpJSONKeyValues `json:"kvlistValue"`
+}
+
+type otlpJSONArray struct {
+	Values []*otlpJSONAnyValue `json:"values"`
+}
+
+type otlpJSONKeyValues struct {
+	Values []otlpJSONKeyValue `json:"values"`
+}
+
+func keyValuesProto(kvs []otlpJSONKeyValue) []*commonpb.KeyValue {
+	if len(kvs) == 0 {
+		return nil
+	}
+	out := make([]*commonpb.KeyValue, len(kvs))
+	for i, kv := range kvs {
+		out[i] = &commonpb.KeyValue{Key: kv.Key, Value: kv.Value.proto()}
+	}
+	return out
+}
+
+// proto converts the value; an empty or unknown value gives an AnyValue
+// with no value, which SpansFromOTLP drops.
+func (v *otlpJSONAnyValue) proto() *commonpb.AnyValue {
+	switch {
+	case v == nil:
+		return nil
+	case v.StringValue != nil:
+		return &commonpb.AnyValue{Value: &commonpb.AnyValue_StringValue{StringValue: *v.StringValue}}
+	case v.BoolValue != nil:
+		return &commonpb.AnyValue{Value: &commonpb.AnyValue_BoolValue{BoolValue: *v.BoolValue}}
+	case v.IntValue != nil:
+		return &commonpb.AnyValue{Value: &commonpb.AnyValue_IntValue{IntValue: int64(*v.IntValue)}}
+	case v.DoubleValue != nil:
+		return &commonpb.AnyValue{Value: &commonpb.AnyValue_DoubleValue{DoubleValue: float64(*v.DoubleValue)}}
+	case v.BytesValue != nil:
+		return &commonpb.AnyValue{Value: &commonpb.AnyValue_BytesValue{BytesValue: *v.BytesValue}}
+	case v.ArrayValue != nil:
+		vals := make([]*commonpb.AnyValue, len(v.ArrayValue.Values))
+		for i, e := range v.ArrayValue.Values {
+			vals[i] = e.proto()
+		}
+		return &commonpb.AnyValue{Value: &commonpb.AnyValue_ArrayValue{ArrayValue: &commonpb.ArrayValue{Values: vals}}}
+	case v.KvlistValue != nil:
+		return &commonpb.AnyValue{Value: &commonpb.AnyValue_KvlistValue{KvlistValue: &commonpb.KeyValueList{Values: keyValuesProto(v.KvlistValue.Values)}}}
+	default:
+		return &commonpb.AnyValue{}
+	}
+}
+
+// otlpJSONID is a trace or span id: hex as OTLP JSON specifies, or base64 as
+// a generic protobuf JSON encoder writes bytes. Ids of the wrong length are
+// kept and come out as zero ids.
+type otlpJSONID []byte
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (id *otlpJSONID) UnmarshalJSON(data []byte) error {
+	if string(data) == "null" {
+		*id = nil
+		return nil
+	}
+	var s string
+	if err := json.Unmarshal(data, &s); err != nil {
+		return fmt.Errorf("id: %w", err)
+	}
+	if b, err := hex.DecodeString(s); err == nil {
+		*id = b
+		return nil
+	}
+	if b, err := base64.StdEncoding.DecodeString(s); err == nil {
+		*id = b
+		return nil
+	}
+	return fmt.Errorf("id %q is neither hex nor base64", s)
+}
+
+// otlpJSONUint64 is an unsigned 64-bit integer written as a string or a
+// number.
+type otlpJSONUint64 uint64
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (u *otlpJSONUint64) UnmarshalJSON(data []byte) error {
+	s, ok := numberText(data)
+	if !ok {
+		return fmt.Errorf("want an unsigned integer, got %.40s", data)
+	}
+	if s == "" {
+		*u = 0
+		return nil
+	}
+	v, err := strconv.ParseUint(s, 10, 64)
+	if err != nil {
+		f, ferr := strconv.ParseFloat(s, 64)
+		if ferr != nil || f < 0 || f >= math.MaxUint64 || f != math.Trunc(f) {
+			return fmt.Errorf("want an unsigned integer, got %q", s)
+		}
+		v = uint64(f)
+	}
+	*u = otlpJSONUint64(v)
+	return nil
+}
+
+// otlpJSONInt64 is a signed 64-bit integer written as a string or a number.
+type otlpJSONInt64 int64
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (n *otlpJSONInt64) UnmarshalJSON(data []byte) error {
+	s, ok := numberText(data)
+	if !ok {
+		return fmt.Errorf("want an integer, got %.40s", data)
+	}
+	if s == "" {
+		*n = 0
+		return nil
+	}
+	v, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		f, ferr := strconv.ParseFloat(s, 64)
+		if ferr != nil || f < math.MinInt64 || f >= math.MaxInt64 || f != math.Trunc(f) {
+			return fmt.Errorf("want an integer, got %q", s)
+		}
+		v = int64(f)
+	}
+	*n = otlpJSONInt64(v)
+	return nil
+}
+
+// otlpJSONFloat64 is a double written as a number or a string, including
+// "NaN", "Infinity" and "-Infinity".
+type otlpJSONFloat64 float64
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (f *otlpJSONFloat64) UnmarshalJSON(data []byte) error {
+	s, ok := numberText(data)
+	if !ok {
+		return fmt.Errorf("want a number, got %.40s", data)
+	}
+	switch s {
+	case "":
+		*f = 0
+		return nil
+	case "NaN":
+		*f = otlpJSONFloat64(math.NaN())
+		return nil
+	case "Infinity":
+		*f = otlpJSONFloat64(math.Inf(1))
+		return nil
+	case "-Infinity":
+		*f = otlpJSONFloat64(math.Inf(-1))
+		return nil
+	}
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		return fmt.Errorf("want a number, got %q", s)
+	}
+	*f = otlpJSONFloat64(v)
+	return nil
+}
+
+// otlpJSONStatusCode is a status code written as an integer (the OTLP JSON
+// encoding) or as its enum name.
+type otlpJSONStatusCode struct{ code tracepb.Status_StatusCode }
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (c *otlpJSONStatusCode) UnmarshalJSON(data []byte) error {
+	s, ok := numberText(data)
+	if !ok {
+		return fmt.Errorf("want a status code, got %.40s", data)
+	}
+	if v, err := strconv.ParseInt(s, 10, 32); err == nil {
+		c.code = tracepb.Status_StatusCode(v)
+		return nil
+	}
+	name := strings.ToUpper(s)
+	if !strings.HasPrefix(name, "STATUS_CODE_") {
+		name = "STATUS_CODE_" + name
+	}
+	if v, found := tracepb.Status_StatusCode_value[name]; found {
+		c.code = tracepb.Status_StatusCode(v)
+		return nil
+	}
+	c.code = tracepb.Status_STATUS_CODE_UNSET
+	return nil
+}
+
+// numberText returns the text of a JSON number or string (unquoted), "" for
+// null, and false for anything else.
+func numberText(data []byte) (string, bool) {
+	data = bytes.TrimSpace(data)
+	switch {
+	case len(data) == 0:
+		return "", false
+	case string(data) == "null":
+		return "", true
+	case data[0] == '"':
+		var s string
+		if err := json.Unmarshal(data, &s); err != nil {
+			return "", false
+		}
+		return s, true
+	case data[0] == '-' || (data[0] >= '0' && data[0] <= '9'):
+		return string(data), true
+	default:
+		return "", false
+	}
+}
