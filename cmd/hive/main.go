@@ -1,0 +1,79 @@
+// Command hive serves a local Hive-compatible API backed by a SQLite file and
+// reads the execution records stored there.
+//
+//	hive serve [--addr 127.0.0.1:8080] [--db ./hive.db] [--api-key K --api-secret S]
+//	hive logs list --task NAME [--limit N] [--before CURSOR]
+//	hive logs show TASK UUID
+//
+// Run "hive help" for the details of each command.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// Exit codes.
+const (
+	exitOK    = 0
+	exitError = 1 // the command ran and failed
+	exitUsage = 2 // the command line is wrong
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// run runs the command line args (without the program name) and returns the
+// exit code. Long-running commands stop when ctx is done.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, mainUsage)
+		return exitUsage
+	}
+	switch cmd, rest := args[0], args[1:]; cmd {
+	case "serve":
+		return runServe(ctx, rest, stdout, stderr)
+	case "logs":
+		return runLogs(ctx, rest, stdout, stderr)
+	case "help", "-h", "-help", "--help":
+		return runHelp(rest, stdout, stderr)
+	default:
+		fmt.Fprintf(stderr, "hive: unknown command %q\n\n%s", cmd, mainUsage)
+		return exitUsage
+	}
+}
+
+// runHelp prints the help of the command named by args, or the overview.
+func runHelp(args []string, stdout, stderr io.Writer) int {
+	var cmd string
+	if len(args) > 0 {
+		cmd = args[0]
+		if cmd == "logs" && len(args) > 1 {
+			cmd += " " + args[1]
+		}
+	}
+	switch cmd {
+	case "":
+		fmt.Fprint(stdout, mainUsage)
+	case "serve":
+		printUsage(stdout, serveUsage, newServeFlags(&serveOptions{}))
+	case "logs":
+		fmt.Fprint(stdout, logsUsage)
+	case "logs list":
+		printUsage(stdout, listUsage, newListFlags(&listOptions{}))
+	case "logs show":
+		printUsage(stdout, showUsage, newShowFlags(&clientOptions{}))
+	default:
+		fmt.Fprintf(stderr, "hive help: unknown command %q\n\n%s", cmd, mainUsage)
+		return exitUsage
+	}
+	return exitOK
+}

@@ -1,0 +1,77 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+)
+
+const mainUsage = `hive runs a local Hive-compatible server and reads the execution records it stores.
+
+Usage:
+  hive serve [flags]           serve the Hive API, storing records in a SQLite file
+  hive logs list --task NAME   list a task's records, newest first
+  hive logs show TASK UUID     print a record and a timing table of its boundary calls
+  hive help [command]          show the help of a command
+
+Environment:
+  HIVE_API_KEY, HIVE_API_SECRET  credentials (serve: the ones clients must present;
+                                 logs: the ones presented to the server)
+  HIVE_HOST                      server the logs commands talk to (default ` + defaultHost + `)
+  HIVE_PROJECT_UUID              project the logs commands are scoped to (default: all)
+
+Flags given on the command line override the environment.
+Run "hive <command> --help" for the flags of a command.
+`
+
+const serveUsage = `Usage: hive serve [flags]
+
+Serves the Hive API (log ingest, record lookup and listing, projects, invoke)
+on --addr, storing everything in the SQLite file --db (created when missing;
+records survive restarts). It prints the URL it listens on and shuts down
+gracefully on SIGINT or SIGTERM.
+
+Every request must carry "Authorization: Bearer <apiKey>:<apiSecret>". The
+credentials come from --api-key/--api-secret or HIVE_API_KEY/HIVE_API_SECRET;
+without them the server refuses to start unless --insecure-no-auth is given,
+which accepts every request (for throwaway local use only).
+
+Register a task for invoke with POST /api/projects/{projectUuid}/sync and a
+body like {"tasks":[{"name":"myTask","invokeUrl":"http://127.0.0.1:8081/myTask"}]}.
+
+Flags:
+`
+
+const logsUsage = `Usage:
+  hive logs list --task NAME [--limit N] [--before CURSOR]
+  hive logs show TASK UUID
+
+Reads records from a Hive server (HIVE_HOST or --host). Run
+"hive logs list --help" or "hive logs show --help" for the flags.
+`
+
+const listUsage = `Usage: hive logs list --task NAME [flags]
+
+Lists a task's records, newest first: when the server stored each one, its
+uuid, outcome and duration. When more records exist, the last line gives the
+command for the next page.
+
+Flags:
+`
+
+const showUsage = `Usage: hive logs show [flags] TASK UUID
+
+Prints a stored record as indented JSON, then a timing table of its boundary calls:
+the boundary, the call number, its start in milliseconds from the start of the
+run, its duration in milliseconds, and its outcome.
+
+Flags:
+`
+
+// printUsage writes a command's text and its flags.
+func printUsage(w io.Writer, text string, fs *flag.FlagSet) {
+	fmt.Fprint(w, text)
+	fs.SetOutput(w)
+	fs.PrintDefaults()
+	fs.SetOutput(io.Discard)
+}

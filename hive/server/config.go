@@ -1,0 +1,159 @@
+package server
+
+import (
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// Defaults used by New.
+const (
+	// DefaultMaxBodyBytes is the largest request body accepted (10 MiB).
+	DefaultMaxBodyBytes = 10 << 20
+	// DefaultShutdownTimeout bounds a graceful shutdown.
+	DefaultShutdownTimeout = 10 * time.Second
+	// DefaultInvokeTimeout bounds a call to a task's invoke URL made with the
+	// default invoke client.
+	DefaultInvokeTimeout = 60 * time.Second
+	// LocalName is the default team, user and project name.
+	LocalName = "local"
+)
+
+// localTeamUUID is the stable uuid of the default team.
+var localTeamUUID = uuid.NewSHA1(uuid.NameSpaceURL, []byte("hivetrace:team:local")).String()
+
+type config struct {
+	apiKey, apiSecret string
+	insecureNoAuth    bool
+	logger            *slog.Logger
+	maxBodyBytes      int64
+	invokeClient      *http.Client
+	clock             func() time.Time
+	teamName          string
+	teamUUID          string
+	userName          string
+	shutdownTimeout   time.Duration
+}
+
+func newConfig(opts []Option) config {
+	c := config{
+		maxBodyBytes:    DefaultMaxBodyBytes,
+		teamName:        LocalName,
+		teamUUID:        localTeamUUID,
+		userName:        LocalName,
+		shutdownTimeout: DefaultShutdownTimeout,
+	}
+	for _, o := range opts {
+		if o != nil {
+			o.apply(&c)
+		}
+	}
+	if c.logger == nil {
+		c.logger = slog.Default()
+	}
+	if c.invokeClient == nil {
+		c.invokeClient = &http.Client{Timeout: DefaultInvokeTimeout}
+	}
+	if c.clock == nil {
+		c.clock = time.Now
+	}
+	return c
+}
+
+// Option configures a Server.
+type Option interface {
+	apply(*config)
+}
+
+type optionFunc func(*config)
+
+func (f optionFunc) apply(c *config) { f(c) }
+
+// WithCredentials sets the API key and secret every request must present as
+// "Authorization: Bearer <key>:<secret>". Without credentials (and without
+// WithInsecureNoAuth) the server answers every API request with 401.
+func WithCredentials(key, secret string) Option {
+	return optionFunc(func(c *config) { c.apiKey, c.apiSecret = key, secret })
+}
+
+// WithInsecureNoAuth makes a server without credentials accept every
+// request. Credentials set with WithCredentials are still enforced.
+func WithInsecureNoAuth() Option {
+	return optionFunc(func(c *config) { c.insecureNoAuth = true })
+}
+
+// WithLogger sets the logger for storage failures and shutdown; default
+// slog.Default() at the time New is called. A nil logger is ignored.
+func WithLogger(l *slog.Logger) Option {
+	return optionFunc(func(c *config) {
+		if l != nil {
+			c.logger = l
+		}
+	})
+}
+
+// WithMaxBodyBytes sets the largest request body accepted; larger bodies get
+// 413. Values <= 0 are ignored (default DefaultMaxBodyBytes). The same limit
+// applies to responses read from invoke targets.
+func WithMaxBodyBytes(n int64) Option {
+	return optionFunc(func(c *config) {
+		if n > 0 {
+			c.maxBodyBytes = n
+		}
+	})
+}
+
+// WithInvokeClient sets the HTTP client used to call tasks' invoke URLs;
+// default a client with DefaultInvokeTimeout. A nil client is ignored.
+func WithInvokeClient(hc *http.Client) Option {
+	return optionFunc(func(c *config) {
+		if hc != nil {
+			c.invokeClient = hc
+		}
+	})
+}
+
+// WithClock sets the clock that stamps stored records' createdAt; default
+// time.Now. A nil clock is ignored.
+func WithClock(now func() time.Time) Option {
+	return optionFunc(func(c *config) {
+		if now != nil {
+			c.clock = now
+		}
+	})
+}
+
+// WithTeam sets the team /api/me reports; default "local" with a fixed uuid.
+// Empty values keep the defaults.
+func WithTeam(name, uuid string) Option {
+	return optionFunc(func(c *config) {
+		if name != "" {
+			c.teamName = name
+		}
+		if uuid != "" {
+			c.teamUUID = uuid
+		}
+	})
+}
+
+// WithUser sets the user name /api/me reports; default "local". An empty name
+// keeps the default.
+func WithUser(name string) Option {
+	return optionFunc(func(c *config) {
+		if name != "" {
+			c.userName = name
+		}
+	})
+}
+
+// WithShutdownTimeout bounds the graceful shutdown of Serve once its context
+// is done; default DefaultShutdownTimeout. Values <= 0 are ignored.
+func WithShutdownTimeout(d time.Duration) Option {
+	return optionFunc(func(c *config) {
+		if d > 0 {
+			c.shutdownTimeout = d
+		}
+	})
+}

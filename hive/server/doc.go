@@ -1,0 +1,35 @@
+// Package server is a Hive-compatible HTTP server with a pluggable store: the
+// local counterpart of Forge Hive that hivetrace's clients (package hive) send
+// execution records to, and that the hive command serves with
+// "hive serve".
+//
+// It serves the Hive API:
+//
+//	GET  /api/me
+//	POST /api/log-ingest
+//	GET  /api/tasks/{taskName}/logs?limit=&before=&projectUuid=
+//	GET  /api/tasks/{taskName}/logs/{uuid}?projectUuid=
+//	POST /api/tasks/{taskName}/logs/{uuid}/set-quality
+//	GET  /api/projects/{projectUuid}
+//	POST /api/projects
+//	POST /api/projects/{projectUuid}/sync
+//	POST /api/projects/{projectUuid}/tasks/{taskUuid}/invoke
+//
+// plus an unauthenticated GET /healthz. Every API request must carry
+// "Authorization: Bearer <apiKey>:<apiSecret>", compared in constant time.
+// Errors are always JSON: {"error": "...", "status": <code>}.
+//
+// As a development server it registers what it has not seen: an ingest for
+// an unknown project or task creates it. Records are keyed by project, task
+// name and record uuid; re-ingesting a stored record changes nothing (the
+// first write wins), so clients may retry freely. Lookups with a projectUuid
+// query parameter only see that project's records.
+//
+// A task is registered for invoke by sending its "invokeUrl" in a sync
+// request; invoke then POSTs {"args": payload} to that URL, which is what the
+// task package's http.Handler expects.
+//
+// Storage sits behind the Store interface: NewMemoryStore keeps data in
+// memory, package sqlitestore keeps it in a SQLite file, and package
+// storetest checks any implementation.
+package server

@@ -1,0 +1,289 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"time"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+
+	"github.com/hivetrace/hivetrace/otelrecord"
+)
+
+// Limits on identifiers, so a bad client cannot fill the store with keys.
+const (
+	maxIDLen   = 128
+	maxNameLen = 512
+)
+
+// createdAtLayout formats createdAt: RFC 3339 in UTC with milliseconds, as
+// JavaScript's Date.toISOString writes it.
+const createdAtLayout = "2006-01-02T15:04:05.000Z07:00"
+
+// ingestRequest is the body of POST /api/log-ingest.
+type ingestRequest struct {
+	ProjectUUID string `json:"projectUuid"`
+	// ProjectName names a project the server registers on first sight.
+	ProjectName string `json:"projectName"`
+	TaskUUID    string `json:"taskUuid"`
+	// LogItem is the record as a JSON string (the Hive wire format); a JSON
+	// object is accepted too.
+	LogItem    json.RawMessage `json:"logItem"`
+	ReplayFrom string          `json:"replayFrom"`
+}
+
+// ingestResponse is the answer of POST /api/log-ingest.
+type ingestResponse struct {
+	UUID        string  `json:"uuid"`
+	TaskName    string  `json:"taskName"`
+	ProjectName string  `json:"projectName"`
+	LogItem     string  `json:"logItem"`
+	ReplayFrom  *string `json:"replayFrom"`
+	CreatedAt   string  `json:"createdAt"`
+}
+
+// handleIngest stores a record: POST /api/log-ingest.
+//
+// The record must decode as an otelrecord.ExecutionRecord and have a task
+// name. A record without uuid gets a UUID v7. An unknown project is
+// registered (named projectName, else "local"; a request without projectUuid
+// goes to the project whose uuid is derived from that name), and so is an
+// unknown task (named after the record, with taskUuid or a new uuid).
+// Ingesting a record whose (project, task, uuid) is already stored changes
+// nothing and answers the stored entry, so retries are safe.
+func (s *Server) handleIngest(w http.ResponseWriter, r *http.Request) {
+	var req ingestRequest
+	if err := decodeBody(w, r, s.cfg.maxBodyBytes, &req); err != nil {
+		s.respondError(w, r, err)
+		return
+	}
+	rec, stored, err := parseLogItem(req.LogItem)
+	if err != nil {
+		s.respondError(w, r, err)
+		return
+	}
+	if err := checkID("projectUuid", req.ProjectUUID, true); err != nil {
+		s.respondError(w, r, err)
+		return
+	}
+	if err := checkID("taskUuid", req.TaskUUID, true); err != nil {
+		s.respondError(w, r, err)
+		return
+	}
+	if len(req.ProjectName) > maxNameLen {
+		s.respondError(w, r, errorf(http.StatusBadRequest, "projectName is longer than %d bytes", maxNameLen))
+		return
+	}
+	replayFrom := req.ReplayFrom
+	if replayFrom == "" {
+		replayFrom = rec.replayFrom
+	}
+
+	ctx := r.Context()
+	project, err := s.ensureProject(ctx, req.ProjectUUID, req.ProjectName)
+	if err != nil {
+		s.respondError(w, r, err)
+		return
+	}
+	task, err := s.ensureTask(ctx, project.UUID, req.TaskUUID, rec.TaskName)
+	if err != nil {
+		s.respondError(w, r, err)
+		return
+	}
+	entry, created, err := s.store.PutLog(ctx, LogEntry{
+		ProjectUUID: project.UUID,
+		TaskName:    task.Name,
+		TaskUUID:    task.UUID,
+		UUID:        rec.UUID,
+		Record:      stored,
+		ReplayFrom:  replayFrom,
+		CreatedAt:   s.cfg.clock().UTC(),
+	})
+	if err != nil {
+		s.respondError(w, r, err)
+		return
+	}
+	if !created {
+		s.cfg.logger.DebugContext(ctx, "hive server: record already stored",
+			slog.String("task", entry.TaskName), slog.String("uuid", entry.UUID))
+	}
+	resp := ingestResponse{
+		UUID:        entry.UUID,
+		TaskName:    entry.TaskName,
+		ProjectName: entry.ProjectName,
+		LogItem:     string(entry.Record),
+		CreatedAt:   formatTime(entry.CreatedAt),
+	}
+	if entry.ReplayFrom != "" {
+		resp.ReplayFrom = &entry.ReplayFrom
+	}
+	writeJSON(w, http.StatusOK, resp)
+}
+
+// ensureProject returns the project with the uuid, registering it when new.
+// Without uuid the project's uuid is derived from its name.
+func (s *Server) ensureProject(ctx context.Context, projectUUID, name string) (Project, error) {
+	if name == "" {
+		name = LocalName
+	}
+	if projectUUID == "" {
+		projectUUID = uuid.NewSHA1(uuid.NameSpaceURL, []byte("hivetrace:project:"+name)).String()
+	}
+	p, _, err := s.store.EnsureProject(ctx, Project{UUID: projectUUID, Name: name, CreatedAt: s.cfg.clock().UTC()})
+	return p, err
+}
+
+// ensureTask returns the project's task with the name, registering it when
+// new, under taskUUID when that is free and a new uuid otherwise.
+func (s *Server) ensureTask(ctx context.Context, projectUUID, taskUUID, name string) (Task, error) {
+	id := taskUUID
+	if id == "" {
+		id = newUUID()
+	}
+	t, _, err := s.store.EnsureTask(ctx, Task{ProjectUUID: projectUUID, UUID: id, Name: name, CreatedAt: s.cfg.clock().UTC()})
+	if errors.Is(err, ErrConflict) {
+		s.cfg.logger.WarnContext(ctx, "hive server: task uuid taken by another task; registering under a new uuid",
+			slog.String("task", name), slog.String("taskUuid", taskUUID), slog.Any("error", err))
+		t, _, err = s.store.EnsureTask(ctx, Task{ProjectUUID: projectUUID, UUID: newUUID(), Name: name, CreatedAt: s.cfg.clock().UTC()})
+	}
+	return t, err
+}
+
+// parsedItem is a validated record.
+type parsedItem struct {
+	otelrecord.ExecutionRecord
+	replayFrom string
+}
+
+// parseLogItem validates a logItem (a JSON string holding the record, or the
+// record object itself) and returns the record and the JSON to store: the
+// record object as sent, with "uuid" set. Errors are 400 *httpError.
+func parseLogItem(raw json.RawMessage) (parsedItem, []byte, error) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
+		return parsedItem{}, nil, errorf(http.StatusBadRequest, "logItem is required: the record as a JSON string")
+	}
+	item := []byte(raw)
+	switch raw[0] {
+	case '"':
+		var s string
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return parsedItem{}, nil, errorf(http.StatusBadRequest, "logItem: %s", describeJSONError(err))
+		}
+		item = []byte(s)
+	case '{':
+	default:
+		return parsedItem{}, nil, errorf(http.StatusBadRequest, "logItem must be a JSON string holding the record")
+	}
+
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(item, &fields); err != nil || fields == nil {
+		if err == nil {
+			err = errors.New("got null")
+		}
+		return parsedItem{}, nil, errorf(http.StatusBadRequest, "logItem is not a JSON object: %s", describeJSONError(err))
+	}
+	var p parsedItem
+	if err := json.Unmarshal(item, &p.ExecutionRecord); err != nil {
+		return parsedItem{}, nil, errorf(http.StatusBadRequest, "logItem is not a valid execution record: %s", describeJSONError(err))
+	}
+	if err := validateRecord(&p.ExecutionRecord); err != nil {
+		return parsedItem{}, nil, err
+	}
+	if rf, ok := fields["replayFrom"]; ok {
+		_ = json.Unmarshal(rf, &p.replayFrom) // informative only; ignore non-strings
+	}
+	if p.UUID == "" {
+		p.UUID = newUUID()
+		fields["uuid"], _ = json.Marshal(p.UUID)
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(fields); err != nil { // fields hold valid JSON: cannot fail
+		return parsedItem{}, nil, errorf(http.StatusBadRequest, "logItem: %v", err)
+	}
+	return p, bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+}
+
+// validateRecord checks what the server relies on: a task name, sane
+// identifiers, a known type and valid metrics.
+func validateRecord(rec *otelrecord.ExecutionRecord) error {
+	if rec.TaskName == "" {
+		return errorf(http.StatusBadRequest, "logItem has no taskName")
+	}
+	if err := checkName("logItem.taskName", rec.TaskName); err != nil {
+		return err
+	}
+	if err := checkID("logItem.uuid", rec.UUID, true); err != nil {
+		return err
+	}
+	switch rec.Type {
+	case "", otelrecord.TypeSuccess, otelrecord.TypeError, otelrecord.TypePending:
+	default:
+		return errorf(http.StatusBadRequest, "logItem.type %q is not one of success, error, pending", rec.Type)
+	}
+	for i, m := range rec.Metrics {
+		if err := m.Validate(); err != nil {
+			return errorf(http.StatusBadRequest, "logItem.metrics[%d]: %v", i, err)
+		}
+	}
+	return nil
+}
+
+// checkID validates an identifier: not too long, printable.
+func checkID(field, id string, optional bool) error {
+	if id == "" {
+		if optional {
+			return nil
+		}
+		return errorf(http.StatusBadRequest, "%s is required", field)
+	}
+	if len(id) > maxIDLen {
+		return errorf(http.StatusBadRequest, "%s is longer than %d bytes", field, maxIDLen)
+	}
+	return checkPrintable(field, id)
+}
+
+// checkName validates a task or project name.
+func checkName(field, name string) error {
+	if name == "" {
+		return errorf(http.StatusBadRequest, "%s is required", field)
+	}
+	if len(name) > maxNameLen {
+		return errorf(http.StatusBadRequest, "%s is longer than %d bytes", field, maxNameLen)
+	}
+	return checkPrintable(field, name)
+}
+
+// checkPrintable rejects invalid UTF-8 and control characters.
+func checkPrintable(field, s string) error {
+	if !utf8.ValidString(s) {
+		return errorf(http.StatusBadRequest, "%s is not valid UTF-8", field)
+	}
+	for _, r := range s {
+		if r < 0x20 || r == 0x7f {
+			return errorf(http.StatusBadRequest, "%s contains a control character", field)
+		}
+	}
+	return nil
+}
+
+// newUUID returns a UUID v7, or a v4 in the unlikely case the v7 clock read
+// fails.
+func newUUID() string {
+	if id, err := uuid.NewV7(); err == nil {
+		return id.String()
+	}
+	return uuid.NewString()
+}
+
+// formatTime formats a createdAt.
+func formatTime(t time.Time) string {
+	return t.UTC().Format(createdAtLayout)
+}

@@ -1,0 +1,302 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+)
+
+// memoryStore is a Store that keeps everything in memory. It exists for tests
+// and throwaway servers: nothing survives the process.
+type memoryStore struct {
+	now func() time.Time
+
+	mu       sync.RWMutex
+	projects map[string]Project
+	tasks    map[string]map[string]Task // project uuid → task name → task
+	logs     map[LogKey]LogEntry
+}
+
+var _ Store = (*memoryStore)(nil)
+
+// NewMemoryStore returns a Store that keeps everything in memory, for tests
+// and throwaway servers. It is safe for concurrent use and never blocks on
+// I/O; nothing survives the process.
+func NewMemoryStore() Store {
+	return &memoryStore{
+		now:      time.Now,
+		projects: map[string]Project{},
+		tasks:    map[string]map[string]Task{},
+		logs:     map[LogKey]LogEntry{},
+	}
+}
+
+func (m *memoryStore) EnsureProject(ctx context.Context, p Project) (Project, bool, error) {
+	if err := ctx.Err(); err != nil {
+		return Project{}, false, err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if old, ok := m.projects[p.UUID]; ok {
+		return old, false, nil
+	}
+	if p.CreatedAt.IsZero() {
+		p.CreatedAt = m.now()
+	}
+	m.projects[p.UUID] = p
+	return p, true, nil
+}
+
+func (m *memoryStore) UpdateProject(ctx context.Context, p Project) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	old, ok := m.projects[p.UUID]
+	if !ok {
+		return fmt.Errorf("project %q: %w", p.UUID, ErrNotFound)
+	}
+	old.Name, old.Description = p.Name, p.Description
+	m.projects[p.UUID] = old
+	return nil
+}
+
+func (m *memoryStore) GetProject(ctx context.Context, uuid string) (Project, error) {
+	if err := ctx.Err(); err != nil {
+		return Project{}, err
+	}
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	p, ok := m.projects[uuid]
+	if !ok {
+		return Project{}, fmt.Errorf("project %q: %w", uuid, ErrNotFound)
+	}
+	return p, nil
+}
+
+// taskByUUID returns the task of the project with the uuid. m.mu must be held.
+func (m *memoryStore) taskByUUID(projectUUID, uuid string) (Task, bool) {
+	for _, t := range m.tasks[projectUUID] {
+		if t.UUID == uuid {
+			return t, true
+		}
+	}
+	return Task{}, false
+}
+
+func (m *memoryStore) EnsureTask(ctx context.Context, t Task) (Task, bool, error) {
+	if err := ctx.Err(); err != nil {
+		return Task{}, false, err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if _, ok := m.projects[t.ProjectUUID]; !ok {
+		return Task{}, false, fmt.Errorf("project %q: %w", t.ProjectUUID, ErrNotFound)
+	}
+	if old, ok := m.tasks[t.ProjectUUID][t.Name]; ok {
+		return old, false, nil
+	}
+	if other, ok := m.taskByUUID(t.ProjectUUID, t.UUID); ok {
+		return Task{}, false, fmt.Errorf("task uuid %q is used by task %q: %w", t.UUID, other.Name, ErrConflict)
+	}
+	if t.CreatedAt.IsZero() {
+		t.CreatedAt = m.now()
+	}
+	if m.tasks[t.ProjectUUID] == nil {
+		m.tasks[t.ProjectUUID] = map[string]Task{}
+	}
+	m.tasks[t.ProjectUUID][t.Name] = t
+	return t, true, nil
+}
+
+func (m *memoryStore) PutTask(ctx context.Context, t Task) (bool, error) {
+	if err := ctx.Err(); err != nil {
+		return false, err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if _, ok := m.projects[t.ProjectUUID]; !ok {
+		return false, fmt.Errorf("project %q: %w", t.ProjectUUID, ErrNotFound)
+	}
+	if other, ok := m.taskByUUID(t.ProjectUUID, t.UUID); ok && other.Name != t.Name {
+		return false, fmt.Errorf("task uuid %q is used by task %q: %w", t.UUID, other.Name, ErrConflict)
+	}
+	old, exists := m.tasks[t.ProjectUUID][t.Name]
+	if exists {
+		old.UUID, old.InvokeURL = t.UUID, t.InvokeURL
+		m.tasks[t.ProjectUUID][t.Name] = old
+		return false, nil
+	}
+	if t.CreatedAt.IsZero() {
+		t.CreatedAt = m.now()
+	}
+	if m.tasks[t.ProjectUUID] == nil {
+		m.tasks[t.ProjectUUID] = map[string]Task{}
+	}
+	m.tasks[t.ProjectUUID][t.Name] = t
+	return true, nil
+}
+
+func (m *memoryStore) GetTask(ctx context.Context, projectUUID, taskUUID string) (Task, error) {
+	if err := ctx.Err(); err != nil {
+		return Task{}, err
+	}
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	t, ok := m.taskByUUID(projectUUID, taskUUID)
+	if !ok {
+		return Task{}, fmt.Errorf("task %q in project %q: %w", taskUUID, projectUUID, ErrNotFound)
+	}
+	return t, nil
+}
+
+func (m *memoryStore) ListTasks(ctx context.Context, projectUUID string) ([]Task, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	out := make([]Task, 0, len(m.tasks[projectUUID]))
+	for _, t := range m.tasks[projectUUID] {
+		out = append(out, t)
+	}
+	slices.SortFunc(out, func(a, b Task) int { return strings.Compare(a.Name, b.Name) })
+	return out, nil
+}
+
+func (m *memoryStore) PutLog(ctx context.Context, e LogEntry) (LogEntry, bool, error) {
+	if err := ctx.Err(); err != nil {
+		return LogEntry{}, false, err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	p, ok := m.projects[e.ProjectUUID]
+	if !ok {
+		return LogEntry{}, false, fmt.Errorf("project %q: %w", e.ProjectUUID, ErrNotFound)
+	}
+	if _, ok := m.tasks[e.ProjectUUID][e.TaskName]; !ok {
+		return LogEntry{}, false, fmt.Errorf("task %q in project %q: %w", e.TaskName, e.ProjectUUID, ErrNotFound)
+	}
+	key := e.Key()
+	if old, ok := m.logs[key]; ok {
+		return m.withProjectName(old), false, nil
+	}
+	if e.CreatedAt.IsZero() {
+		e.CreatedAt = m.now()
+	}
+	e.ProjectName = p.Name
+	e.Record = bytes.Clone(e.Record)
+	e.Quality = bytes.Clone(e.Quality)
+	m.logs[key] = e
+	return m.withProjectName(e), true, nil
+}
+
+// withProjectName returns a copy of e with the current project name. m.mu must
+// be held.
+func (m *memoryStore) withProjectName(e LogEntry) LogEntry {
+	e.ProjectName = m.projects[e.ProjectUUID].Name
+	e.Record = bytes.Clone(e.Record)
+	e.Quality = bytes.Clone(e.Quality)
+	return e
+}
+
+// resolve finds the stored key for key. m.mu must be held.
+func (m *memoryStore) resolve(key LogKey) (LogKey, error) {
+	if key.ProjectUUID != "" {
+		if _, ok := m.logs[key]; !ok {
+			return LogKey{}, fmt.Errorf("record %q of task %q: %w", key.UUID, key.TaskName, ErrNotFound)
+		}
+		return key, nil
+	}
+	var found []LogKey
+	for k := range m.logs {
+		if k.TaskName == key.TaskName && k.UUID == key.UUID {
+			found = append(found, k)
+		}
+	}
+	switch len(found) {
+	case 0:
+		return LogKey{}, fmt.Errorf("record %q of task %q: %w", key.UUID, key.TaskName, ErrNotFound)
+	case 1:
+		return found[0], nil
+	default:
+		return LogKey{}, fmt.Errorf("record %q of task %q: %w", key.UUID, key.TaskName, ErrAmbiguous)
+	}
+}
+
+func (m *memoryStore) GetLog(ctx context.Context, key LogKey) (LogEntry, error) {
+	if err := ctx.Err(); err != nil {
+		return LogEntry{}, err
+	}
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	k, err := m.resolve(key)
+	if err != nil {
+		return LogEntry{}, err
+	}
+	return m.withProjectName(m.logs[k]), nil
+}
+
+// cursorOf returns the listing position of e.
+func cursorOf(e LogEntry) Cursor {
+	return Cursor{CreatedAt: e.CreatedAt, ProjectUUID: e.ProjectUUID, UUID: e.UUID}
+}
+
+// compareCursor orders positions newest first: it is negative when a comes
+// before b in a listing.
+func compareCursor(a, b Cursor) int {
+	if c := b.CreatedAt.Compare(a.CreatedAt); c != 0 {
+		return c
+	}
+	if c := strings.Compare(b.ProjectUUID, a.ProjectUUID); c != 0 {
+		return c
+	}
+	return strings.Compare(b.UUID, a.UUID)
+}
+
+func (m *memoryStore) ListLogs(ctx context.Context, q LogQuery) ([]LogEntry, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	var out []LogEntry
+	for k, e := range m.logs {
+		if k.TaskName != q.TaskName || (q.ProjectUUID != "" && k.ProjectUUID != q.ProjectUUID) {
+			continue
+		}
+		if q.Before != nil && compareCursor(cursorOf(e), *q.Before) <= 0 {
+			continue
+		}
+		out = append(out, m.withProjectName(e))
+	}
+	slices.SortFunc(out, func(a, b LogEntry) int { return compareCursor(cursorOf(a), cursorOf(b)) })
+	if q.Limit > 0 && len(out) > q.Limit {
+		out = out[:q.Limit]
+	}
+	return out, nil
+}
+
+func (m *memoryStore) SetQuality(ctx context.Context, key LogKey, quality json.RawMessage) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	k, err := m.resolve(key)
+	if err != nil {
+		return err
+	}
+	e := m.logs[k]
+	e.Quality = bytes.Clone(quality)
+	m.logs[k] = e
+	return nil
+}
+
+func (m *memoryStore) Close() error { return nil }

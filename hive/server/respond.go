@@ -1,0 +1,141 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+)
+
+// errorBody is the JSON of every error response.
+type errorBody struct {
+	Error  string `json:"error"`
+	Status int    `json:"status"`
+}
+
+// httpError is an error with the status it is answered with.
+type httpError struct {
+	status int
+	msg    string
+}
+
+func (e *httpError) Error() string { return e.msg }
+
+// errorf returns an httpError with a formatted message.
+func errorf(status int, format string, args ...any) *httpError {
+	return &httpError{status: status, msg: fmt.Sprintf(format, args...)}
+}
+
+// writeJSON answers status with v encoded as JSON.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)              // stored records come back byte for byte
+	if err := enc.Encode(v); err != nil { // only values built by this package are encoded
+		status = http.StatusInternalServerError
+		buf.Reset()
+		_ = json.NewEncoder(&buf).Encode(errorBody{Error: "encode response: " + err.Error(), Status: status})
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	_, _ = w.Write(buf.Bytes())
+}
+
+// writeError answers {"error": msg, "status": status}.
+func writeError(w http.ResponseWriter, status int, msg string) {
+	writeJSON(w, status, errorBody{Error: msg, Status: status})
+}
+
+// decodeBody reads the request body, bounded by limit, into v. Errors are
+// *httpError: 413 when the body is too large, 400 naming the problem when it
+// is not the expected JSON.
+func decodeBody(w http.ResponseWriter, r *http.Request, limit int64, v any) error {
+	if r.ContentLength > limit {
+		return errorf(http.StatusRequestEntityTooLarge, "request body of %d bytes exceeds the limit of %d bytes", r.ContentLength, limit)
+	}
+	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	if err != nil {
+		if mbe := (*http.MaxBytesError)(nil); errors.As(err, &mbe) {
+			return errorf(http.StatusRequestEntityTooLarge, "request body exceeds the limit of %d bytes", limit)
+		}
+		return errorf(http.StatusBadRequest, "read request body: %v", err)
+	}
+	if len(bytes.TrimSpace(data)) == 0 {
+		return errorf(http.StatusBadRequest, "request body is empty: expected a JSON object")
+	}
+	if err := json.Unmarshal(data, v); err != nil {
+		return errorf(http.StatusBadRequest, "malformed JSON body: %s", describeJSONError(err))
+	}
+	return nil
+}
+
+// describeJSONError turns a decoding error into a message naming the problem
+// and where it is.
+func describeJSONError(err error) string {
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syn):
+		return fmt.Sprintf("%v (at byte %d)", syn, syn.Offset)
+	case errors.As(err, &typ):
+		if typ.Field != "" {
+			return fmt.Sprintf("field %q must be %s, got %s", typ.Field, jsonKind(typ.Type.Kind().String()), typ.Value)
+		}
+		return fmt.Sprintf("expected %s, got %s", jsonKind(typ.Type.Kind().String()), typ.Value)
+	default:
+		return err.Error()
+	}
+}
+
+// jsonKind names a Go kind the way a JSON user thinks of it.
+func jsonKind(kind string) string {
+	switch kind {
+	case "struct", "map":
+		return "an object"
+	case "slice", "array":
+		return "an array"
+	case "string":
+		return "a string"
+	case "bool":
+		return "a boolean"
+	case "float64", "float32", "int", "int64", "int32", "uint", "uint64":
+		return "a number"
+	default:
+		return kind
+	}
+}
+
+// respondError answers err: its own status for an *httpError, 500 otherwise.
+func (s *Server) respondError(w http.ResponseWriter, r *http.Request, err error) {
+	var he *httpError
+	if errors.As(err, &he) {
+		writeError(w, he.status, he.msg)
+		return
+	}
+	status, msg := s.storeStatus(r, err)
+	writeError(w, status, msg)
+}
+
+// storeStatus maps a store error to a status and message; failures that are
+// not about the data are logged and answered 500 without details.
+func (s *Server) storeStatus(r *http.Request, err error) (int, string) {
+	switch {
+	case errors.Is(err, ErrNotFound):
+		return http.StatusNotFound, err.Error()
+	case errors.Is(err, ErrAmbiguous):
+		return http.StatusConflict, err.Error() + "; pass the projectUuid query parameter"
+	case errors.Is(err, ErrConflict):
+		return http.StatusConflict, err.Error()
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return http.StatusServiceUnavailable, "request canceled"
+	default:
+		s.cfg.logger.ErrorContext(r.Context(), "hive server: store failure",
+			slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Any("error", err))
+		return http.StatusInternalServerError, "internal store error"
+	}
+}

@@ -1,0 +1,83 @@
+package sqlitestore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+)
+
+// migrations are the schema versions in order: migrations[i] takes a database
+// from user_version i to i+1. Append only; never edit a released step.
+var migrations = []string{
+	// 1: projects, tasks and records.
+	`
+CREATE TABLE projects (
+	uuid        TEXT PRIMARY KEY,
+	name        TEXT NOT NULL,
+	description TEXT NOT NULL DEFAULT '',
+	created_at  INTEGER NOT NULL -- Unix nanoseconds
+);
+CREATE TABLE tasks (
+	project_uuid TEXT NOT NULL REFERENCES projects(uuid) ON DELETE CASCADE,
+	name         TEXT NOT NULL,
+	uuid         TEXT NOT NULL,
+	invoke_url   TEXT NOT NULL DEFAULT '',
+	created_at   INTEGER NOT NULL,
+	PRIMARY KEY (project_uuid, name),
+	UNIQUE (project_uuid, uuid)
+);
+CREATE TABLE logs (
+	project_uuid TEXT NOT NULL,
+	task_name    TEXT NOT NULL,
+	uuid         TEXT NOT NULL,
+	task_uuid    TEXT NOT NULL DEFAULT '',
+	record       TEXT NOT NULL,
+	replay_from  TEXT NOT NULL DEFAULT '',
+	quality      TEXT,
+	created_at   INTEGER NOT NULL,
+	PRIMARY KEY (project_uuid, task_name, uuid),
+	FOREIGN KEY (project_uuid, task_name) REFERENCES tasks(project_uuid, name) ON DELETE CASCADE
+);
+CREATE INDEX logs_by_task_newest ON logs (task_name, created_at DESC, project_uuid DESC, uuid DESC);
+CREATE INDEX logs_by_uuid ON logs (task_name, uuid);
+`,
+}
+
+// migrate brings the schema to the latest version, in one write
+// transaction, so processes opening the same new file do not race.
+func migrate(ctx context.Context, db *sql.DB) error {
+	return inTx(ctx, db, func(tx *sql.Tx) error {
+		var version int
+		if err := tx.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
+			return fmt.Errorf("read schema version: %w", err)
+		}
+		if version > len(migrations) {
+			return fmt.Errorf("database schema version %d is newer than this program supports (%d)", version, len(migrations))
+		}
+		for v := version; v < len(migrations); v++ {
+			if _, err := tx.ExecContext(ctx, migrations[v]); err != nil {
+				return fmt.Errorf("migrate schema to version %d: %w", v+1, err)
+			}
+		}
+		if version < len(migrations) {
+			if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", len(migrations))); err != nil {
+				return fmt.Errorf("set schema version: %w", err)
+			}
+		}
+		return nil
+	})
+}
+
+// inTx runs fn in a transaction (BEGIN IMMEDIATE: see Open) and commits it
+// when fn succeeds.
+func inTx(ctx context.Context, db *sql.DB, fn func(*sql.Tx) error) error {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}

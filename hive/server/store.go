@@ -1,0 +1,166 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"time"
+)
+
+// Errors a Store wraps so the server can map them to HTTP statuses. Test them
+// with errors.Is.
+var (
+	// ErrNotFound reports that the project, task or record does not exist (or
+	// does not exist in the project the lookup was scoped to).
+	ErrNotFound = errors.New("not found")
+	// ErrConflict reports that a write clashes with what is stored, for example
+	// a task uuid already used by another task of the project.
+	ErrConflict = errors.New("conflict")
+	// ErrAmbiguous reports that a lookup not scoped to a project matched
+	// records of several projects.
+	ErrAmbiguous = errors.New("ambiguous: record exists in several projects")
+)
+
+// Project is a Hive project: a named group of tasks.
+type Project struct {
+	// UUID identifies the project.
+	UUID string
+	// Name is the project's name.
+	Name string
+	// Description is free text.
+	Description string
+	// CreatedAt is when the project was registered.
+	CreatedAt time.Time
+}
+
+// Task is a task registered in a project. Within a project, Name and UUID are
+// both unique.
+type Task struct {
+	// ProjectUUID is the project the task belongs to.
+	ProjectUUID string
+	// UUID identifies the task within its project.
+	UUID string
+	// Name is the task name, as records carry it.
+	Name string
+	// InvokeURL is where the server POSTs {"args": payload} to invoke the
+	// task; empty when the task cannot be invoked.
+	InvokeURL string
+	// CreatedAt is when the task was registered.
+	CreatedAt time.Time
+}
+
+// LogKey identifies one stored record. An empty ProjectUUID means "any
+// project" in lookups (never in writes).
+type LogKey struct {
+	// ProjectUUID is the project of the record, or empty for any project.
+	ProjectUUID string
+	// TaskName is the record's task name.
+	TaskName string
+	// UUID is the record uuid.
+	UUID string
+}
+
+// LogEntry is one stored execution record with what the server knows about it.
+type LogEntry struct {
+	// ProjectUUID is the project the record belongs to.
+	ProjectUUID string
+	// ProjectName is that project's name, filled in by reads.
+	ProjectName string
+	// TaskName is the record's task name.
+	TaskName string
+	// TaskUUID is the uuid of the task in its project.
+	TaskUUID string
+	// UUID is the record uuid.
+	UUID string
+	// Record is the record's JSON object, as stored.
+	Record json.RawMessage
+	// ReplayFrom is the uuid of the record a replay ran from, if any.
+	ReplayFrom string
+	// Quality is the JSON object set with set-quality; nil until then.
+	Quality json.RawMessage
+	// CreatedAt is when the server stored the record.
+	CreatedAt time.Time
+}
+
+// Key returns the entry's key.
+func (e LogEntry) Key() LogKey {
+	return LogKey{ProjectUUID: e.ProjectUUID, TaskName: e.TaskName, UUID: e.UUID}
+}
+
+// Cursor marks a position in a listing: the last entry of a page. Listings
+// are ordered newest first by (CreatedAt, ProjectUUID, UUID), all descending.
+type Cursor struct {
+	// CreatedAt of the last entry returned.
+	CreatedAt time.Time
+	// ProjectUUID of the last entry returned.
+	ProjectUUID string
+	// UUID of the last entry returned.
+	UUID string
+}
+
+// LogQuery selects records of one task.
+type LogQuery struct {
+	// ProjectUUID scopes the listing to one project; empty lists every project.
+	ProjectUUID string
+	// TaskName is the task whose records are listed.
+	TaskName string
+	// Limit is the maximum number of entries returned; <= 0 means no limit.
+	Limit int
+	// Before, when set, returns only entries strictly after this position in
+	// the listing order (that is, older ones).
+	Before *Cursor
+}
+
+// Store persists projects, tasks and records for the server.
+//
+// Every method may block on I/O and honours ctx where the backend allows; all
+// methods are safe for concurrent use. Returned values are copies the caller
+// may keep. Errors for missing or clashing data wrap ErrNotFound, ErrConflict
+// or ErrAmbiguous; any other error is a storage failure.
+//
+// Package storetest checks that an implementation behaves as described.
+type Store interface {
+	// EnsureProject stores p unless a project with p.UUID exists, and returns
+	// the stored project and whether it was created. An existing project is
+	// left unchanged. A zero p.CreatedAt is set to the current time.
+	EnsureProject(ctx context.Context, p Project) (Project, bool, error)
+	// UpdateProject sets the name and description of an existing project
+	// (ErrNotFound otherwise).
+	UpdateProject(ctx context.Context, p Project) error
+	// GetProject returns the project with the uuid, or ErrNotFound.
+	GetProject(ctx context.Context, uuid string) (Project, error)
+
+	// EnsureTask stores t unless its project already has a task named t.Name,
+	// and returns the stored task and whether it was created. An existing task
+	// is left unchanged. It fails with ErrNotFound when the project does not
+	// exist and ErrConflict when t.UUID is taken by another task of the project.
+	EnsureTask(ctx context.Context, t Task) (Task, bool, error)
+	// PutTask creates t, or updates the UUID and InvokeURL of the task of the
+	// same project and name, and reports whether it was created. Errors as for
+	// EnsureTask.
+	PutTask(ctx context.Context, t Task) (bool, error)
+	// GetTask returns the task with the uuid in the project, or ErrNotFound.
+	GetTask(ctx context.Context, projectUUID, taskUUID string) (Task, error)
+	// ListTasks returns the tasks of a project ordered by name (empty when the
+	// project has none or does not exist).
+	ListTasks(ctx context.Context, projectUUID string) ([]Task, error)
+
+	// PutLog stores e unless a record with the same key exists, and returns
+	// the stored entry and whether it was created: re-ingesting a record never
+	// changes the stored one. The project and its task (by name) must exist
+	// (ErrNotFound otherwise). A zero e.CreatedAt is set to the current time.
+	PutLog(ctx context.Context, e LogEntry) (LogEntry, bool, error)
+	// GetLog returns the record with the key. With an empty key.ProjectUUID it
+	// searches every project and fails with ErrAmbiguous when the record
+	// exists in more than one.
+	GetLog(ctx context.Context, key LogKey) (LogEntry, error)
+	// ListLogs returns the records selected by q, newest first (see Cursor).
+	ListLogs(ctx context.Context, q LogQuery) ([]LogEntry, error)
+	// SetQuality stores quality (a JSON object) with the record, replacing any
+	// previous value. The key is resolved as in GetLog.
+	SetQuality(ctx context.Context, key LogKey, quality json.RawMessage) error
+
+	// Close releases the store's resources. Other methods must not be called
+	// after Close.
+	Close() error
+}
