@@ -9,5 +9,12 @@
 // that rebuilds records from them (this package's rebuilders and package
 // exporter).
 //
+// Rebuilding: Span describes a finished span neutrally; SpansFromSDK,
+// SpansFromOTLP and SpansFromOTLPJSON (which reads Jaeger's query API v3
+// answers) fill it. RebuildRun rebuilds one run's record, Rebuild every run
+// in a set of spans, and an Assembler the runs of spans that arrive in
+// batches and in any order. A record that cannot be rebuilt completely still
+// comes out, with the reason under MetadataIncomplete and an *IncompleteError.
+//
 // Nothing in this package imports the other hivetrace packages.
 package otelrecord

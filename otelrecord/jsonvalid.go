@@ -125,10 +125,25 @@ func (v *jsonValidator) array(depth int) bool {
 	}
 }
 
+// plainStringByte marks the bytes a JSON string holds as they are: not the
+// closing quote, not a backslash, not a control character.
+var plainStringByte = func() (t [256]bool) {
+	for c := 0x20; c < 256; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
+
 // str reads a string; v.s[v.i] is its opening quote.
 func (v *jsonValidator) str() bool {
 	v.i++
 	for v.i < len(v.s) {
+		for v.i < len(v.s) && plainStringByte[v.s[v.i]] {
+			v.i++
+		}
+		if v.i == len(v.s) {
+			return false
+		}
 		c := v.s[v.i]
 		switch {
 		case c == '"':

@@ -1,0 +1,252 @@
+package otelrecord
+
+import (
+	"cmp"
+	"encoding/binary"
+	"encoding/json"
+	"slices"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+)
+
+// payload returns an attribute's JSON text as a record payload, copied once.
+// Text that is not valid JSON is kept as a JSON string and ok is false.
+func payload(s string) (raw json.RawMessage, ok bool) {
+	var a arena
+	return a.payload(s)
+}
+
+// arena holds the payload bytes of a run's boundary calls in one
+// allocation; each payload is a capacity-capped slice of it, so appending to
+// one never overwrites another.
+type arena []byte
+
+func (a *arena) payload(s string) (json.RawMessage, bool) {
+	if !validJSON(s) {
+		q, _ := json.Marshal(s) // a string always marshals
+		return q, false
+	}
+	if cap(*a)-len(*a) < len(s) {
+		return json.RawMessage(s), true
+	}
+	start := len(*a)
+	*a = append(*a, s...)
+	return json.RawMessage((*a)[start:len(*a):len(*a)]), true
+}
+
+// rebuildBoundaries returns the record's boundary map: every declared
+// boundary, and the calls of the run's boundary spans in call order.
+func rebuildBoundaries(t *taskAttrs, spans []*Span, p *problems) map[string][]BoundaryRecord {
+	var declared []string
+	var declaredValues []attribute.Value
+	if t.hasDeclared {
+		if t.declared.Type() == attribute.STRINGSLICE {
+			declared = t.declared.AsStringSlice()
+		} else {
+			declaredValues = t.declared.AsSlice()
+		}
+	} else {
+		p.addf("missing %s", TaskBoundariesKey)
+	}
+	out := make(map[string][]BoundaryRecord, len(declared)+len(declaredValues))
+	for _, name := range declared {
+		out[name] = []BoundaryRecord{}
+	}
+	for _, v := range declaredValues {
+		if v.Type() != attribute.STRING {
+			p.addf("%s holds a %s, not a string", TaskBoundariesKey, v.Type())
+			continue
+		}
+		out[v.AsString()] = []BoundaryRecord{}
+	}
+
+	// Read every boundary span once, keep those of this run.
+	calls := make([]boundaryCall, len(spans))
+	n := 0
+	for i := range spans {
+		c := &calls[n]
+		*c = boundaryCall{}
+		readBoundaryAttrs(spans[i], c, p)
+		switch {
+		case c.hasKind && c.kind != KindBoundary:
+			p.addf("span %s is not a boundary span (%s=%q)", spans[i].SpanID, KindKey, c.kind)
+			continue
+		case c.hasUUID && t.hasUUID && c.uuid != t.uuid:
+			p.addf("boundary span %s belongs to run %q", spans[i].SpanID, c.uuid)
+			continue
+		}
+		n++
+	}
+	calls = calls[:n]
+	order := callOrder(calls)
+
+	if t.hasCalls {
+		switch have := int64(len(order)); {
+		case have < t.calls:
+			p.addf("have %d of %d boundary spans", have, t.calls)
+		case have > t.calls:
+			p.addf("have %d boundary spans, %s is %d", have, TaskBoundaryCallsKey, t.calls)
+		default:
+			for i, k := range order {
+				if !k.hasSeq || k.seq != int64(i) {
+					p.addf("boundary call sequence numbers are not 0..%d", len(order)-1)
+					break
+				}
+			}
+		}
+	} else if !t.invalidInput {
+		p.addf("missing %s", TaskBoundaryCallsKey)
+	}
+	if len(order) == 0 {
+		return out
+	}
+
+	// Group the calls by boundary name into one backing array, keeping call
+	// order within each boundary.
+	group := make([]int32, len(order))
+	var names []string
+	var counts []int
+	var index map[string]int
+	for i, k := range order {
+		c := &calls[k.idx]
+		if !c.hasName {
+			c.name = c.span.Name
+			p.addf("boundary span %s: missing %s", c.span.SpanID, BoundaryNameKey)
+		}
+		g := -1
+		if index != nil {
+			if j, ok := index[c.name]; ok {
+				g = j
+			}
+		} else {
+			for j, name := range names {
+				if name == c.name {
+					g = j
+					break
+				}
+			}
+		}
+		if g < 0 {
+			g = len(names)
+			names = append(names, c.name)
+			counts = append(counts, 0)
+			if index != nil {
+				index[c.name] = g
+			} else if len(names) > 16 {
+				index = make(map[string]int, 2*len(names))
+				for j, name := range names {
+					index[name] = j
+				}
+			}
+		}
+		group[i] = int32(g)
+		counts[g]++
+	}
+	next := make([]int, len(names))
+	for g := 1; g < len(names); g++ {
+		next[g] = next[g-1] + counts[g-1]
+	}
+	records := make([]BoundaryRecord, len(order))
+	timings := make([]TimingInfo, len(order))
+	size := 0
+	for _, k := range order {
+		size += len(calls[k.idx].input) + len(calls[k.idx].output)
+	}
+	payloads := make(arena, 0, size)
+	for i, k := range order {
+		c := &calls[k.idx]
+		at := next[group[i]]
+		next[group[i]]++
+		timings[at] = *NewTiming(c.span.StartTime, c.span.EndTime)
+		r := &records[at]
+		r.Timing = &timings[at]
+		fillBoundaryRecord(r, c, i, &payloads, p)
+	}
+	start := 0
+	for g, name := range names {
+		end := start + counts[g]
+		out[name] = records[start:end:end]
+		start = end
+	}
+	return out
+}
+
+// fillBoundaryRecord sets the payloads and error of one call; pos is its
+// position in the run, used in problem reports when it has no seq.
+func fillBoundaryRecord(r *BoundaryRecord, c *boundaryCall, pos int, payloads *arena, p *problems) {
+	seq := c.seq
+	if !c.hasSeq {
+		seq = int64(pos)
+	}
+	var ok bool
+	if c.hasInput {
+		if r.Input, ok = payloads.payload(c.input); !ok {
+			p.addf("boundary %s call %d: %s is not valid JSON", c.name, seq, BoundaryInputKey)
+		}
+	} else {
+		p.addf("boundary %s call %d: missing %s", c.name, seq, BoundaryInputKey)
+	}
+	if c.hasOutput {
+		if r.Output, ok = payloads.payload(c.output); !ok {
+			p.addf("boundary %s call %d: %s is not valid JSON", c.name, seq, BoundaryOutputKey)
+		}
+	}
+	switch {
+	case c.hasErr:
+		r.Error = c.errMsg
+	case !c.hasOutput && c.span.StatusCode == codes.Error:
+		r.Error = c.span.StatusMessage
+	}
+}
+
+// callKey is the sort key of one call. It holds no pointers, so sorting
+// moves little memory and needs no write barriers.
+type callKey struct {
+	seq, start int64
+	id         uint64
+	idx        int32
+	hasSeq     bool
+	validID    bool
+}
+
+// callOrder returns the calls in call order: by seq (calls without one
+// last), then start time, then span id. Copies of one span (same valid span
+// id), as retried OTLP deliveries produce, count once.
+func callOrder(calls []boundaryCall) []callKey {
+	keys := make([]callKey, len(calls))
+	for i := range calls {
+		c := &calls[i]
+		keys[i] = callKey{
+			seq:     c.seq,
+			start:   c.span.StartTime.UnixNano(),
+			id:      binary.BigEndian.Uint64(c.span.SpanID[:]),
+			idx:     int32(i),
+			hasSeq:  c.hasSeq,
+			validID: c.span.SpanID.IsValid(),
+		}
+	}
+	slices.SortFunc(keys, compareCallKeys)
+	return slices.CompactFunc(keys, func(a, b callKey) bool {
+		return a.validID && a.id == b.id && a.seq == b.seq && a.hasSeq == b.hasSeq && a.start == b.start
+	})
+}
+
+func compareCallKeys(a, b callKey) int {
+	if a.hasSeq != b.hasSeq {
+		if a.hasSeq {
+			return -1
+		}
+		return 1
+	}
+	if c := cmp.Compare(a.seq, b.seq); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(a.start, b.start); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(a.id, b.id); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.idx, b.idx)
+}
