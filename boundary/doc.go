@@ -1,0 +1,25 @@
+// Package boundary provides typed boundaries: the doors through which a task
+// reaches the outside world (HTTP, databases, the clock, randomness).
+//
+// A Boundary wraps a function. Every call makes an OpenTelemetry child span
+// (span kind Client, named after the boundary) carrying the call's input and
+// output as JSON, following the convention of package otelrecord. Inside a
+// task run, found through the context (see ContextWithRun), each call is also
+// appended to the run's call log, may be answered by a mock, and runs in one
+// of four modes:
+//
+//	Proxy       call the real function and record the call (the default)
+//	ProxyPass   answer from the tape when it holds this input, else call
+//	ProxyCatch  call; if the call fails and the tape holds this input, answer
+//	            from the tape
+//	Replay      answer from the tape; no recording is an error (ErrNoRecording)
+//
+// A Tape indexes recorded calls by a hash of the canonical JSON of their input,
+// so key order, whitespace and number formatting (1, 1.0, 1e0) do not matter
+// and lookups never scan. When one input was recorded several times, the k-th
+// call with that input gets the k-th recording.
+//
+// Outside any run a call still works and still makes a span, but nothing is
+// recorded. Package task builds task runs on the Run type of this package;
+// most users only call New and Call.
+package boundary

@@ -1,0 +1,25 @@
+// Package task runs units of work as Forge Hive tasks on OpenTelemetry.
+//
+// A Task wraps a function from a validated input to an output. Each run is
+// an OpenTelemetry span (span kind Internal, named after the task) and
+// produces an otelrecord.ExecutionRecord: the input, the output or error,
+// every call of the task's boundaries (package boundary), the metadata and
+// metrics set during the run (SetMetadata, SetMetrics), and the timing. The
+// span carries everything the record holds, following the convention of
+// package otelrecord, so a process that only sees the spans rebuilds the same
+// record.
+//
+// Runs are independent: one task may run any number of times at once, and
+// boundaries may be called from many goroutines inside one run. A panic in the
+// task function or in a boundary function becomes an error; the process
+// survives.
+//
+// Records reach code through the return value of SafeRun, per-task listeners
+// (AddListener, called synchronously once the record is complete) and global
+// listeners (ListenExecutionRecords, called off the caller's path).
+//
+// SafeReplay runs a task again from a record, answering chosen boundaries
+// from the record's calls; MockBoundary replaces a boundary's function for a
+// task; AsBoundary lets one task call another as a boundary; Handler serves a
+// task over HTTP.
+package task
