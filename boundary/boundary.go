@@ -81,6 +81,9 @@ func (b *Boundary[In, Out]) Call(ctx context.Context, in In) (Out, error) {
 func (b *Boundary[In, Out]) callInRun(ctx context.Context, run *Run, in In) (out Out, err error) {
 	mode := run.Mode(b.name)
 	input, err := marshalArgs(in)
+	if err != nil {
+		err = fmt.Errorf("boundary %s: encode input: %w", b.name, err)
+	}
 	seq, start := run.begin()
 
 	cctx, span, started := ctx, noopSpan, false
@@ -129,7 +132,7 @@ func (b *Boundary[In, Out]) callInRun(ctx context.Context, run *Run, in In) (out
 		}
 	}
 	if err == nil && !fromTape {
-		if rawOut, err = json.Marshal(out); err != nil {
+		if rawOut, err = encodeJSON(out); err != nil {
 			err = fmt.Errorf("boundary %s: encode output: %w", b.name, err)
 		}
 	}
@@ -156,6 +159,9 @@ func (b *Boundary[In, Out]) callOutside(ctx context.Context, in In) (out Out, er
 		return b.invoke(ctx, nil, noopSpan, in)
 	}
 	input, err := marshalArgs(in)
+	if err != nil {
+		err = fmt.Errorf("boundary %s: encode input: %w", b.name, err)
+	}
 	start := time.Now()
 	cctx, span := tr.Start(ctx, b.name, clientKind, trace.WithTimestamp(start))
 	if span.IsRecording() {
@@ -168,7 +174,7 @@ func (b *Boundary[In, Out]) callOutside(ctx context.Context, in In) (out Out, er
 		out, err = b.invoke(cctx, nil, span, in)
 	}
 	if err == nil && span.IsRecording() {
-		if rawOut, err = json.Marshal(out); err != nil {
+		if rawOut, err = encodeJSON(out); err != nil {
 			err = fmt.Errorf("boundary %s: encode output: %w", b.name, err)
 		}
 	}
@@ -224,16 +230,6 @@ func fromRecording[Out any](rec otelrecord.BoundaryRecord) (out Out, raw json.Ra
 type recordedError string
 
 func (e recordedError) Error() string { return string(e) }
-
-// marshalArgs returns the JSON array of the call's arguments, [in], built in
-// one allocation. An input that cannot be encoded gives [null] and an error.
-func marshalArgs[In any](in In) ([]byte, error) {
-	b, err := json.Marshal([1]In{in})
-	if err != nil {
-		return []byte("[null]"), fmt.Errorf("boundary: encode input: %w", err)
-	}
-	return b, nil
-}
 
 // endSpan writes the end-time attributes in one call and ends the span if it
 // was started.
