@@ -14,6 +14,27 @@ run:
 test: $(JAEGER)
 	$(GO) test -race -count=1 -timeout 30m ./...
 
+## bench: the six reference figures measured side by side in one run, as a
+## table of ratios (several minutes: figure 5 makes a million runs; figure 6
+## needs the Jaeger binary)
+bench: $(JAEGER)
+	$(GO) run ./bench
+
+## fuzz: every Fuzz* target of the module, FUZZTIME (30s) each
+FUZZTIME ?= 30s
+fuzz:
+	@set -e; for pkg in $$($(GO) list ./...); do \
+		for target in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
+			echo "== $$pkg $$target"; \
+			$(GO) test -run='^$$' -fuzz="^$$target$$" -fuzztime=$(FUZZTIME) $$pkg; \
+		done; \
+	done
+
+## up: Jaeger, hive serve and the example service on this machine (no Docker),
+## printing their URLs; Ctrl-C stops all three
+up: $(JAEGER)
+	GO=$(GO) JAEGER=$(JAEGER) ./scripts/up.sh
+
 ## jaeger: build the Jaeger v2 binary from the tools module into .cache/bin
 jaeger: $(JAEGER)
 
@@ -28,5 +49,6 @@ $(JAEGER): tools/go.mod tools/go.sum
 
 ## lint: gofmt and go vet
 lint:
-	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt:"; echo "$$out"; exit 1; fi
+	@out=$$(gofmt -l $$(git ls-files --cached --others --exclude-standard '*.go')); \
+		if [ -n "$$out" ]; then echo "gofmt:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...

@@ -80,7 +80,7 @@ func TestCallOutsideRun(t *testing.T) {
 }
 
 func TestCallLoggedOnlyInsideRun(t *testing.T) {
-	tp, _ := newTestProvider(t)
+	tp, exp := newTestProvider(t)
 	var n atomic.Int64
 	b := fetcher(&n)
 	run := NewRun(RunConfig{UUID: "run-1", TracerProvider: tp})
@@ -104,6 +104,7 @@ func TestCallLoggedOnlyInsideRun(t *testing.T) {
 	assert.Nil(t, second.Output)
 	assert.Equal(t, "user 99 not found", second.Error)
 	assert.Nil(t, RunFromContext(context.Background()))
+	requireCallsRebuilt(t, exp, run) // the call outside the run is not in it
 }
 
 func TestSpanMatchesLog(t *testing.T) {
@@ -136,6 +137,7 @@ func TestSpanMatchesLog(t *testing.T) {
 	assert.False(t, hasOut)
 	assert.Equal(t, codes.Error, spans[1].Status.Code)
 	assert.Equal(t, "user 99 not found", spans[1].Status.Description)
+	requireCallsRebuilt(t, exp, run)
 }
 
 func TestModes(t *testing.T) {
@@ -188,6 +190,7 @@ func TestModes(t *testing.T) {
 			logged := run.Calls()["fetchUser"]
 			require.Len(t, logged, 1)
 			assert.Equal(t, c.wantErr, logged[0].Error)
+			requireCallsRebuilt(t, exp, run)
 		})
 	}
 }
@@ -319,6 +322,7 @@ func TestConcurrentCallsInOneRun(t *testing.T) {
 	for i, s := range seqs {
 		assert.Equal(t, i, s)
 	}
+	requireCallsRebuilt(t, exp, run)
 }
 
 func TestPanicBecomesError(t *testing.T) {

@@ -11,7 +11,8 @@
 // environment: resource, OTLP (gRPC by default) span exporter and metric
 // reader through contrib autoexport, W3C propagators, a sampler wrapped with
 // RecordHiveSpans so records never depend on the sampling ratio, and the
-// record processor.
+// record processor, which delivers to the sink given with WithSink or, when
+// HIVE_API_KEY is set, to a hive.Sink configured by the HIVE_* environment.
 //
 // Package exportertest holds the conformance suite every Sink must pass and
 // the fidelity harness that checks a rebuilt record equals the one a run

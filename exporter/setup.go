@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 
@@ -11,25 +12,28 @@ import (
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/exporters/otlp/otlpmetric/otlpmetricgrpc"
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracegrpc"
+	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/propagation"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
+
+	"github.com/hivetrace/hivetrace/hive"
 )
 
 // Environment variables Setup reads itself; autoexport and the OTLP
 // exporters read the rest (endpoints, headers, timeouts).
 const (
-	envTracesExporter        = "OTEL_TRACES_EXPORTER"
-	envMetricsExporter       = "OTEL_METRICS_EXPORTER"
-	envOTLPProtocol          = "OTEL_EXPORTER_OTLP_PROTOCOL"
-	envOTLPTracesProtocol    = "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL"
-	envOTLPMetricsProtocol   = "OTEL_EXPORTER_OTLP_METRICS_PROTOCOL"
-	envMetricsProducers      = "OTEL_METRICS_PRODUCERS"
-	otlpExporterName         = "otlp"
-	unknownServicePrefix     = "unknown_service:"
-	setupShutdownErrorPrefix = "exporter: setup"
+	envTracesExporter      = "OTEL_TRACES_EXPORTER"
+	envMetricsExporter     = "OTEL_METRICS_EXPORTER"
+	envOTLPProtocol        = "OTEL_EXPORTER_OTLP_PROTOCOL"
+	envOTLPTracesProtocol  = "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL"
+	envOTLPMetricsProtocol = "OTEL_EXPORTER_OTLP_METRICS_PROTOCOL"
+	envMetricsProducers    = "OTEL_METRICS_PRODUCERS"
+	otlpExporterName       = "otlp"
+	unknownServicePrefix   = "unknown_service:"
+	setupErrPrefix         = "exporter: setup"
 )
 
 // Setup builds a TracerProvider and a MeterProvider from the standard OTEL_*
@@ -57,8 +61,9 @@ const (
 //     RecordHiveSpans so every record is rebuilt whatever the ratio.
 //   - the record processor (NewRecordProcessor, configured by the same
 //     options, with the new MeterProvider unless WithMeterProvider is given)
-//     delivering to the sink from WithSink. Without a sink there is no
-//     record processor.
+//     delivering to the sink from WithSink or, without one, to a Hive sink
+//     (hive.NewSink) built from the HIVE_* environment when HIVE_API_KEY is
+//     set. Without a sink there is no record processor.
 //
 // No collector needs to be running: exporters connect lazily and export in
 // the background, so tasks are never slowed or failed by an unreachable
@@ -93,7 +98,7 @@ func Setup(ctx context.Context, opts ...Option) (shutdown func(context.Context) 
 	spanExp := cfg.spanExporter
 	if spanExp == nil {
 		if spanExp, err = newSpanExporter(ctx); err != nil {
-			return nil, fmt.Errorf("%s: span exporter: %w", setupShutdownErrorPrefix, err)
+			return nil, fmt.Errorf("%s: span exporter: %w", setupErrPrefix, err)
 		}
 	}
 	cleanup = append(cleanup, spanExp.Shutdown)
@@ -101,19 +106,20 @@ func Setup(ctx context.Context, opts ...Option) (shutdown func(context.Context) 
 	reader := cfg.metricReader
 	if reader == nil {
 		if reader, err = newMetricReader(ctx); err != nil {
-			return nil, fmt.Errorf("%s: metric reader: %w", setupShutdownErrorPrefix, err)
+			return nil, fmt.Errorf("%s: metric reader: %w", setupErrPrefix, err)
 		}
 	}
 	cleanup = append(cleanup, reader.Shutdown)
 
+	mp := sdkmetric.NewMeterProvider(sdkmetric.WithResource(res), sdkmetric.WithReader(reader))
+	cleanup = append(cleanup, mp.Shutdown)
+
 	sink := cfg.sink
 	if sink == nil {
-		if sink, err = defaultSink(ctx, cfg); err != nil {
-			return nil, fmt.Errorf("%s: sink: %w", setupShutdownErrorPrefix, err)
+		if sink, err = defaultSink(ctx, cfg, mp); err != nil {
+			return nil, fmt.Errorf("%s: sink: %w", setupErrPrefix, err)
 		}
 	}
-
-	mp := sdkmetric.NewMeterProvider(sdkmetric.WithResource(res), sdkmetric.WithReader(reader))
 	tpOpts := []sdktrace.TracerProviderOption{
 		sdktrace.WithResource(res),
 		sdktrace.WithSampler(RecordHiveSpans(sampler)),
@@ -154,11 +160,33 @@ func Setup(ctx context.Context, opts ...Option) (shutdown func(context.Context) 
 	}, nil
 }
 
-// defaultSink returns the sink Setup uses when WithSink is not given. It will
-// return the Hive sink when the HIVE_* environment configures one; for now
-// there is none, and Setup installs no record processor.
-func defaultSink(_ context.Context, _ config) (Sink, error) {
-	return nil, nil
+// defaultSink returns the sink Setup uses when WithSink is not given: when
+// HIVE_API_KEY is set, a hive.Sink sending through a hive.LogClient
+// configured by the HIVE_* environment alone (see package hive), its
+// counters on mp unless WithMeterProvider is given. Without HIVE_API_KEY
+// there is no sink, and Setup installs no record processor; with the key but
+// without a secret the client would be silent, so Setup warns and installs
+// none either.
+func defaultSink(_ context.Context, cfg config, mp metric.MeterProvider) (Sink, error) {
+	if os.Getenv(hive.EnvAPIKey) == "" {
+		return nil, nil
+	}
+	client, err := hive.NewLogClient(hive.Config{Logger: cfg.logger})
+	if err != nil {
+		return nil, fmt.Errorf("hive client from the environment: %w", err)
+	}
+	if client.IsSilent() {
+		logger := cfg.logger
+		if logger == nil {
+			logger = slog.Default()
+		}
+		logger.Warn("exporter: " + hive.EnvAPIKey + " is set but " + hive.EnvAPISecret + " is not; records are not sent to Hive")
+		return nil, nil
+	}
+	if cfg.meterProvider != nil {
+		mp = cfg.meterProvider
+	}
+	return hive.NewSink(client, hive.WithMeterProvider(mp)), nil
 }
 
 // newResource builds the resource: the service name option as a default,
@@ -183,9 +211,9 @@ func newResource(ctx context.Context, cfg config) (*resource.Resource, error) {
 	)
 	if err != nil {
 		if res == nil || !errors.Is(err, resource.ErrPartialResource) {
-			return nil, fmt.Errorf("%s: resource: %w", setupShutdownErrorPrefix, err)
+			return nil, fmt.Errorf("%s: resource: %w", setupErrPrefix, err)
 		}
-		otel.Handle(fmt.Errorf("%s: resource: %w", setupShutdownErrorPrefix, err))
+		otel.Handle(fmt.Errorf("%s: resource: %w", setupErrPrefix, err))
 	}
 	return res, nil
 }

@@ -50,6 +50,7 @@ func cleanEnv(t *testing.T) {
 		t.Setenv(k, "")
 	}
 	t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:1")
+	t.Setenv("HIVE_API_KEY", "") // no Hive sink unless a test asks for one
 }
 
 type setupRig struct {

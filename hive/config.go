@@ -22,6 +22,12 @@ const (
 	EnvAPISecret = "HIVE_API_SECRET"
 	// EnvHost holds the server's base URL.
 	EnvHost = "HIVE_HOST"
+	// EnvProjectName holds the project name.
+	EnvProjectName = "HIVE_PROJECT_NAME"
+	// EnvProjectUUID holds the project uuid.
+	EnvProjectUUID = "HIVE_PROJECT_UUID"
+	// EnvForgePath holds the path of a forge.json file.
+	EnvForgePath = "HIVE_FORGE_PATH"
 )
 
 // DefaultHost is the host used when neither Config.Host nor HIVE_HOST is set:
@@ -36,10 +42,12 @@ const DefaultHTTPTimeout = 30 * time.Second
 // LogClient (unless the HIVE_* variables are set). Empty fields fall back as
 // documented on each.
 type Config struct {
-	// ProjectName names the project; falls back to forge.json's project name.
+	// ProjectName names the project; falls back to HIVE_PROJECT_NAME, then
+	// forge.json's project name.
 	ProjectName string
 	// ProjectUUID identifies the project on the server; falls back to
-	// forge.json's project uuid. SendLog and Invoke need it.
+	// HIVE_PROJECT_UUID, then forge.json's project uuid. SendLog and Invoke
+	// need it.
 	ProjectUUID string
 	// APIKey and APISecret authenticate every request; they fall back to
 	// HIVE_API_KEY and HIVE_API_SECRET. A LogClient without both is silent.
@@ -50,9 +58,9 @@ type Config struct {
 	// Metadata is merged into every record sent, with the lowest priority:
 	// per-call metadata > the record's own > this.
 	Metadata map[string]string
-	// ForgePath is the path of a forge.json that maps task names to uuids.
-	// Empty means no file: records are sent without a task uuid (a local
-	// server then registers the task by name).
+	// ForgePath is the path of a forge.json that maps task names to uuids;
+	// falls back to HIVE_FORGE_PATH. Empty means no file: records are sent
+	// without a task uuid (a local server then registers the task by name).
 	ForgePath string
 	// HTTPClient sends the requests. The default is a plain client with
 	// DefaultHTTPTimeout; it is deliberately not instrumented with otelhttp,
@@ -79,13 +87,13 @@ type settings struct {
 // validates the result.
 func resolve(cfg Config) (*settings, error) {
 	s := &settings{
-		projectName: cfg.ProjectName,
-		projectUUID: cfg.ProjectUUID,
+		projectName: firstNonEmpty(cfg.ProjectName, os.Getenv(EnvProjectName)),
+		projectUUID: firstNonEmpty(cfg.ProjectUUID, os.Getenv(EnvProjectUUID)),
 		apiKey:      firstNonEmpty(cfg.APIKey, os.Getenv(EnvAPIKey)),
 		apiSecret:   firstNonEmpty(cfg.APISecret, os.Getenv(EnvAPISecret)),
 		host:        firstNonEmpty(cfg.Host, os.Getenv(EnvHost), DefaultHost),
 		metadata:    maps.Clone(cfg.Metadata),
-		forgePath:   cfg.ForgePath,
+		forgePath:   firstNonEmpty(cfg.ForgePath, os.Getenv(EnvForgePath)),
 		httpClient:  cfg.HTTPClient,
 		logger:      cfg.Logger,
 	}

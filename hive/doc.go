@@ -11,9 +11,18 @@
 //     SendSilent.
 //   - Client invokes a task registered on the server (Invoke).
 //
-// Credentials and host fall back to the HIVE_API_KEY, HIVE_API_SECRET and
-// HIVE_HOST environment variables. A forge.json file (LoadForge) maps task
-// names to the uuids the server knows them by.
+// Empty Config fields fall back to environment variables:
+//
+//	HIVE_API_KEY       the API key (Config.APIKey)
+//	HIVE_API_SECRET    the API secret (Config.APISecret)
+//	HIVE_HOST          the server's base URL (Config.Host), else DefaultHost
+//	HIVE_PROJECT_NAME  the project name (Config.ProjectName), else forge.json's
+//	HIVE_PROJECT_UUID  the project uuid (Config.ProjectUUID), else forge.json's
+//	HIVE_FORGE_PATH    the forge.json file (Config.ForgePath)
+//
+// A forge.json file (LoadForge) maps task names to the uuids the server knows
+// them by. exporter.Setup delivers records through a Sink built from these
+// variables alone when HIVE_API_KEY is set and no sink is given.
 //
 // Sink delivers records reliably: it queues them in memory without ever
 // blocking the caller, sends them from one goroutine and retries network

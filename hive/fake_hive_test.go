@@ -171,6 +171,9 @@ func clearEnv(t testing.TB) {
 		tt.Setenv(EnvAPIKey, "")
 		tt.Setenv(EnvAPISecret, "")
 		tt.Setenv(EnvHost, "")
+		tt.Setenv(EnvProjectName, "")
+		tt.Setenv(EnvProjectUUID, "")
+		tt.Setenv(EnvForgePath, "")
 	}
 }
 

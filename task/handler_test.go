@@ -28,6 +28,7 @@ func TestHandlerStatuses(t *testing.T) {
 		}
 		return map[string]string{"greeting": "hello " + in.Name}, nil
 	}, task.WithTracerProvider(h.TracerProvider()), task.WithMaxRequestBytes(256))
+	checkAll(t, h, tk) // every request's run
 	srv := httptest.NewServer(tk.Handler())
 	t.Cleanup(srv.Close)
 

@@ -5,13 +5,18 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync"
 	"testing"
+
+	"github.com/stretchr/testify/require"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
 	"github.com/hivetrace/hivetrace/boundary"
 	"github.com/hivetrace/hivetrace/exporter/exportertest"
+	"github.com/hivetrace/hivetrace/otelrecord"
+	"github.com/hivetrace/hivetrace/task"
 )
 
 // newTestProvider returns the fidelity harness: an SDK TracerProvider whose
@@ -20,6 +25,31 @@ import (
 func newTestProvider(t testing.TB) *exportertest.Harness {
 	t.Helper()
 	return exportertest.NewHarness(t)
+}
+
+// checkAll makes the fidelity check cover every record tk produces from now
+// on, whatever returns or delivers it (SafeRun, Run, RunJSON, SafeReplay,
+// Handler, a nested run through AsBoundary): a listener collects them and,
+// when the test ends, h.AssertRebuiltAll requires the record rebuilt from
+// each run's spans to equal it. It returns tk.
+func checkAll[In, Out any](t testing.TB, h *exportertest.Harness, tk *task.Task[In, Out]) *task.Task[In, Out] {
+	t.Helper()
+	var mu sync.Mutex
+	var recs []*otelrecord.ExecutionRecord
+	tk.AddListener(func(_ context.Context, rec *otelrecord.ExecutionRecord) {
+		mu.Lock()
+		recs = append(recs, rec)
+		mu.Unlock()
+	})
+	// Cleanups run last-in first-out: this one runs before the harness shuts
+	// its provider down.
+	t.Cleanup(func() {
+		mu.Lock()
+		defer mu.Unlock()
+		require.NotEmpty(t, recs, "checkAll(%s): the test ran the task", tk.Name())
+		h.AssertRebuiltAll(t, recs...)
+	})
+	return tk
 }
 
 func attrs(s tracetest.SpanStub) map[attribute.Key]attribute.Value {

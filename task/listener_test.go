@@ -13,7 +13,9 @@ import (
 )
 
 func TestTaskListeners(t *testing.T) {
-	tk := task.New("inc", func(_ context.Context, n int) (int, error) { return n + 1, nil })
+	h := newTestProvider(t)
+	tk := checkAll(t, h, task.New("inc", func(_ context.Context, n int) (int, error) { return n + 1, nil },
+		task.WithTracerProvider(h.TracerProvider())))
 	var got []string
 	id1 := tk.AddListener(func(_ context.Context, rec *otelrecord.ExecutionRecord) {
 		got = append(got, "first:"+string(rec.Output))
@@ -53,8 +55,11 @@ func TestGlobalListeners(t *testing.T) {
 	block := make(chan struct{})
 	removeSlow := task.ListenExecutionRecords(func(context.Context, *otelrecord.ExecutionRecord) { <-block })
 
-	a := task.New("a", func(_ context.Context, n int) (int, error) { return n, nil })
-	b := task.New("b", func(_ context.Context, s string) (string, error) { return s, nil })
+	h := newTestProvider(t)
+	a := checkAll(t, h, task.New("a", func(_ context.Context, n int) (int, error) { return n, nil },
+		task.WithTracerProvider(h.TracerProvider())))
+	b := checkAll(t, h, task.New("b", func(_ context.Context, s string) (string, error) { return s, nil },
+		task.WithTracerProvider(h.TracerProvider())))
 	_, ra, err := a.SafeRun(context.Background(), 1) // returns although a listener blocks
 	require.NoError(t, err)
 	_, rb, err := b.SafeRun(context.Background(), "x")

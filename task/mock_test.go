@@ -16,6 +16,7 @@ import (
 func TestMockBoundary(t *testing.T) {
 	h := newTestProvider(t)
 	tk, fetch := newReportTask(h.TracerProvider())
+	checkAll(t, h, tk)
 
 	require.NoError(t, task.MockBoundary(tk, fetch, func(_ context.Context, id int) (user, error) {
 		return user{ID: id, Name: "mocked", Score: 1}, nil
@@ -42,6 +43,7 @@ func TestMockBoundary(t *testing.T) {
 func TestMockSetMetadataAndMetrics(t *testing.T) {
 	h := newTestProvider(t)
 	tk, fetch := newReportTask(h.TracerProvider())
+	checkAll(t, h, tk)
 	var keys []string
 	var metrics []otelrecord.Metric
 	tk.MockSetMetadata(func(_ context.Context, k, v string) error { keys = append(keys, k+"="+v); return nil })

@@ -79,7 +79,7 @@ func TestSafeReplayMixedModes(t *testing.T) {
 	h := newTestProvider(t)
 	_, old := loadTSRecord(t)
 	var fetched, emailed atomic.Int64
-	tk := newTSTask(h.TracerProvider(), &fetched, &emailed)
+	tk := checkAll(t, h, newTSTask(h.TracerProvider(), &fetched, &emailed))
 
 	out, rec, err := tk.SafeReplay(context.Background(), old, task.ReplayConfig{
 		Boundaries: map[string]boundary.Mode{"fetchUser": boundary.Replay},
@@ -129,7 +129,7 @@ func TestSafeReplayMissAndValidation(t *testing.T) {
 	h := newTestProvider(t)
 	_, old := loadTSRecord(t)
 	var fetched, emailed atomic.Int64
-	tk := newTSTask(h.TracerProvider(), &fetched, &emailed)
+	tk := checkAll(t, h, newTSTask(h.TracerProvider(), &fetched, &emailed))
 
 	// All boundaries replayed: sendEmail has no recording.
 	_, rec, err := tk.SafeReplay(context.Background(), old, task.ReplayConfig{

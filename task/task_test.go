@@ -51,6 +51,7 @@ func newReportTask(tp trace.TracerProvider, opts ...task.Option) (*task.Task[rep
 func TestSafeRunRecordAndSpans(t *testing.T) {
 	h := newTestProvider(t)
 	tk, _ := newReportTask(h.TracerProvider())
+	checkAll(t, h, tk)
 
 	out, rec, err := tk.SafeRun(context.Background(), reportIn{UserID: 2})
 	require.NoError(t, err)
@@ -114,6 +115,7 @@ func TestSafeRunRecordAndSpans(t *testing.T) {
 func TestRunFailsAfterMetadataAndMetrics(t *testing.T) {
 	h := newTestProvider(t)
 	tk, _ := newReportTask(h.TracerProvider())
+	checkAll(t, h, tk) // the Run record too
 
 	out, err := tk.Run(context.Background(), reportIn{UserID: 7})
 	require.EqualError(t, err, "report failed after metadata")
@@ -173,11 +175,12 @@ func TestSetMetadataAndMetricsOutsideRun(t *testing.T) {
 	require.ErrorIs(t, task.SetMetadata(context.Background(), "k", "v"), task.ErrNoRun)
 	require.ErrorIs(t, task.SetMetrics(context.Background(), otelrecord.Metric{Type: "a", Name: "b"}), task.ErrNoRun)
 
+	h := newTestProvider(t)
 	var leaked context.Context
-	tk := task.New("leak", func(ctx context.Context, _ int) (int, error) {
+	tk := checkAll(t, h, task.New("leak", func(ctx context.Context, _ int) (int, error) {
 		leaked = ctx
 		return 0, task.SetMetadata(ctx, "", "x")
-	})
+	}, task.WithTracerProvider(h.TracerProvider())))
 	_, err := tk.Run(context.Background(), 0)
 	require.ErrorIs(t, err, task.ErrEmptyMetadataKey)
 	require.ErrorIs(t, task.SetMetadata(leaked, "late", "x"), task.ErrNoRun, "after the run ended")
@@ -396,6 +399,8 @@ func TestModeAndTapeOptions(t *testing.T) {
 		return u.Name, err
 	}, task.WithBoundaries(fetch), task.WithMode(boundary.Replay), task.WithTape(tape), task.WithTracerProvider(h.TracerProvider()))
 
+	checkAll(t, h, tk) // covers the replay miss below too
+
 	for range 2 { // every run starts at the beginning of the tape
 		out, rec, err := tk.SafeRun(context.Background(), 3)
 		require.NoError(t, err)
@@ -410,11 +415,16 @@ func TestModeAndTapeOptions(t *testing.T) {
 		return u.Name, err
 	}, task.WithBoundaries(fetch), task.WithMode(boundary.Replay), task.WithBoundaryMode("fetchUser", boundary.ProxyPass),
 		task.WithTape(tape), task.WithTracerProvider(h.TracerProvider()))
+	checkAll(t, h, tk2)
 	out, err := tk2.Run(context.Background(), 4)
 	require.NoError(t, err)
 	assert.Equal(t, "user-4", out)
 }
 
+// TestPayloadLimit is the one scenario without the fidelity check: by design
+// the spans carry the cut payload (with its truncation marker) while the
+// record SafeRun returns keeps the full one, so the two records differ in
+// input and output.
 func TestPayloadLimit(t *testing.T) {
 	h := newTestProvider(t)
 	t.Setenv(task.EnvMaxPayloadBytes, "40")
@@ -445,6 +455,7 @@ func TestInstruments(t *testing.T) {
 	t.Cleanup(func() { _ = mp.Shutdown(context.Background()) })
 	h := newTestProvider(t)
 	tk, _ := newReportTask(h.TracerProvider(), task.WithMeterProvider(mp))
+	checkAll(t, h, tk)
 	_, _ = tk.Run(context.Background(), reportIn{UserID: 1})
 	_, _ = tk.Run(context.Background(), reportIn{UserID: 99})
 

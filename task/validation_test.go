@@ -34,6 +34,7 @@ func TestValidationMessages(t *testing.T) {
 		calls++
 		return "ok:" + s.Email, nil
 	}, task.WithBoundaries(store), task.WithTracerProvider(h.TracerProvider()))
+	checkAll(t, h, tk)
 
 	in := signup{Email: "nope", Age: 12, Plan: "gold", Name: "A", Tags: []string{"a", "b", "c"}}
 	_, rec, err := tk.SafeRun(context.Background(), in)
@@ -75,8 +76,8 @@ func TestValidationMessages(t *testing.T) {
 
 func TestRunJSONTypeMismatchAndMalformed(t *testing.T) {
 	h := newTestProvider(t)
-	tk := task.New("signup", func(_ context.Context, s signup) (string, error) { return "ok", nil },
-		task.WithTracerProvider(h.TracerProvider()))
+	tk := checkAll(t, h, task.New("signup", func(_ context.Context, s signup) (string, error) { return "ok", nil },
+		task.WithTracerProvider(h.TracerProvider())))
 
 	cases := map[string]string{
 		`{"email":"a@b.co","age":"old"}`: "Invalid input on: age: expected integer, got string",
@@ -101,11 +102,14 @@ func TestRunJSONTypeMismatchAndMalformed(t *testing.T) {
 }
 
 func TestNonStructInputsSkipTags(t *testing.T) {
-	tk := task.New("double", func(_ context.Context, n int) (int, error) { return n * 2, nil })
+	h := newTestProvider(t)
+	tk := checkAll(t, h, task.New("double", func(_ context.Context, n int) (int, error) { return n * 2, nil },
+		task.WithTracerProvider(h.TracerProvider())))
 	out, _, err := tk.RunJSON(context.Background(), json.RawMessage(`21`))
 	require.NoError(t, err)
 	assert.Equal(t, "42", string(out))
-	ptr := task.New("ptr", func(_ context.Context, s *signup) (bool, error) { return s == nil, nil })
+	ptr := checkAll(t, h, task.New("ptr", func(_ context.Context, s *signup) (bool, error) { return s == nil, nil },
+		task.WithTracerProvider(h.TracerProvider())))
 	got, err := ptr.Run(context.Background(), nil)
 	require.NoError(t, err)
 	assert.True(t, got)

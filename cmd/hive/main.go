@@ -1,9 +1,11 @@
-// Command hive serves a local Hive-compatible API backed by a SQLite file and
-// reads the execution records stored there.
+// Command hive serves a local Hive-compatible API backed by a SQLite file,
+// reads the execution records stored there, and rebuilds records from traces
+// kept in Jaeger.
 //
 //	hive serve [--addr 127.0.0.1:8080] [--db ./hive.db] [--api-key K --api-secret S]
 //	hive logs list --task NAME [--limit N] [--before CURSOR]
 //	hive logs show TASK UUID
+//	hive rebuild --jaeger http://127.0.0.1:16686 --trace TRACE_ID [--send]
 //
 // Run "hive help" for the details of each command.
 package main
@@ -43,6 +45,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return runServe(ctx, rest, stdout, stderr)
 	case "logs":
 		return runLogs(ctx, rest, stdout, stderr)
+	case "rebuild":
+		return runRebuild(ctx, rest, stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		return runHelp(rest, stdout, stderr)
 	default:
@@ -71,6 +75,8 @@ func runHelp(args []string, stdout, stderr io.Writer) int {
 		printUsage(stdout, listUsage, newListFlags(&listOptions{}))
 	case "logs show":
 		printUsage(stdout, showUsage, newShowFlags(&clientOptions{}))
+	case "rebuild":
+		printUsage(stdout, rebuildUsage, newRebuildFlags(&rebuildOptions{}))
 	default:
 		fmt.Fprintf(stderr, "hive help: unknown command %q\n\n%s", cmd, mainUsage)
 		return exitUsage

@@ -30,7 +30,7 @@ const (
 
 // clearEnv unsets the variables the commands read.
 func clearEnv(t *testing.T) {
-	for _, v := range []string{"HIVE_API_KEY", "HIVE_API_SECRET", "HIVE_HOST", "HIVE_PROJECT_UUID"} {
+	for _, v := range []string{"HIVE_API_KEY", "HIVE_API_SECRET", "HIVE_HOST", "HIVE_PROJECT_UUID", "HIVE_PROJECT_NAME", "HIVE_FORGE_PATH"} {
 		t.Setenv(v, "")
 	}
 }

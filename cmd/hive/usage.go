@@ -6,19 +6,22 @@ import (
 	"io"
 )
 
-const mainUsage = `hive runs a local Hive-compatible server and reads the execution records it stores.
+const mainUsage = `hive runs a local Hive-compatible server, reads the execution records it stores,
+and rebuilds records from the traces Jaeger keeps.
 
 Usage:
   hive serve [flags]           serve the Hive API, storing records in a SQLite file
   hive logs list --task NAME   list a task's records, newest first
   hive logs show TASK UUID     print a record and a timing table of its boundary calls
+  hive rebuild --trace ID      rebuild the records of a trace kept in Jaeger; print or --send them
   hive help [command]          show the help of a command
 
 Environment:
   HIVE_API_KEY, HIVE_API_SECRET  credentials (serve: the ones clients must present;
                                  logs: the ones presented to the server)
-  HIVE_HOST                      server the logs commands talk to (default ` + defaultHost + `)
-  HIVE_PROJECT_UUID              project the logs commands are scoped to (default: all)
+  HIVE_HOST                      server the logs and rebuild commands talk to (default ` + defaultHost + `)
+  HIVE_PROJECT_UUID              project the logs commands are scoped to (default: all),
+                                 and the project rebuild --send stores records in
 
 Flags given on the command line override the environment.
 Run "hive <command> --help" for the flags of a command.
@@ -75,3 +78,22 @@ func printUsage(w io.Writer, text string, fs *flag.FlagSet) {
 	fs.PrintDefaults()
 	fs.SetOutput(io.Discard)
 }
+
+const rebuildUsage = `Usage: hive rebuild --trace TRACE_ID [flags]
+
+Fetches each trace from Jaeger's query API (GET /api/v3/traces/{traceID} on
+--jaeger), rebuilds the execution record of every task run in it from its
+spans, and prints each record as indented JSON with the timing table of its
+boundary calls (or, with --json, one line of JSON per record).
+
+With --send the records go to the Hive server (--host or HIVE_HOST, with the
+credentials of the logs commands and the project from --project or
+HIVE_PROJECT_UUID) instead of being printed; ingest is idempotent by record
+uuid, so sending twice stores a record once.
+
+A record whose spans are not all in Jaeger is still rebuilt, marked incomplete
+in its metadata, with a warning. The exit status is 1 when a trace cannot be
+fetched, holds no task run, or a record cannot be sent.
+
+Flags:
+`

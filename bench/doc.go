@@ -1,0 +1,23 @@
+// Command bench measures hivetrace against the six reference figures of its
+// design, side by side in one run, and prints them as a table with the
+// targets, the ratio measured/target and PASS or MISS:
+//
+//  1. a proxy-mode boundary call inside a task run, traced by the SDK with the
+//     record processor (no-op exporter), against a bare SDK span carrying the
+//     same two JSON attributes: at most 1.2×;
+//  2. the same call with the no-op TracerProvider: at most 300 ns and 6
+//     allocations;
+//  3. replaying a recorded run of 100 000 boundary calls: under 1 s (and
+//     linear: 10 000 calls are measured too);
+//  4. rebuilding records from spans on one core: at least 500 000 boundary
+//     spans per second;
+//  5. 1 000 000 task runs of 10 boundary calls with the SDK and the record
+//     processor: the live heap grows by less than 5 MB after GC;
+//  6. 10 000 runs of 5 boundary calls exported over OTLP gRPC into a real
+//     Jaeger: every record rebuilt from Jaeger's query API, no span dropped.
+//
+// Run it with `make bench` or `go run ./bench` (flags: -quick for small
+// sizes, -skip-jaeger, -cpuprofile). Figure 6 needs the Jaeger binary `make
+// jaeger` builds; without it the figure is skipped. The same measurements
+// are `go test -bench` benchmarks of this package.
+package main

@@ -1,0 +1,435 @@
+package composetest
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.yaml.in/yaml/v3"
+)
+
+// repoRoot is the repository root, relative to this package's directory
+// (where go test runs the tests).
+const repoRoot = "../.."
+
+// composeFile is the part of the Compose specification the checks read.
+type composeFile struct {
+	Name     string                    `yaml:"name"`
+	Services map[string]composeService `yaml:"services"`
+	Volumes  map[string]any            `yaml:"volumes"`
+}
+
+type composeService struct {
+	Image       string        `yaml:"image"`
+	Build       *buildSpec    `yaml:"build"`
+	Command     stringList    `yaml:"command"`
+	Environment environment   `yaml:"environment"`
+	Ports       []portMapping `yaml:"ports"`
+	Volumes     []volumeMount `yaml:"volumes"`
+	DependsOn   serviceList   `yaml:"depends_on"`
+}
+
+// buildSpec is `build:` as a context path or a mapping.
+type buildSpec struct {
+	Context    string `yaml:"context"`
+	Dockerfile string `yaml:"dockerfile"`
+	Target     string `yaml:"target"`
+}
+
+func (b *buildSpec) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind == yaml.ScalarNode {
+		b.Context = n.Value
+		return nil
+	}
+	type plain buildSpec
+	return n.Decode((*plain)(b))
+}
+
+// stringList is a command as a list, or as a string split on white space.
+type stringList []string
+
+func (s *stringList) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind == yaml.ScalarNode {
+		*s = strings.Fields(n.Value)
+		return nil
+	}
+	var l []string
+	if err := n.Decode(&l); err != nil {
+		return err
+	}
+	*s = l
+	return nil
+}
+
+// environment is `environment:` as a mapping or a list of NAME=value.
+type environment map[string]string
+
+func (e *environment) UnmarshalYAML(n *yaml.Node) error {
+	out := environment{}
+	switch n.Kind {
+	case yaml.MappingNode:
+		var m map[string]*string
+		if err := n.Decode(&m); err != nil {
+			return err
+		}
+		for k, v := range m {
+			if v != nil {
+				out[k] = *v
+			} else {
+				out[k] = ""
+			}
+		}
+	case yaml.SequenceNode:
+		var l []string
+		if err := n.Decode(&l); err != nil {
+			return err
+		}
+		for _, kv := range l {
+			k, v, _ := strings.Cut(kv, "=")
+			out[k] = v
+		}
+	default:
+		return fmt.Errorf("line %d: environment must be a mapping or a list", n.Line)
+	}
+	*e = out
+	return nil
+}
+
+// portMapping is one entry of `ports:`, short or long syntax.
+type portMapping struct {
+	HostIP    string
+	Published int // 0 when not published on a fixed host port
+	Target    int
+	Protocol  string
+}
+
+func (p *portMapping) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind == yaml.ScalarNode {
+		pm, err := parsePort(n.Value)
+		if err != nil {
+			return fmt.Errorf("line %d: %w", n.Line, err)
+		}
+		*p = pm
+		return nil
+	}
+	var long struct {
+		Target    int    `yaml:"target"`
+		Published string `yaml:"published"`
+		HostIP    string `yaml:"host_ip"`
+		Protocol  string `yaml:"protocol"`
+	}
+	if err := n.Decode(&long); err != nil {
+		return err
+	}
+	*p = portMapping{HostIP: long.HostIP, Target: long.Target, Protocol: long.Protocol}
+	if long.Published != "" {
+		pub, err := parsePortNumber(long.Published)
+		if err != nil {
+			return fmt.Errorf("line %d: %w", n.Line, err)
+		}
+		p.Published = pub
+	}
+	return nil
+}
+
+// parsePort parses the short port syntax [[host_ip:]published:]target[/protocol].
+// Port ranges are not supported.
+func parsePort(s string) (portMapping, error) {
+	var pm portMapping
+	s, pm.Protocol, _ = strings.Cut(s, "/")
+	if strings.HasPrefix(s, "[") { // an IPv6 host address
+		end := strings.Index(s, "]:")
+		if end < 0 {
+			return portMapping{}, fmt.Errorf("port %q: unterminated IPv6 address", s)
+		}
+		pm.HostIP, s = s[1:end], s[end+2:]
+	}
+	parts := strings.Split(s, ":")
+	switch len(parts) {
+	case 1, 2:
+	case 3:
+		if pm.HostIP != "" {
+			return portMapping{}, fmt.Errorf("port %q: two host addresses", s)
+		}
+		pm.HostIP, parts = parts[0], parts[1:]
+	default:
+		return portMapping{}, fmt.Errorf("port %q: too many colons", s)
+	}
+	target, err := parsePortNumber(parts[len(parts)-1])
+	if err != nil {
+		return portMapping{}, err
+	}
+	pm.Target = target
+	if len(parts) == 2 && parts[0] != "" {
+		if pm.Published, err = parsePortNumber(parts[0]); err != nil {
+			return portMapping{}, err
+		}
+	}
+	return pm, nil
+}
+
+// parsePortNumber parses a port in 1..65535.
+func parsePortNumber(s string) (int, error) {
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 || n > 65535 {
+		return 0, fmt.Errorf("port %q: not a number in 1..65535", s)
+	}
+	return n, nil
+}
+
+// volumeMount is one entry of a service's `volumes:`, short or long syntax.
+type volumeMount struct {
+	Source   string `yaml:"source"`
+	Target   string `yaml:"target"`
+	ReadOnly bool   `yaml:"read_only"`
+}
+
+func (v *volumeMount) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind != yaml.ScalarNode {
+		type plain volumeMount
+		return n.Decode((*plain)(v))
+	}
+	parts := strings.Split(n.Value, ":")
+	switch len(parts) {
+	case 1:
+		*v = volumeMount{Target: parts[0]}
+	case 2:
+		*v = volumeMount{Source: parts[0], Target: parts[1]}
+	case 3:
+		*v = volumeMount{Source: parts[0], Target: parts[1], ReadOnly: strings.Contains(parts[2], "ro")}
+	default:
+		return fmt.Errorf("line %d: volume %q: too many colons", n.Line, n.Value)
+	}
+	return nil
+}
+
+// serviceList is `depends_on:` as a list or a mapping.
+type serviceList []string
+
+func (s *serviceList) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			*s = append(*s, n.Content[i].Value)
+		}
+		return nil
+	}
+	var l []string
+	if err := n.Decode(&l); err != nil {
+		return err
+	}
+	*s = l
+	return nil
+}
+
+// loadCompose parses docker-compose.yaml at the repository root.
+func loadCompose(t *testing.T) composeFile {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(repoRoot, "docker-compose.yaml"))
+	require.NoError(t, err)
+	var c composeFile
+	require.NoError(t, yaml.Unmarshal(data, &c))
+	return c
+}
+
+// service returns the named compose service, failing the test without it.
+func service(t *testing.T, c composeFile, name string) composeService {
+	t.Helper()
+	s, ok := c.Services[name]
+	require.True(t, ok, "docker-compose.yaml has no service %q", name)
+	return s
+}
+
+// publishes reports whether s publishes container port target on host port
+// published.
+func publishes(s composeService, published, target int) bool {
+	for _, p := range s.Ports {
+		if p.Published == published && p.Target == target && (p.Protocol == "" || p.Protocol == "tcp") {
+			return true
+		}
+	}
+	return false
+}
+
+func TestComposeServicesExist(t *testing.T) {
+	c := loadCompose(t)
+	for _, name := range []string{JaegerService, CollectorService, HiveService, ExampleService} {
+		assert.Contains(t, c.Services, name)
+	}
+}
+
+func TestComposeJaeger(t *testing.T) {
+	s := service(t, loadCompose(t), JaegerService)
+	assert.Regexp(t, `^jaegertracing/jaeger:2\.\d+\.\d+$`, s.Image, "the upstream Jaeger v2 image (it has the UI), pinned")
+	assert.True(t, publishes(s, JaegerUIPort, JaegerUIPort), "Jaeger UI on %d", JaegerUIPort)
+	assert.Equal(t, "0.0.0.0", s.Environment["JAEGER_LISTEN_HOST"], "Jaeger must listen beyond the container's loopback")
+}
+
+func TestComposeCollector(t *testing.T) {
+	s := service(t, loadCompose(t), CollectorService)
+	assert.Regexp(t, `^otel/opentelemetry-collector-contrib:\d+\.\d+\.\d+$`, s.Image)
+	assert.True(t, publishes(s, OTLPGRPCPort, OTLPGRPCPort), "OTLP gRPC on %d", OTLPGRPCPort)
+	assert.True(t, publishes(s, OTLPHTTPPort, OTLPHTTPPort), "OTLP HTTP on %d", OTLPHTTPPort)
+	assert.Contains(t, s.DependsOn, JaegerService)
+
+	// The configuration it runs is a file of the repository, mounted where
+	// --config points.
+	var configFlag string
+	for _, arg := range s.Command {
+		if v, ok := strings.CutPrefix(arg, "--config="); ok {
+			configFlag = v
+		}
+	}
+	require.NotEmpty(t, configFlag, "collector command %q has no --config=", s.Command)
+	var mounted string
+	for _, v := range s.Volumes {
+		if v.Target == configFlag {
+			mounted = v.Source
+		}
+	}
+	require.NotEmpty(t, mounted, "nothing is mounted at %s", configFlag)
+	require.True(t, strings.HasPrefix(mounted, "./"), "mount %q should be a repository path", mounted)
+	checkCollectorConfig(t, filepath.Join(repoRoot, mounted))
+}
+
+func TestComposeHive(t *testing.T) {
+	c := loadCompose(t)
+	s := service(t, c, HiveService)
+	require.NotNil(t, s.Build, "the Hive server is built from the repository")
+	checkBuild(t, *s.Build, HiveTarget)
+	assert.True(t, publishes(s, HivePort, HivePort), "Hive on %d", HivePort)
+
+	// hive serve on every interface, same port as the default address, its
+	// database in a volume.
+	_, defaultPort, err := net.SplitHostPort(HiveDefaultAddr)
+	require.NoError(t, err)
+	assert.Equal(t, strconv.Itoa(HivePort), defaultPort)
+	require.NotEmpty(t, s.Command)
+	assert.Equal(t, "serve", s.Command[0])
+	assert.Equal(t, "0.0.0.0:"+strconv.Itoa(HivePort), flagValue(s.Command, "addr"))
+	db := flagValue(s.Command, "db")
+	assert.Equal(t, HiveDataDir, filepath.Dir(db), "the database lives in %s", HiveDataDir)
+	var volume string
+	for _, v := range s.Volumes {
+		if v.Target == HiveDataDir {
+			volume = v.Source
+		}
+	}
+	require.NotEmpty(t, volume, "%s is not a volume", HiveDataDir)
+	assert.Contains(t, c.Volumes, volume, "named volume %q is declared", volume)
+
+	for _, name := range HiveEnv {
+		assert.NotEmpty(t, s.Environment[name], "hive: %s must be set", name)
+	}
+}
+
+func TestComposeService(t *testing.T) {
+	c := loadCompose(t)
+	s := service(t, c, ExampleService)
+	require.NotNil(t, s.Build, "the example service is built from the repository")
+	checkBuild(t, *s.Build, ServiceTarget)
+	assert.True(t, publishes(s, ServicePort, ServicePort), "example service on %d", ServicePort)
+	assert.Contains(t, s.DependsOn, CollectorService)
+	assert.Contains(t, s.DependsOn, HiveService)
+
+	for _, name := range append(ServiceEnv, serviceSourceEnv(t)...) {
+		assert.NotEmpty(t, s.Environment[name], "service: %s must be set", name)
+	}
+	env := s.Environment
+	assert.Equal(t, fmt.Sprintf("http://%s:%d", CollectorService, OTLPGRPCPort), env["OTEL_EXPORTER_OTLP_ENDPOINT"])
+	assert.Equal(t, "grpc", env["OTEL_EXPORTER_OTLP_PROTOCOL"], "port %d speaks OTLP gRPC", OTLPGRPCPort)
+	assert.Equal(t, fmt.Sprintf("http://%s:%d", HiveService, HivePort), env["HIVE_HOST"])
+
+	// The service and the server share one credential pair.
+	hive := service(t, c, HiveService)
+	for _, name := range HiveEnv {
+		assert.Equal(t, hive.Environment[name], env[name], "%s differs between %s and %s", name, HiveService, ExampleService)
+	}
+}
+
+// checkBuild checks that a compose build uses the repository's Dockerfile
+// and a target it defines.
+func checkBuild(t *testing.T, b buildSpec, target string) {
+	t.Helper()
+	assert.Equal(t, ".", b.Context, "build context is the repository root")
+	dockerfile := b.Dockerfile
+	if dockerfile == "" {
+		dockerfile = "Dockerfile"
+	}
+	require.FileExists(t, filepath.Join(repoRoot, b.Context, dockerfile))
+	assert.Equal(t, target, b.Target)
+	stages := loadDockerfile(t)
+	assert.Contains(t, stages.names(), b.Target, "Dockerfile has no stage %q", b.Target)
+}
+
+// flagValue returns the value of --name or -name in args, in either the
+// "--name value" or the "--name=value" form.
+func flagValue(args []string, name string) string {
+	for i, a := range args {
+		for _, prefix := range []string{"--", "-"} {
+			if a == prefix+name && i+1 < len(args) {
+				return args[i+1]
+			}
+			if v, ok := strings.CutPrefix(a, prefix+name+"="); ok {
+				return v
+			}
+		}
+	}
+	return ""
+}
+
+func TestParsePort(t *testing.T) {
+	for in, want := range map[string]portMapping{
+		"8080:8080":          {Published: 8080, Target: 8080},
+		"4317":               {Target: 4317},
+		"127.0.0.1:16686:80": {HostIP: "127.0.0.1", Published: 16686, Target: 80},
+		"[::1]:5000:5001":    {HostIP: "::1", Published: 5000, Target: 5001},
+		"6831:6831/udp":      {Published: 6831, Target: 6831, Protocol: "udp"},
+		"127.0.0.1::80":      {HostIP: "127.0.0.1", Target: 80},
+	} {
+		got, err := parsePort(in)
+		require.NoError(t, err, in)
+		assert.Equal(t, want, got, in)
+	}
+	for _, bad := range []string{"", "x:80", "1:2:3:4", "0:80", "80:70000", "8000-8010:8000-8010", "[::1:80"} {
+		_, err := parsePort(bad)
+		assert.Error(t, err, bad)
+	}
+}
+
+func TestComposeUnions(t *testing.T) {
+	var s composeService
+	require.NoError(t, yaml.Unmarshal([]byte(`
+build: ./dir
+command: serve --addr 0.0.0.0:1
+environment: [A=1, B=x=y, C]
+ports: [{target: 80, published: "8080"}]
+volumes: [{source: data, target: /data, read_only: true}, /anon]
+depends_on: {a: {condition: service_started}, b: {}}
+`), &s))
+	assert.Equal(t, "./dir", s.Build.Context)
+	assert.Equal(t, stringList{"serve", "--addr", "0.0.0.0:1"}, s.Command)
+	assert.Equal(t, environment{"A": "1", "B": "x=y", "C": ""}, s.Environment)
+	assert.Equal(t, []portMapping{{Published: 8080, Target: 80}}, s.Ports)
+	assert.Equal(t, []volumeMount{{Source: "data", Target: "/data", ReadOnly: true}, {Target: "/anon"}}, s.Volumes)
+	assert.Equal(t, serviceList{"a", "b"}, s.DependsOn)
+}
+
+func FuzzParsePort(f *testing.F) {
+	for _, s := range []string{"8080:8080", "4317", "127.0.0.1:16686:80", "[::1]:1:2/udp", "::"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		pm, err := parsePort(s)
+		if err != nil {
+			return
+		}
+		assert.True(t, pm.Target >= 1 && pm.Target <= 65535, "target %d", pm.Target)
+		assert.True(t, pm.Published >= 0 && pm.Published <= 65535, "published %d", pm.Published)
+	})
+}

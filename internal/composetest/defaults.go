@@ -1,0 +1,59 @@
+package composetest
+
+// The values the deployment files must agree with. Each names where in the
+// code the same value lives.
+const (
+	// HivePort is the port of `hive serve`'s default address,
+	// HiveDefaultAddr (cmd/hive).
+	HivePort = 8080
+	// HiveDefaultAddr is `hive serve`'s default --addr (cmd/hive). In a
+	// container the server must listen on every interface instead:
+	// "0.0.0.0:" + HivePort.
+	HiveDefaultAddr = "127.0.0.1:8080"
+	// HiveDataDir is where the Hive container keeps its SQLite database
+	// (`hive serve --db /data/hive.db`), a volume.
+	HiveDataDir = "/data"
+
+	// ServicePort is the port examples/service listens on by default (on all
+	// interfaces, ":8081").
+	ServicePort = 8081
+
+	// JaegerUIPort is Jaeger's UI and query API port.
+	JaegerUIPort = 16686
+	// OTLPGRPCPort and OTLPHTTPPort are the standard OTLP ports, the
+	// defaults of OTEL_EXPORTER_OTLP_ENDPOINT and of Jaeger's receivers.
+	OTLPGRPCPort = 4317
+	OTLPHTTPPort = 4318
+)
+
+// The compose services and the Dockerfile targets that build two of them.
+const (
+	JaegerService    = "jaeger"
+	CollectorService = "otel-collector"
+	HiveService      = "hive"
+	ExampleService   = "service"
+
+	HiveTarget    = "hive"
+	ServiceTarget = "service"
+)
+
+// The packages the Dockerfile builds, relative to the repository root.
+const (
+	HivePackage    = "./cmd/hive"
+	ServicePackage = "./examples/service"
+)
+
+// ServiceEnv lists the variables the example service is configured by; the
+// compose file must set each one. The HIVE_* variables are read by the Hive
+// client (package hive), the OTEL_* ones by exporter.Setup.
+var ServiceEnv = []string{
+	"OTEL_SERVICE_NAME",
+	"OTEL_EXPORTER_OTLP_ENDPOINT",
+	"OTEL_EXPORTER_OTLP_PROTOCOL",
+	"HIVE_HOST",
+	"HIVE_API_KEY",
+	"HIVE_API_SECRET",
+}
+
+// HiveEnv lists the variables `hive serve` reads its credentials from.
+var HiveEnv = []string{"HIVE_API_KEY", "HIVE_API_SECRET"}

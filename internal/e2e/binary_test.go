@@ -1,0 +1,180 @@
+package e2e_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+// The hive command is built once per test binary, from this module, into a
+// temporary directory TestMain removes.
+var (
+	buildOnce sync.Once
+	buildDir  string
+	buildBin  string
+	buildErr  error
+	buildOut  []byte
+)
+
+// hiveBinary returns the path of the hive command, building it on first use.
+func hiveBinary(t *testing.T) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		buildDir, buildErr = os.MkdirTemp("", "hivetrace-e2e-")
+		if buildErr != nil {
+			return
+		}
+		buildBin = filepath.Join(buildDir, "hive")
+		goTool := filepath.Join(runtime.GOROOT(), "bin", "go")
+		if _, err := os.Stat(goTool); err != nil {
+			goTool = "go"
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+		defer cancel()
+		args := []string{"build", "-o", buildBin}
+		if raceEnabled {
+			args = append(args, "-race")
+		}
+		cmd := exec.CommandContext(ctx, goTool, append(args, "github.com/hivetrace/hivetrace/cmd/hive")...)
+		buildOut, buildErr = cmd.CombinedOutput()
+	})
+	require.NoError(t, buildErr, "build the hive command: %s", buildOut)
+	return buildBin
+}
+
+func cleanupBinaries() {
+	if buildDir != "" {
+		_ = os.RemoveAll(buildDir)
+	}
+}
+
+// hiveEnv is the environment the hive command runs with: this process's,
+// without any HIVE_* variable, plus extra ("KEY=value").
+func hiveEnv(extra ...string) []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "HIVE_") {
+			env = append(env, kv)
+		}
+	}
+	return append(env, extra...)
+}
+
+// runHive runs the hive command to completion and returns its exit code,
+// stdout and stderr.
+func runHive(t *testing.T, env []string, args ...string) (int, string, string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, hiveBinary(t), args...)
+	cmd.Env = env
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	code := 0
+	if err != nil {
+		exitErr, ok := err.(*exec.ExitError)
+		require.True(t, ok, "run hive %v: %v", args, err)
+		code = exitErr.ExitCode()
+	}
+	return code, stdout.String(), stderr.String()
+}
+
+// lockedBuffer is a bytes.Buffer safe for concurrent use.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// hiveServe is a "hive serve" process.
+type hiveServe struct {
+	URL    string // http://127.0.0.1:port
+	Addr   string // 127.0.0.1:port
+	DB     string
+	cmd    *exec.Cmd
+	output *lockedBuffer
+	done   chan error
+}
+
+var servingLine = regexp.MustCompile(`serving the Hive API on (http://(127\.0\.0\.1:\d+))`)
+
+// startHiveServe runs "hive serve --addr addr --db db" with the test
+// credentials and waits until it prints the URL it serves on. The process is
+// stopped (SIGTERM) when the test ends, if it is still running.
+func startHiveServe(t *testing.T, addr, db string) *hiveServe {
+	t.Helper()
+	cmd := exec.Command(hiveBinary(t), "serve", "--addr", addr, "--db", db, "--log-level", "warn")
+	cmd.Env = hiveEnv(hiveKeyEnv, hiveSecretEnv)
+	pr, pw := io.Pipe()
+	s := &hiveServe{DB: db, cmd: cmd, output: &lockedBuffer{}, done: make(chan error, 1)}
+	cmd.Stdout = pw
+	cmd.Stderr = s.output
+	require.NoError(t, cmd.Start())
+	go func() {
+		err := cmd.Wait()
+		_ = pw.Close()
+		s.done <- err
+	}()
+	lines := bufio.NewReader(pr)
+	line, err := lines.ReadString('\n')
+	go func() { _, _ = io.Copy(s.output, lines) }()
+	if err != nil {
+		_ = cmd.Process.Kill()
+		t.Fatalf("hive serve ended before serving: %v; output: %s", err, s.output)
+	}
+	m := servingLine.FindStringSubmatch(line)
+	if m == nil {
+		_ = cmd.Process.Kill()
+		t.Fatalf("hive serve printed %q, not the URL", line)
+	}
+	s.URL, s.Addr = m[1], m[2]
+	t.Cleanup(func() {
+		if s.cmd != nil {
+			s.stop(t)
+		}
+	})
+	return s
+}
+
+// stop sends SIGTERM and waits for a graceful exit (status 0).
+func (s *hiveServe) stop(t *testing.T) {
+	t.Helper()
+	if s.cmd == nil {
+		return
+	}
+	require.NoError(t, s.cmd.Process.Signal(syscall.SIGTERM))
+	select {
+	case err := <-s.done:
+		require.NoError(t, err, "hive serve exits cleanly on SIGTERM; output: %s", s.output)
+	case <-time.After(30 * time.Second):
+		_ = s.cmd.Process.Kill()
+		<-s.done
+		t.Fatalf("hive serve did not stop on SIGTERM; output: %s", s.output)
+	}
+	s.cmd = nil
+}
