@@ -152,7 +152,7 @@ func projectExists(ctx context.Context, q querier, uuid string) error {
 
 const taskColumns = `project_uuid, uuid, name, invoke_url, created_at`
 
-func scanTask(sc interface{ Scan(...any) error }) (server.Task, error) {
+func scanTask(sc rowScanner) (server.Task, error) {
 	var t server.Task
 	var created int64
 	if err := sc.Scan(&t.ProjectUUID, &t.UUID, &t.Name, &t.InvokeURL, &created); err != nil {
@@ -249,26 +249,14 @@ func (s *Store) GetTask(ctx context.Context, projectUUID, taskUUID string) (serv
 
 // ListTasks implements server.Store.
 func (s *Store) ListTasks(ctx context.Context, projectUUID string) ([]server.Task, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+taskColumns+` FROM tasks WHERE project_uuid = ? ORDER BY name`, projectUUID)
-	if err != nil {
-		return nil, wrap("list tasks", err)
-	}
-	defer rows.Close()
-	out := []server.Task{}
-	for rows.Next() {
-		t, err := scanTask(rows)
-		if err != nil {
-			return nil, wrap("list tasks", err)
-		}
-		out = append(out, t)
-	}
-	return out, wrap("list tasks", rows.Err())
+	return queryAll(ctx, s.db, "list tasks", scanTask,
+		`SELECT `+taskColumns+` FROM tasks WHERE project_uuid = ? ORDER BY name`, projectUUID)
 }
 
 const logColumns = `l.project_uuid, p.name, l.task_name, l.task_uuid, l.uuid, l.record, l.replay_from, l.quality, l.created_at`
 const logFrom = ` FROM logs l JOIN projects p ON p.uuid = l.project_uuid `
 
-func scanLog(sc interface{ Scan(...any) error }) (server.LogEntry, error) {
+func scanLog(sc rowScanner) (server.LogEntry, error) {
 	var e server.LogEntry
 	var record string
 	var quality sql.NullString
@@ -385,20 +373,26 @@ func (s *Store) ListLogs(ctx context.Context, q server.LogQuery) ([]server.LogEn
 		query += ` LIMIT ?`
 		args = append(args, q.Limit)
 	}
-	rows, err := s.db.QueryContext(ctx, query, args...)
+	return queryAll(ctx, s.db, "list logs", scanLog, query, args...)
+}
+
+// queryAll runs a query and scans every row with scan; op names the
+// operation in errors. The result is never nil.
+func queryAll[T any](ctx context.Context, db *sql.DB, op string, scan func(rowScanner) (T, error), query string, args ...any) ([]T, error) {
+	rows, err := db.QueryContext(ctx, query, args...)
 	if err != nil {
-		return nil, wrap("list logs", err)
+		return nil, wrap(op, err)
 	}
 	defer rows.Close()
-	out := []server.LogEntry{}
+	out := []T{}
 	for rows.Next() {
-		e, err := scanLog(rows)
+		v, err := scan(rows)
 		if err != nil {
-			return nil, wrap("list logs", err)
+			return nil, wrap(op, err)
 		}
-		out = append(out, e)
+		out = append(out, v)
 	}
-	return out, wrap("list logs", rows.Err())
+	return out, wrap(op, rows.Err())
 }
 
 // SetQuality implements server.Store.
@@ -421,3 +415,6 @@ func wrap(op string, err error) error {
 	}
 	return fmt.Errorf("sqlitestore: %s: %w", op, err)
 }
+
+// rowScanner is what *sql.Row and *sql.Rows have in common.
+type rowScanner interface{ Scan(dest ...any) error }
