@@ -132,9 +132,15 @@ func measure(s sizes) ([]row, error) {
 	if err != nil {
 		return nil, err
 	}
+	rbInt, err := benchmark("4 rebuild (int payload)", s, RebuildInt)
+	if err != nil {
+		return nil, err
+	}
 	rows = append(rows, row{
 		figure: "4 rebuild from SDK spans, one core", measured: rb.Extra["boundary_spans/s"], unit: "spans/s", target: 500_000, dir: atLeast,
-		note: fmt.Sprintf("1 000 runs × 10 calls per op: %.2f ms, %d allocs", nsPerOp(rb)/1e6, rb.AllocsPerOp()),
+		note: fmt.Sprintf("struct payload, 1 000 runs × 10 calls per op: %.2f ms, %d allocs\n"+
+			"int → int payload (figures 1 and 2): %s boundary spans/s",
+			nsPerOp(rb)/1e6, rb.AllocsPerOp(), number(rbInt.Extra["boundary_spans/s"])),
 	})
 
 	// Figure 5: memory of a million runs.

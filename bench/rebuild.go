@@ -22,17 +22,17 @@ const (
 	rebuildBoundary = rebuildRuns * rebuildPerRun
 )
 
-// recordedSpans runs a task runs times with perRun boundary calls and
-// returns the spans the SDK made, in the order they ended.
-func recordedSpans(runs, perRun int) ([]sdktrace.ReadOnlySpan, error) {
+// recordedSpans runs a task runs times with perRun calls of a boundary around
+// c.fn and returns the spans the SDK made, in the order they ended.
+func recordedSpans[In, Out any](runs, perRun int, c callCase[In, Out]) ([]sdktrace.ReadOnlySpan, error) {
 	exp := tracetest.NewInMemoryExporter()
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(exp))
 	defer func() { _ = tp.Shutdown(context.Background()) }()
-	fetch := boundary.New("fetchUser", fetchUser)
+	bd := boundary.New("call", c.fn)
 	t := loopTask("rebuildMe", tp, func(ctx context.Context) error {
-		_, err := fetch.Call(ctx, benchQuery)
+		_, err := bd.Call(ctx, c.in)
 		return err
-	}, task.WithBoundaries(fetch), task.WithMeterProvider(metricnoop.NewMeterProvider()))
+	}, task.WithBoundaries(bd), task.WithMeterProvider(metricnoop.NewMeterProvider()))
 	for range runs {
 		if _, err := t.Run(context.Background(), perRun); err != nil {
 			return nil, err
@@ -50,11 +50,16 @@ func recordedSpans(runs, perRun int) ([]sdktrace.ReadOnlySpan, error) {
 }
 
 // Rebuild is figure 4: one op converts the SDK spans of 1 000 runs of 10
-// boundary calls (otelrecord.SpansFromSDK) and rebuilds their records
-// (otelrecord.Rebuild), on one core (GOMAXPROCS 1 while it runs). It reports
-// boundary_spans/s.
-func Rebuild(b *testing.B) {
-	spans, err := recordedSpans(rebuildRuns, rebuildPerRun)
+// boundary calls with a struct payload (otelrecord.SpansFromSDK) and rebuilds
+// their records (otelrecord.Rebuild), on one core (GOMAXPROCS 1 while it
+// runs). It reports boundary_spans/s.
+func Rebuild(b *testing.B) { rebuild(b, rowCall) }
+
+// RebuildInt is Rebuild with the int → int call of figures 1 and 2.
+func RebuildInt(b *testing.B) { rebuild(b, smallCall) }
+
+func rebuild[In, Out any](b *testing.B, c callCase[In, Out]) {
+	spans, err := recordedSpans(rebuildRuns, rebuildPerRun, c)
 	if err != nil {
 		b.Fatal(err)
 	}
