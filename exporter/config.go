@@ -232,3 +232,12 @@ func WithResource(r *resource.Resource) Option {
 		}
 	})
 }
+
+// log returns the configured logger, or slog.Default() at the time of the
+// call.
+func (c config) log() *slog.Logger {
+	if c.logger != nil {
+		return c.logger
+	}
+	return slog.Default()
+}

@@ -508,8 +508,5 @@ func (p *recordProcessor) warnDropped(final bool) {
 }
 
 func (p *recordProcessor) logger() *slog.Logger {
-	if p.cfg.logger != nil {
-		return p.cfg.logger
-	}
-	return slog.Default()
+	return p.cfg.log()
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"os"
 	"path/filepath"
 
@@ -176,12 +175,11 @@ func defaultSink(_ context.Context, cfg config, mp metric.MeterProvider) (Sink, 
 		return nil, fmt.Errorf("hive client from the environment: %w", err)
 	}
 	if client.IsSilent() {
-		logger := cfg.logger
-		if logger == nil {
-			logger = slog.Default()
-		}
-		logger.Warn("exporter: " + hive.EnvAPIKey + " is set but " + hive.EnvAPISecret + " is not; records are not sent to Hive")
+		cfg.log().Warn("exporter: " + hive.EnvAPIKey + " is set but " + hive.EnvAPISecret + " is not; records are not sent to Hive")
 		return nil, nil
+	}
+	if client.Conf().ProjectUUID == "" {
+		cfg.log().Warn("exporter: no Hive project uuid (" + hive.EnvProjectUUID + " or project.uuid in forge.json); Hive will refuse the records")
 	}
 	if cfg.meterProvider != nil {
 		mp = cfg.meterProvider
