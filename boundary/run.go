@@ -63,7 +63,7 @@ type Run struct {
 	uuidAttr    attribute.KeyValue
 
 	mu      sync.Mutex
-	entries []entry // indexed by seq
+	log     callLog // indexed by seq
 	done    int
 	cursors map[*tapeGroup]int
 }
@@ -145,8 +145,8 @@ func (r *Run) Calls() map[string][]otelrecord.BoundaryRecord {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	out := make(map[string][]otelrecord.BoundaryRecord)
-	for i := range r.entries {
-		e := &r.entries[i]
+	for i := range r.log.n {
+		e := r.log.at(i)
 		if e.done {
 			out[e.name] = append(out[e.name], e.rec)
 		}
@@ -165,8 +165,7 @@ func (r *Run) CallCount() int {
 // time under the same lock, so the log order is the start order.
 func (r *Run) begin() (seq int, start time.Time) {
 	r.mu.Lock()
-	seq = len(r.entries)
-	r.entries = append(r.entries, entry{})
+	seq = r.log.add()
 	start = time.Now()
 	r.mu.Unlock()
 	return seq, start
@@ -175,7 +174,7 @@ func (r *Run) begin() (seq int, start time.Time) {
 // finish stores a finished call at its position.
 func (r *Run) finish(seq int, name string, rec otelrecord.BoundaryRecord) {
 	r.mu.Lock()
-	r.entries[seq] = entry{name: name, rec: rec, done: true}
+	*r.log.at(seq) = entry{name: name, rec: rec, done: true}
 	r.done++
 	r.mu.Unlock()
 }
