@@ -138,7 +138,7 @@ func (b *Boundary[In, Out]) callInRun(ctx context.Context, run *Run, in In) (out
 	}
 
 	end := time.Now()
-	rec := otelrecord.BoundaryRecord{Input: input, Timing: otelrecord.NewTiming(start, end)}
+	rec := otelrecord.BoundaryRecord{Input: input}
 	outcome := "success"
 	if err != nil {
 		rec.Error = err.Error()
@@ -146,7 +146,7 @@ func (b *Boundary[In, Out]) callInRun(ctx context.Context, run *Run, in In) (out
 	} else {
 		rec.Output = rawOut
 	}
-	run.finish(seq, b.name, rec)
+	run.finish(seq, b.name, rec, otelrecord.TimingOf(start, end))
 	endSpan(span, started, rec.Output, rec.Error, err != nil, fromTape, run.maxPayload, end)
 	run.inst.BoundaryCall(ctx, run.taskName, b.name, mode.String(), outcome, fromTape, end.Sub(start))
 	return out, err

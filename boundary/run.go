@@ -70,9 +70,10 @@ type Run struct {
 
 // entry is one call in the log; done is false while the call runs.
 type entry struct {
-	name string
-	rec  otelrecord.BoundaryRecord
-	done bool
+	name   string
+	rec    otelrecord.BoundaryRecord // rec.Timing points at timing
+	timing otelrecord.TimingInfo
+	done   bool
 }
 
 // NewRun returns a run described by cfg. The maps in cfg are copied.
@@ -171,10 +172,14 @@ func (r *Run) begin() (seq int, start time.Time) {
 	return seq, start
 }
 
-// finish stores a finished call at its position.
-func (r *Run) finish(seq int, name string, rec otelrecord.BoundaryRecord) {
+// finish stores a finished call and its timing at its position. The entry
+// holds the timing, so a call costs no allocation of its own for it (entries
+// never move: see callLog).
+func (r *Run) finish(seq int, name string, rec otelrecord.BoundaryRecord, timing otelrecord.TimingInfo) {
 	r.mu.Lock()
-	*r.log.at(seq) = entry{name: name, rec: rec, done: true}
+	e := r.log.at(seq)
+	*e = entry{name: name, rec: rec, timing: timing, done: true}
+	e.rec.Timing = &e.timing
 	r.done++
 	r.mu.Unlock()
 }

@@ -22,8 +22,15 @@ type TimingInfo struct {
 // Monotonic clock readings are dropped first: spans that travel over OTLP
 // keep only wall-clock nanoseconds, and the duration must come out the same.
 func NewTiming(start, end time.Time) *TimingInfo {
+	t := TimingOf(start, end)
+	return &t
+}
+
+// TimingOf is NewTiming returning a value, for callers that store the timing
+// inside a larger structure and want no allocation of its own.
+func TimingOf(start, end time.Time) TimingInfo {
 	start, end = start.Round(0), end.Round(0)
-	return &TimingInfo{
+	return TimingInfo{
 		StartTime: start.UnixMilli(),
 		EndTime:   end.UnixMilli(),
 		Duration:  float64(end.Sub(start).Nanoseconds()) / 1e6,

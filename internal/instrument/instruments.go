@@ -37,7 +37,8 @@ const (
 )
 
 // Instruments records hivetrace's metrics through one MeterProvider. It is
-// safe for concurrent use and never blocks.
+// safe for concurrent use and never blocks. Measurements for instruments that
+// are not enabled (a no-op provider, a view that drops them) cost one call.
 type Instruments struct {
 	meter    metric.Meter
 	runs     metric.Float64Histogram
@@ -80,7 +81,7 @@ type metricKey struct{ typ, name, task string }
 
 // TaskRun records one task run.
 func (i *Instruments) TaskRun(ctx context.Context, task, outcome string, d time.Duration) {
-	if i == nil || i.runs == nil {
+	if i == nil || i.runs == nil || !i.runs.Enabled(ctx) {
 		return
 	}
 	k := runKey{task, outcome}
@@ -94,7 +95,7 @@ func (i *Instruments) TaskRun(ctx context.Context, task, outcome string, d time.
 
 // BoundaryCall records one boundary call.
 func (i *Instruments) BoundaryCall(ctx context.Context, task, boundary, mode, outcome string, fromTape bool, d time.Duration) {
-	if i == nil || i.calls == nil {
+	if i == nil || i.calls == nil || !i.calls.Enabled(ctx) {
 		return
 	}
 	k := callKey{task, boundary, mode, outcome, fromTape}
@@ -138,7 +139,7 @@ func (i *Instruments) Metric(ctx context.Context, task string, m otelrecord.Metr
 		i.metricMu.Unlock()
 	}
 	mi := v.(metricInstrument)
-	if mi.h != nil {
+	if mi.h != nil && mi.h.Enabled(ctx) {
 		mi.h.Record(ctx, m.Value, mi.opts...)
 	}
 }
