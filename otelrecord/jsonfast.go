@@ -53,16 +53,13 @@ func fastMetrics(s string) ([]Metric, bool) {
 		}
 		ms = append(ms, m)
 		v.space()
-		switch v.peek() {
-		case ',':
-			v.i++
-			v.space()
-		case ']':
-			v.i++
+		more, ok := v.more(']')
+		if !ok {
+			return nil, false
+		}
+		if !more {
 			v.space()
 			return ms, v.i == len(s)
-		default:
-			return nil, false
 		}
 	}
 }
@@ -108,15 +105,8 @@ func (v *jsonValidator) fastMetric() (Metric, bool) {
 			return m, false
 		}
 		v.space()
-		switch v.peek() {
-		case ',':
-			v.i++
-			v.space()
-		case '}':
-			v.i++
-			return m, true
-		default:
-			return m, false
+		if more, ok := v.more('}'); !ok || !more {
+			return m, ok
 		}
 	}
 }
@@ -152,16 +142,13 @@ func fastMetadata(s string) (map[string]string, bool) {
 		}
 		m[key] = val
 		v.space()
-		switch v.peek() {
-		case ',':
-			v.i++
-			v.space()
-		case '}':
-			v.i++
+		more, ok := v.more('}')
+		if !ok {
+			return nil, false
+		}
+		if !more {
 			v.space()
 			return m, v.i == len(s)
-		default:
-			return nil, false
 		}
 	}
 }

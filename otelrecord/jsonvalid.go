@@ -84,15 +84,8 @@ func (v *jsonValidator) object(depth int) bool {
 			return false
 		}
 		v.space()
-		switch v.peek() {
-		case ',':
-			v.i++
-			v.space()
-		case '}':
-			v.i++
-			return true
-		default:
-			return false
+		if more, ok := v.more('}'); !ok || !more {
+			return ok
 		}
 	}
 }
@@ -112,15 +105,8 @@ func (v *jsonValidator) array(depth int) bool {
 			return false
 		}
 		v.space()
-		switch v.peek() {
-		case ',':
-			v.i++
-			v.space()
-		case ']':
-			v.i++
-			return true
-		default:
-			return false
+		if more, ok := v.more(']'); !ok || !more {
+			return ok
 		}
 	}
 }
@@ -222,4 +208,20 @@ func (v *jsonValidator) number() bool {
 		}
 	}
 	return true
+}
+
+// more reads what follows a member or an element: a comma (and the white
+// space after it) means more follow; close ends the container. ok is false
+// on anything else.
+func (v *jsonValidator) more(close byte) (more, ok bool) {
+	switch v.peek() {
+	case ',':
+		v.i++
+		v.space()
+		return true, true
+	case close:
+		v.i++
+		return false, true
+	}
+	return false, false
 }
