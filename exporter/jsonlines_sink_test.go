@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/hivetrace/hivetrace/exporter"
 	"github.com/hivetrace/hivetrace/exporter/exportertest"
+	"github.com/hivetrace/hivetrace/internal/testutil"
 	"github.com/hivetrace/hivetrace/otelrecord"
 )
 
@@ -37,27 +37,9 @@ func readJSONLines(t *testing.T, data []byte) []*otelrecord.ExecutionRecord {
 	return out
 }
 
-// lockedBuffer is a bytes.Buffer safe for concurrent use.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) Bytes() []byte {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return append([]byte(nil), b.buf.Bytes()...)
-}
-
 func TestJSONLinesSinkConformance(t *testing.T) {
 	exportertest.TestSink(t, func(t *testing.T) (exporter.Sink, func() []*otelrecord.ExecutionRecord) {
-		var buf lockedBuffer
+		var buf testutil.LockedBuffer
 		return exporter.NewJSONLinesSink(&buf), func() []*otelrecord.ExecutionRecord {
 			return readJSONLines(t, buf.Bytes())
 		}

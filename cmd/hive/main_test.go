@@ -11,12 +11,13 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
+
+	"github.com/hivetrace/hivetrace/internal/testutil"
 )
 
 func TestMain(m *testing.M) {
@@ -35,24 +36,6 @@ func clearEnv(t *testing.T) {
 	}
 }
 
-// syncBuffer is a bytes.Buffer safe for concurrent use.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // runCmd runs a short command and returns its exit code and output.
 func runCmd(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
@@ -64,8 +47,8 @@ func runCmd(t *testing.T, args ...string) (int, string, string) {
 // serving is a "hive serve" running in the background.
 type serving struct {
 	url    string
-	stdout *syncBuffer
-	stderr *syncBuffer
+	stdout *testutil.LockedBuffer
+	stderr *testutil.LockedBuffer
 	cancel context.CancelFunc
 	done   chan int
 }
@@ -75,7 +58,7 @@ func serve(t *testing.T, args ...string) *serving {
 	t.Helper()
 	pr, pw := io.Pipe()
 	ctx, cancel := context.WithCancel(context.Background())
-	s := &serving{stdout: &syncBuffer{}, stderr: &syncBuffer{}, cancel: cancel, done: make(chan int, 1)}
+	s := &serving{stdout: &testutil.LockedBuffer{}, stderr: &testutil.LockedBuffer{}, cancel: cancel, done: make(chan int, 1)}
 	go func() {
 		code := run(ctx, append([]string{"serve"}, args...), pw, s.stderr)
 		_ = pw.Close()

@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hivetrace/hivetrace/hive/server"
+	"github.com/hivetrace/hivetrace/internal/testutil"
 )
 
 func TestUnknownPathsAndMethods(t *testing.T) {
@@ -122,7 +123,7 @@ func (failingStore) GetLog(context.Context, server.LogKey) (server.LogEntry, err
 }
 
 func TestStoreFailuresAre500(t *testing.T) {
-	logs := &lockedBuffer{}
+	logs := &testutil.LockedBuffer{}
 	srv := server.New(failingStore{server.NewMemoryStore()}, server.WithInsecureNoAuth(),
 		server.WithLogger(slog.New(slog.NewTextHandler(logs, nil))))
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/hivetrace/hivetrace/internal/testutil"
 )
 
 // The hive command is built once per test binary, from this module, into a
@@ -93,31 +95,13 @@ func runHive(t *testing.T, env []string, args ...string) (int, string, string) {
 	return code, stdout.String(), stderr.String()
 }
 
-// lockedBuffer is a bytes.Buffer safe for concurrent use.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // hiveServe is a "hive serve" process.
 type hiveServe struct {
 	URL    string // http://127.0.0.1:port
 	Addr   string // 127.0.0.1:port
 	DB     string
 	cmd    *exec.Cmd
-	output *lockedBuffer
+	output *testutil.LockedBuffer
 	done   chan error
 }
 
@@ -131,7 +115,7 @@ func startHiveServe(t *testing.T, addr, db string) *hiveServe {
 	cmd := exec.Command(hiveBinary(t), "serve", "--addr", addr, "--db", db, "--log-level", "warn")
 	cmd.Env = hiveEnv(hiveKeyEnv, hiveSecretEnv)
 	pr, pw := io.Pipe()
-	s := &hiveServe{DB: db, cmd: cmd, output: &lockedBuffer{}, done: make(chan error, 1)}
+	s := &hiveServe{DB: db, cmd: cmd, output: &testutil.LockedBuffer{}, done: make(chan error, 1)}
 	cmd.Stdout = pw
 	cmd.Stderr = s.output
 	require.NoError(t, cmd.Start())

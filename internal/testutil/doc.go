@@ -1,0 +1,3 @@
+// Package testutil holds small helpers shared by the tests of several
+// hivetrace packages. It is imported by tests only.
+package testutil
