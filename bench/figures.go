@@ -95,7 +95,7 @@ func measure(s sizes) ([]row, error) {
 		{
 			figure: "1 boundary call / bare span, SDK + record processor", measured: nsPerOp(call) / nsPerOp(bare), unit: "×", target: 1.2, dir: atMost,
 			note: fmt.Sprintf("int → int, %d calls per run: boundary call %s ns, %d allocs; bare span + 2 JSON attributes %s ns, %d allocs\n"+
-				"a bare span with the convention's 8 attributes (no other hivetrace code): %s ns, %.2f× the bare span\n"+
+				"a bare span with the convention's 6 attributes of a proxy call (no other hivetrace code): %s ns, %.2f× the bare span\n"+
 				"struct payload (userQuery → userRow): boundary call %s ns, bare span %s ns: %.2f×",
 				callsPerRun, number(nsPerOp(call)), call.AllocsPerOp(), number(nsPerOp(bare)), bare.AllocsPerOp(),
 				number(nsPerOp(conv)), nsPerOp(conv)/nsPerOp(bare),

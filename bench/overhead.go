@@ -131,8 +131,7 @@ func conventionSpans[In, Out any](tp trace.TracerProvider, c callCase[In, Out]) 
 		seq++
 		ctx, span := tracer.Start(ctx, "call", trace.WithSpanKind(trace.SpanKindClient),
 			trace.WithAttributes(static...),
-			trace.WithAttributes(attribute.Int("bench.boundary.seq", seq), attribute.String("bench.boundary.input", string(in)),
-				attribute.String("bench.boundary.mode", boundary.Proxy.String())))
+			trace.WithAttributes(attribute.Int("bench.boundary.seq", seq), attribute.String("bench.boundary.input", string(in))))
 		out, err := c.fn(ctx, c.in)
 		if err != nil {
 			return err
@@ -141,7 +140,7 @@ func conventionSpans[In, Out any](tp trace.TracerProvider, c callCase[In, Out]) 
 		if err != nil {
 			return err
 		}
-		span.SetAttributes(attribute.String("bench.boundary.output", string(outJSON)), attribute.Bool("bench.boundary.from_tape", false))
+		span.SetAttributes(attribute.String("bench.boundary.output", string(outJSON)))
 		span.End()
 		return nil
 	})

@@ -92,8 +92,10 @@ func (b *Boundary[In, Out]) callInRun(ctx context.Context, run *Run, in In) (out
 		attrs := make([]attribute.KeyValue, 0, 6)
 		attrs = append(attrs, b.kindAttr, b.nameAttr, run.uuidAttr,
 			otelrecord.BoundarySeqKey.Int(seq),
-			otelrecord.BoundaryInputKey.String(payloadString(input, run.maxPayload)),
-			mode.attr())
+			otelrecord.BoundaryInputKey.String(payloadString(input, run.maxPayload)))
+		if mode != Proxy { // proxy is what an absent mode means
+			attrs = append(attrs, mode.attr())
+		}
 		cctx, span = run.tracer.Start(ctx, b.name, clientKind, trace.WithTimestamp(start), trace.WithAttributes(attrs...))
 	}
 
@@ -166,8 +168,7 @@ func (b *Boundary[In, Out]) callOutside(ctx context.Context, in In) (out Out, er
 	cctx, span := tr.Start(ctx, b.name, clientKind, trace.WithTimestamp(start))
 	if span.IsRecording() {
 		span.SetAttributes(b.kindAttr, b.nameAttr,
-			otelrecord.BoundaryInputKey.String(payloadString(input, otelrecord.DefaultMaxPayloadBytes)),
-			Proxy.attr())
+			otelrecord.BoundaryInputKey.String(payloadString(input, otelrecord.DefaultMaxPayloadBytes)))
 	}
 	var rawOut json.RawMessage
 	if err == nil {
@@ -231,15 +232,24 @@ type recordedError string
 
 func (e recordedError) Error() string { return string(e) }
 
+// fromTapeAttr marks a call answered from the tape.
+var fromTapeAttr = otelrecord.BoundaryFromTapeKey.Bool(true)
+
 // endSpan writes the end-time attributes in one call and ends the span if it
-// was started.
+// was started. hive.boundary.from_tape is written only when true.
 func endSpan(span trace.Span, started bool, out []byte, msg string, failed, fromTape bool, maxPayload int, end time.Time) {
 	if span.IsRecording() {
+		var kv attribute.KeyValue
 		if failed {
-			span.SetAttributes(otelrecord.BoundaryErrorKey.String(msg), otelrecord.BoundaryFromTapeKey.Bool(fromTape))
+			kv = otelrecord.BoundaryErrorKey.String(msg)
 			span.SetStatus(codes.Error, msg)
 		} else {
-			span.SetAttributes(otelrecord.BoundaryOutputKey.String(payloadString(out, maxPayload)), otelrecord.BoundaryFromTapeKey.Bool(fromTape))
+			kv = otelrecord.BoundaryOutputKey.String(payloadString(out, maxPayload))
+		}
+		if fromTape {
+			span.SetAttributes(kv, fromTapeAttr)
+		} else {
+			span.SetAttributes(kv)
 		}
 	}
 	if started {

@@ -72,7 +72,8 @@ func TestCallOutsideRun(t *testing.T) {
 	assert.Equal(t, otelrecord.KindBoundary, a[otelrecord.KindKey].AsString())
 	assert.Equal(t, "[1]", a[otelrecord.BoundaryInputKey].AsString())
 	assert.JSONEq(t, `{"id":1,"name":"user-1"}`, a[otelrecord.BoundaryOutputKey].AsString())
-	assert.Equal(t, "proxy", a[otelrecord.BoundaryModeKey].AsString())
+	_, hasMode := a[otelrecord.BoundaryModeKey]
+	assert.False(t, hasMode, "proxy, the default mode, is not written")
 	_, hasRun := a[otelrecord.RunUUIDKey]
 	assert.False(t, hasRun, "calls outside a run belong to no record")
 	_, hasSeq := a[otelrecord.BoundarySeqKey]
@@ -127,7 +128,8 @@ func TestSpanMatchesLog(t *testing.T) {
 		assert.Equal(t, int64(i), a[otelrecord.BoundarySeqKey].AsInt64())
 		assert.Equal(t, "fetchUser", a[otelrecord.BoundaryNameKey].AsString())
 		assert.Equal(t, string(calls[i].Input), a[otelrecord.BoundaryInputKey].AsString())
-		assert.False(t, a[otelrecord.BoundaryFromTapeKey].AsBool())
+		_, hasFromTape := a[otelrecord.BoundaryFromTapeKey]
+		assert.False(t, hasFromTape, "from_tape is written only when true")
 		assert.Equal(t, calls[i].Timing, otelrecord.NewTiming(s.StartTime, s.EndTime), "same instants")
 	}
 	assert.Equal(t, string(calls[0].Output), attrs(spans[0])[otelrecord.BoundaryOutputKey].AsString())
@@ -185,8 +187,15 @@ func TestModes(t *testing.T) {
 			spans := exp.GetSpans()
 			require.Len(t, spans, 1)
 			a := attrs(spans[0])
-			assert.Equal(t, c.mode.String(), a[otelrecord.BoundaryModeKey].AsString())
-			assert.Equal(t, c.fromTape, a[otelrecord.BoundaryFromTapeKey].AsBool())
+			mode, hasMode := a[otelrecord.BoundaryModeKey]
+			if c.mode == Proxy {
+				assert.False(t, hasMode, "proxy, the default mode, is not written")
+			} else {
+				assert.Equal(t, c.mode.String(), mode.AsString())
+			}
+			fromTape, hasFromTape := a[otelrecord.BoundaryFromTapeKey]
+			assert.Equal(t, c.fromTape, hasFromTape, "from_tape is written only when true")
+			assert.Equal(t, c.fromTape, fromTape.AsBool())
 			logged := run.Calls()["fetchUser"]
 			require.Len(t, logged, 1)
 			assert.Equal(t, c.wantErr, logged[0].Error)

@@ -59,8 +59,14 @@ import "go.opentelemetry.io/otel/attribute"
 //	hive.boundary.input        JSON array of the call's arguments
 //	hive.boundary.output       JSON of the result; absent when the call failed
 //	hive.boundary.error        error message; absent on success
-//	hive.boundary.mode         "proxy" | "proxy-pass" | "proxy-catch" | "replay"
-//	hive.boundary.from_tape    true when the answer came from the tape
+//	hive.boundary.mode         "proxy-pass" | "proxy-catch" | "replay"; absent
+//	                           means "proxy", the default
+//	hive.boundary.from_tape    true when the answer came from the tape; absent
+//	                           means false
+//
+// Defaults are left out so that the common call (proxy mode, answered by the
+// real function) carries as few attributes as possible: each attribute is
+// copied several times by an SDK span.
 //
 // A failed run or call also has span status Error with the error message. A
 // recovered panic adds an "exception" event with exception.message and
@@ -109,9 +115,10 @@ const (
 	BoundaryOutputKey = attribute.Key("hive.boundary.output")
 	// BoundaryErrorKey is the call's error message.
 	BoundaryErrorKey = attribute.Key("hive.boundary.error")
-	// BoundaryModeKey is the mode the call ran in.
+	// BoundaryModeKey is the mode the call ran in; absent for proxy.
 	BoundaryModeKey = attribute.Key("hive.boundary.mode")
-	// BoundaryFromTapeKey is true when the answer came from the tape.
+	// BoundaryFromTapeKey is true when the answer came from the tape; absent
+	// otherwise.
 	BoundaryFromTapeKey = attribute.Key("hive.boundary.from_tape")
 
 	// MetricEventName names the span event written for each metric.
