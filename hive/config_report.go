@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+
+	"github.com/hivetrace/hivetrace/hive/internal/wire"
 )
 
 // ConfigReport is what TestConfig found out about a configuration.
@@ -27,16 +29,6 @@ type ConfigReport struct {
 	KnownTasks []string
 	// UnknownTasks are the forge.json tasks the server does not know, sorted.
 	UnknownTasks []string
-}
-
-type meResponse struct {
-	Team struct {
-		Name string `json:"name"`
-		UUID string `json:"uuid"`
-	} `json:"team"`
-	User struct {
-		Name string `json:"name"`
-	} `json:"user"`
 }
 
 type projectResponse struct {
@@ -67,7 +59,7 @@ func (c *LogClient) TestConfig(ctx context.Context) (*ConfigReport, error) {
 	if r.Silent {
 		return r, ErrSilent
 	}
-	var me meResponse
+	var me wire.MeResponse
 	if err := c.tr.do(ctx, "GET", "/api/me", nil, nil, &me); err != nil {
 		return r, fmt.Errorf("hive: check credentials: %w", err)
 	}

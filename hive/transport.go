@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/hivetrace/hivetrace/hive/internal/wire"
 )
 
 // maxResponseBytes caps how much of a response body is read. The server caps
@@ -34,12 +36,6 @@ func newTransport(s *settings) *transport {
 		authHeader: "Bearer " + s.apiKey + ":" + s.apiSecret,
 		client:     s.httpClient,
 	}
-}
-
-// errorBody is the server's error shape.
-type errorBody struct {
-	Error  string `json:"error"`
-	Status int    `json:"status"`
 }
 
 // do sends a request and decodes a 2xx JSON answer into out (when out is not
@@ -98,7 +94,7 @@ func (t *transport) do(ctx context.Context, method, path string, query url.Value
 // errorMessage extracts the "error" field of an error body, or the start of a
 // body that is not the JSON error shape.
 func errorMessage(data []byte) string {
-	var eb errorBody
+	var eb wire.ErrorBody
 	if json.Unmarshal(data, &eb) == nil && eb.Error != "" {
 		return eb.Error
 	}

@@ -9,13 +9,9 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-)
 
-// errorBody is the JSON of every error response.
-type errorBody struct {
-	Error  string `json:"error"`
-	Status int    `json:"status"`
-}
+	"github.com/hivetrace/hivetrace/hive/internal/wire"
+)
 
 // httpError is an error with the status it is answered with.
 type httpError struct {
@@ -38,7 +34,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	if err := enc.Encode(v); err != nil { // only values built by this package are encoded
 		status = http.StatusInternalServerError
 		buf.Reset()
-		_ = json.NewEncoder(&buf).Encode(errorBody{Error: "encode response: " + err.Error(), Status: status})
+		_ = json.NewEncoder(&buf).Encode(wire.ErrorBody{Error: "encode response: " + err.Error(), Status: status})
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
@@ -48,7 +44,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 
 // writeError answers {"error": msg, "status": status}.
 func writeError(w http.ResponseWriter, status int, msg string) {
-	writeJSON(w, status, errorBody{Error: msg, Status: status})
+	writeJSON(w, status, wire.ErrorBody{Error: msg, Status: status})
 }
 
 // decodeBody reads the request body, bounded by limit, into v. Errors are
