@@ -195,29 +195,13 @@ func arrayFromOTLP(vals []*commonpb.AnyValue, depth int) attribute.Value {
 	}
 	switch kind {
 	case attribute.STRING:
-		s := make([]string, len(vals))
-		for i, e := range vals {
-			s[i] = e.GetStringValue()
-		}
-		return attribute.StringSliceValue(s)
+		return attribute.StringSliceValue(mapValues(vals, (*commonpb.AnyValue).GetStringValue))
 	case attribute.BOOL:
-		s := make([]bool, len(vals))
-		for i, e := range vals {
-			s[i] = e.GetBoolValue()
-		}
-		return attribute.BoolSliceValue(s)
+		return attribute.BoolSliceValue(mapValues(vals, (*commonpb.AnyValue).GetBoolValue))
 	case attribute.INT64:
-		s := make([]int64, len(vals))
-		for i, e := range vals {
-			s[i] = e.GetIntValue()
-		}
-		return attribute.Int64SliceValue(s)
+		return attribute.Int64SliceValue(mapValues(vals, (*commonpb.AnyValue).GetIntValue))
 	case attribute.FLOAT64:
-		s := make([]float64, len(vals))
-		for i, e := range vals {
-			s[i] = e.GetDoubleValue()
-		}
-		return attribute.Float64SliceValue(s)
+		return attribute.Float64SliceValue(mapValues(vals, (*commonpb.AnyValue).GetDoubleValue))
 	}
 	if len(vals) == 0 {
 		return attribute.StringSliceValue(nil)
@@ -229,4 +213,13 @@ func arrayFromOTLP(vals []*commonpb.AnyValue, depth int) attribute.Value {
 		}
 	}
 	return attribute.SliceValue(s...)
+}
+
+// mapValues returns get applied to each value, in order.
+func mapValues[T any](vals []*commonpb.AnyValue, get func(*commonpb.AnyValue) T) []T {
+	out := make([]T, len(vals))
+	for i, v := range vals {
+		out[i] = get(v)
+	}
+	return out
 }
