@@ -31,8 +31,13 @@ func TestMeasureSmoke(t *testing.T) {
 		assert.Contains(t, table, "\n"+fig, "figure %s missing", fig)
 	}
 	for _, r := range rows {
-		if r.skipped == "" {
-			assert.Positive(t, r.measured+1e-9*boolFloat(strings.HasPrefix(r.figure, "5")), "%s", r.figure)
+		switch {
+		case r.skipped != "":
+		case strings.HasPrefix(r.figure, "5"): // the heap may shrink
+		case r.unit == "allocs": // a call may allocate nothing
+			assert.GreaterOrEqual(t, r.measured, 0.0, "%s", r.figure)
+		default:
+			assert.Positive(t, r.measured, "%s", r.figure)
 		}
 	}
 	// Figure 6, when Jaeger is there, must rebuild every record.
@@ -41,13 +46,6 @@ func TestMeasureSmoke(t *testing.T) {
 			assert.Equal(t, float64(s.jaegerRuns), r.measured, r.note)
 		}
 	}
-}
-
-func boolFloat(b bool) float64 {
-	if b {
-		return 1
-	}
-	return 0
 }
 
 func TestRowPass(t *testing.T) {

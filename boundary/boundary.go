@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"sync"
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -29,7 +30,6 @@ type Boundary[In, Out any] struct {
 	name     string
 	fn       func(context.Context, In) (Out, error)
 	cfg      config
-	kindAttr attribute.KeyValue
 	nameAttr attribute.KeyValue
 }
 
@@ -43,7 +43,6 @@ func New[In, Out any](name string, fn func(context.Context, In) (Out, error), op
 		name:     name,
 		fn:       fn,
 		cfg:      newConfig(opts),
-		kindAttr: otelrecord.KindKey.String(otelrecord.KindBoundary),
 		nameAttr: otelrecord.BoundaryNameKey.String(name),
 	}
 }
@@ -80,23 +79,21 @@ func (b *Boundary[In, Out]) Call(ctx context.Context, in In) (Out, error) {
 
 func (b *Boundary[In, Out]) callInRun(ctx context.Context, run *Run, in In) (out Out, err error) {
 	mode := run.Mode(b.name)
-	input, err := marshalArgs(in)
+	var buf []byte
+	if isScalar(any(in)) {
+		buf = run.payloads.get(argsBufSize)
+	}
+	input, spare, err := marshalArgs(buf, in)
 	if err != nil {
 		err = fmt.Errorf("boundary %s: encode input: %w", b.name, err)
 	}
-	seq, start := run.begin()
+	seq, slot, start := run.begin()
 
-	cctx, span, started := ctx, noopSpan, false
-	if !run.noopTracer || trace.SpanFromContext(ctx).IsRecording() {
-		started = true
-		attrs := make([]attribute.KeyValue, 0, 6)
-		attrs = append(attrs, b.kindAttr, b.nameAttr, run.uuidAttr,
-			otelrecord.BoundarySeqKey.Int(seq),
-			otelrecord.BoundaryInputKey.String(payloadString(input, run.maxPayload)))
-		if mode != Proxy { // proxy is what an absent mode means
-			attrs = append(attrs, mode.attr())
-		}
-		cctx, span = run.tracer.Start(ctx, b.name, clientKind, trace.WithTimestamp(start), trace.WithAttributes(attrs...))
+	// With the no-op tracer no span is started at all: ctx keeps its span,
+	// so whatever the call propagates downstream is the caller's.
+	cctx, span := ctx, noopSpan
+	if !run.noopTracer {
+		cctx, span = run.tracer.Start(ctx, b.name, clientKind, trace.WithTimestamp(run.time(start)), kindBoundary)
 	}
 
 	var (
@@ -134,12 +131,12 @@ func (b *Boundary[In, Out]) callInRun(ctx context.Context, run *Run, in In) (out
 		}
 	}
 	if err == nil && !fromTape {
-		if rawOut, err = encodeJSON(out); err != nil {
+		if rawOut, err = encodeJSON(spare, out); err != nil {
 			err = fmt.Errorf("boundary %s: encode output: %w", b.name, err)
 		}
 	}
 
-	end := time.Now()
+	end := run.clock()
 	rec := otelrecord.BoundaryRecord{Input: input}
 	outcome := "success"
 	if err != nil {
@@ -148,9 +145,14 @@ func (b *Boundary[In, Out]) callInRun(ctx context.Context, run *Run, in In) (out
 	} else {
 		rec.Output = rawOut
 	}
-	run.finish(seq, b.name, rec, otelrecord.TimingOf(start, end))
-	endSpan(span, started, rec.Output, rec.Error, err != nil, fromTape, run.maxPayload, end)
-	run.inst.BoundaryCall(ctx, run.taskName, b.name, mode.String(), outcome, fromTape, end.Sub(start))
+	run.finish(slot, b.name, rec, start, end)
+	if span.IsRecording() {
+		b.setEndAttributes(span, run, seq, mode, &rec, err != nil, fromTape)
+	}
+	if !run.noopTracer {
+		span.End(trace.WithTimestamp(run.time(end)))
+	}
+	run.inst.BoundaryCall(ctx, run.taskName, b.name, mode.String(), outcome, fromTape, time.Duration(end-start))
 	return out, err
 }
 
@@ -160,14 +162,14 @@ func (b *Boundary[In, Out]) callOutside(ctx context.Context, in In) (out Out, er
 		// Nothing to record and no span to make: just call.
 		return b.invoke(ctx, nil, noopSpan, in)
 	}
-	input, err := marshalArgs(in)
+	input, spare, err := marshalArgs(nil, in)
 	if err != nil {
 		err = fmt.Errorf("boundary %s: encode input: %w", b.name, err)
 	}
 	start := time.Now()
-	cctx, span := tr.Start(ctx, b.name, clientKind, trace.WithTimestamp(start))
+	cctx, span := tr.Start(ctx, b.name, clientKind, trace.WithTimestamp(start), kindBoundary)
 	if span.IsRecording() {
-		span.SetAttributes(b.kindAttr, b.nameAttr,
+		span.SetAttributes(b.nameAttr,
 			otelrecord.BoundaryInputKey.String(payloadString(input, otelrecord.DefaultMaxPayloadBytes)))
 	}
 	var rawOut json.RawMessage
@@ -175,15 +177,20 @@ func (b *Boundary[In, Out]) callOutside(ctx context.Context, in In) (out Out, er
 		out, err = b.invoke(cctx, nil, span, in)
 	}
 	if err == nil && span.IsRecording() {
-		if rawOut, err = encodeJSON(out); err != nil {
+		if rawOut, err = encodeJSON(spare, out); err != nil {
 			err = fmt.Errorf("boundary %s: encode output: %w", b.name, err)
 		}
 	}
-	msg := ""
-	if err != nil {
-		msg = err.Error()
+	if span.IsRecording() {
+		if err != nil {
+			msg := err.Error()
+			span.SetStatus(codes.Error, msg)
+			span.SetAttributes(otelrecord.BoundaryErrorKey.String(msg))
+		} else {
+			span.SetAttributes(otelrecord.BoundaryOutputKey.String(payloadString(rawOut, otelrecord.DefaultMaxPayloadBytes)))
+		}
 	}
-	endSpan(span, true, rawOut, msg, err != nil, false, otelrecord.DefaultMaxPayloadBytes, time.Now())
+	span.End(trace.WithTimestamp(time.Now()))
 	return out, err
 }
 
@@ -235,26 +242,47 @@ func (e recordedError) Error() string { return string(e) }
 // fromTapeAttr marks a call answered from the tape.
 var fromTapeAttr = otelrecord.BoundaryFromTapeKey.Bool(true)
 
-// endSpan writes the end-time attributes in one call and ends the span if it
-// was started. hive.boundary.from_tape is written only when true.
-func endSpan(span trace.Span, started bool, out []byte, msg string, failed, fromTape bool, maxPayload int, end time.Time) {
-	if span.IsRecording() {
-		var kv attribute.KeyValue
-		if failed {
-			kv = otelrecord.BoundaryErrorKey.String(msg)
-			span.SetStatus(codes.Error, msg)
-		} else {
-			kv = otelrecord.BoundaryOutputKey.String(payloadString(out, maxPayload))
-		}
-		if fromTape {
-			span.SetAttributes(kv, fromTapeAttr)
-		} else {
-			span.SetAttributes(kv)
-		}
+// kindBoundary is the one attribute a boundary span gets when it starts, so
+// that samplers see it (exporter.RecordHiveSpans); the others are written when
+// the call ends, in one SetAttributes (see setEndAttributes).
+var kindBoundary = trace.WithAttributes(otelrecord.KindKey.String(otelrecord.KindBoundary))
+
+// maxEndAttributes is the most attributes setEndAttributes writes.
+const maxEndAttributes = 7
+
+// endAttributes recycles the attribute lists of setEndAttributes: span
+// implementations copy what SetAttributes passes them (the SDK does), so a
+// call needs no list of its own.
+var endAttributes = sync.Pool{New: func() any { return new([maxEndAttributes]attribute.KeyValue) }}
+
+// setEndAttributes writes the attributes of the convention that follow
+// hive.kind on the boundary span of a call made in run, and the span status
+// of a failed call.
+//
+// They are written together at the end because an SDK span grows its
+// attribute list on each SetAttributes: one call that brings the list from
+// one attribute to its final size costs a fraction of a full list at start
+// and a second at the end. hive.boundary.from_tape is written only when true.
+func (b *Boundary[In, Out]) setEndAttributes(span trace.Span, run *Run, seq int, mode Mode, rec *otelrecord.BoundaryRecord, failed, fromTape bool) {
+	buf := endAttributes.Get().(*[maxEndAttributes]attribute.KeyValue)
+	attrs := append(buf[:0], b.nameAttr, run.uuidAttr,
+		otelrecord.BoundarySeqKey.Int(seq),
+		otelrecord.BoundaryInputKey.String(payloadString(rec.Input, run.maxPayload)))
+	if mode != Proxy { // proxy is what an absent mode means
+		attrs = append(attrs, mode.attr())
 	}
-	if started {
-		span.End(trace.WithTimestamp(end))
+	if failed {
+		span.SetStatus(codes.Error, rec.Error)
+		attrs = append(attrs, otelrecord.BoundaryErrorKey.String(rec.Error))
+	} else {
+		attrs = append(attrs, otelrecord.BoundaryOutputKey.String(payloadString(rec.Output, run.maxPayload)))
 	}
+	if fromTape {
+		attrs = append(attrs, fromTapeAttr)
+	}
+	span.SetAttributes(attrs...)
+	clear(attrs) // keep no payload alive in the pool
+	endAttributes.Put(buf)
 }
 
 // payloadString returns the payload as attribute text, truncated to max bytes

@@ -1,17 +1,31 @@
 package boundary
 
-import "math/bits"
+import (
+	"math/bits"
+	"sync"
+)
 
 // callLog holds a run's entries by position without ever copying them: it
 // is a list of chunks of 8, 16, 32, … entries, so appending costs one
 // allocation per doubling and no entry moves once written. A run of a few
 // calls holds one small chunk; a run of 100 000 calls, 14 chunks.
+//
+// Chunks are reused: recycle clears them and hands them to the next runs, so
+// a process making many runs allocates its logs once.
 type callLog struct {
-	chunks [][]entry
+	chunks []*[]entry
 	n      int
 }
 
-const firstChunkBits = 3 // the first chunk holds 1<<firstChunkBits entries
+const (
+	firstChunkBits = 3 // the first chunk holds 1<<firstChunkBits entries
+	// pooledChunks is how many chunk sizes are reused: up to 8<<10 entries
+	// (about 1 MB); the rare larger chunks are left to the collector.
+	pooledChunks = 11
+)
+
+// chunkPools holds cleared chunks by size (index in callLog.chunks).
+var chunkPools [pooledChunks]sync.Pool
 
 // locate returns the chunk and offset of position i.
 func locate(i int) (chunk, offset int) {
@@ -25,7 +39,7 @@ func (l *callLog) add() int {
 	i := l.n
 	c, _ := locate(i)
 	if c == len(l.chunks) {
-		l.chunks = append(l.chunks, make([]entry, 1<<(c+firstChunkBits)))
+		l.chunks = append(l.chunks, newChunk(c))
 	}
 	l.n++
 	return i
@@ -34,5 +48,30 @@ func (l *callLog) add() int {
 // at returns the entry at position i (< the number added).
 func (l *callLog) at(i int) *entry {
 	c, o := locate(i)
-	return &l.chunks[c][o]
+	return &(*l.chunks[c])[o]
+}
+
+// recycle clears the entries and hands the chunks over for reuse, leaving
+// the log empty. No entry may be in use, or used later, by anyone.
+func (l *callLog) recycle() {
+	for c, ch := range l.chunks {
+		used := min(len(*ch), l.n-(1<<(c+firstChunkBits)-1<<firstChunkBits))
+		clear((*ch)[:used])
+		if c < pooledChunks {
+			chunkPools[c].Put(ch)
+		}
+	}
+	clear(l.chunks)
+	*l = callLog{chunks: l.chunks[:0]}
+}
+
+// newChunk returns an empty chunk of index c, reused when one is pooled.
+func newChunk(c int) *[]entry {
+	if c < pooledChunks {
+		if ch, ok := chunkPools[c].Get().(*[]entry); ok {
+			return ch
+		}
+	}
+	ch := make([]entry, 1<<(c+firstChunkBits))
+	return &ch
 }

@@ -23,6 +23,26 @@ func TestCallLogKeepsPositions(t *testing.T) {
 	assert.Same(t, first, l.at(0), "entries never move")
 }
 
+func TestCallLogRecycleClears(t *testing.T) {
+	var l callLog
+	for i := range 100 {
+		l.add()
+		l.at(i).name = "used"
+		l.at(i).done.Store(true)
+	}
+	l.recycle()
+	assert.Zero(t, l.n)
+	assert.Empty(t, l.chunks)
+	// Whatever chunks the next log gets, reused or new, start empty.
+	var next callLog
+	for i := range 100 {
+		next.add()
+		e := next.at(i)
+		assert.Empty(t, e.name, "position %d", i)
+		assert.False(t, e.done.Load(), "position %d", i)
+	}
+}
+
 func TestLocate(t *testing.T) {
 	for _, tc := range []struct{ i, chunk, offset int }{
 		{0, 0, 0}, {7, 0, 7}, {8, 1, 0}, {23, 1, 15}, {24, 2, 0}, {55, 2, 31}, {56, 3, 0},

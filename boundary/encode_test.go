@@ -13,15 +13,24 @@ func assertSameAsMarshal[T any](t *testing.T, v T) {
 	t.Helper()
 	want, err := json.Marshal(v)
 	require.NoError(t, err)
-	got, err := encodeJSON(v)
+	got, err := encodeJSON(nil, v)
 	require.NoError(t, err)
 	assert.Equal(t, string(want), string(got), "encodeJSON(%#v)", v)
 
 	wantArgs, err := json.Marshal([1]T{v})
 	require.NoError(t, err)
-	gotArgs, err := marshalArgs(v)
+	gotArgs, spare, err := marshalArgs(nil, v)
 	require.NoError(t, err)
 	assert.Equal(t, string(wantArgs), string(gotArgs), "marshalArgs(%#v)", v)
+
+	// The output written into the spare room leaves the input intact.
+	gotOut, err := encodeJSON(spare, v)
+	require.NoError(t, err)
+	assert.Equal(t, string(want), string(gotOut), "encodeJSON(spare, %#v)", v)
+	assert.Equal(t, string(wantArgs), string(gotArgs), "input after the output was written behind it")
+	if spare != nil {
+		assert.Equal(t, len(gotArgs), cap(gotArgs), "the input has no room to grow into the output")
+	}
 }
 
 func TestEncodeJSONMatchesMarshal(t *testing.T) {
@@ -55,7 +64,7 @@ func FuzzEncodeJSON(f *testing.F) {
 }
 
 func TestMarshalArgsUnsupported(t *testing.T) {
-	got, err := marshalArgs(math.NaN())
+	got, _, err := marshalArgs(nil, math.NaN())
 	require.Error(t, err)
 	assert.Equal(t, "[null]", string(got))
 }

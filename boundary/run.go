@@ -4,6 +4,7 @@ import (
 	"context"
 	"maps"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.opentelemetry.io/otel"
@@ -43,6 +44,12 @@ type RunConfig struct {
 	// be a func(context.Context, In) (Out, error) with the boundary's types;
 	// a call whose mock has another type fails with ErrMockType.
 	Mocks map[string]any
+	// Start is when the run started, as read by time.Now; zero means when
+	// NewRun is called. Calls take their timestamps as Start plus the
+	// monotonic time elapsed since, as the SDK does for span end times: a
+	// wall-clock step during the run moves no call, and a reading costs one
+	// clock read instead of two.
+	Start time.Time
 }
 
 // Run is the state one task run shares with the boundary calls made inside it:
@@ -61,19 +68,26 @@ type Run struct {
 	tape        *Tape
 	mocks       map[string]any
 	uuidAttr    attribute.KeyValue
+	epoch       time.Time // with a monotonic reading, normally
+	epochNanos  int64     // epoch in Unix nanoseconds
+
+	payloads slab // buffers of scalar payloads
 
 	mu      sync.Mutex
-	log     callLog // indexed by seq
-	done    int
+	log     callLog // indexed by seq; its structure is guarded by mu
+	closed  bool
+	done    atomic.Int64
 	cursors map[*tapeGroup]int
 }
 
-// entry is one call in the log; done is false while the call runs.
+// entry is one call in the log. The call that reserved it writes its fields
+// without a lock, then sets done; readers read the fields only after seeing
+// done set.
 type entry struct {
-	name   string
-	rec    otelrecord.BoundaryRecord // rec.Timing points at timing
-	timing otelrecord.TimingInfo
-	done   bool
+	name       string
+	rec        otelrecord.BoundaryRecord // without Timing: see Calls
+	start, end int64                     // run clock readings (see Run.clock)
+	done       atomic.Bool
 }
 
 // NewRun returns a run described by cfg. The maps in cfg are copied.
@@ -98,7 +112,12 @@ func NewRun(cfg RunConfig) *Run {
 		defaultMode: cfg.DefaultMode,
 		tape:        cfg.Tape,
 		uuidAttr:    otelrecord.RunUUIDKey.String(cfg.UUID),
+		epoch:       cfg.Start,
 	}
+	if r.epoch.IsZero() {
+		r.epoch = time.Now()
+	}
+	r.epochNanos = r.epoch.UnixNano()
 	if len(cfg.Modes) > 0 {
 		r.modes = maps.Clone(cfg.Modes)
 	}
@@ -140,48 +159,142 @@ func (r *Run) Mode(name string) Mode {
 }
 
 // Calls returns the finished calls of the run by boundary name, each list in
-// call start order. Calls still running are left out. The result is a fresh
-// map the caller owns.
+// call start order. Calls still running are left out, and after Close there
+// are none. The result is a fresh map the caller owns.
 func (r *Run) Calls() map[string][]otelrecord.BoundaryRecord {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	out := make(map[string][]otelrecord.BoundaryRecord)
+	if r.closed {
+		return map[string][]otelrecord.BoundaryRecord{}
+	}
+	// Count first, so each list is allocated once at its size. Runs of
+	// calls to one boundary touch the map once per run, not once per call.
+	counts := make(map[string]int)
+	var (
+		name string
+		n    int
+	)
 	for i := range r.log.n {
 		e := r.log.at(i)
-		if e.done {
-			out[e.name] = append(out[e.name], e.rec)
+		if !e.done.Load() {
+			continue
 		}
+		if n > 0 && e.name != name {
+			counts[name] += n
+			n = 0
+		}
+		name = e.name
+		n++
+	}
+	if n > 0 {
+		counts[name] += n
+	}
+	total := 0
+	out := make(map[string][]otelrecord.BoundaryRecord, len(counts))
+	for name, n := range counts {
+		out[name] = make([]otelrecord.BoundaryRecord, 0, n)
+		total += n
+	}
+	timings := make([]otelrecord.TimingInfo, 0, total) // never grows: pointers into it stay valid
+	// A call that outlived the task function may finish between the two
+	// passes; append makes room for it.
+	var list []otelrecord.BoundaryRecord
+	name = ""
+	for i := range r.log.n {
+		e := r.log.at(i)
+		if !e.done.Load() {
+			continue
+		}
+		if list == nil || e.name != name {
+			if list != nil {
+				out[name] = list
+			}
+			name, list = e.name, out[e.name]
+		}
+		rec := e.rec
+		timing := otelrecord.TimingFromUnixNano(r.epochNanos+e.start, r.epochNanos+e.end)
+		if len(timings) < cap(timings) {
+			timings = append(timings, timing)
+			rec.Timing = &timings[len(timings)-1]
+		} else { // a call that finished between the passes
+			late := timing
+			rec.Timing = &late
+		}
+		list = append(list, rec)
+	}
+	if list != nil {
+		out[name] = list
 	}
 	return out
 }
 
+// Now returns the current time on the run's clock: its start plus the
+// monotonic time elapsed since (see RunConfig.Start). Package task ends the
+// run's span on it, so a run never ends before its last call.
+func (r *Run) Now() time.Time {
+	return r.time(r.clock())
+}
+
+// clock reads the run's clock: nanoseconds since the run's start, from the
+// monotonic clock (one read, and no time.Time to build).
+func (r *Run) clock() int64 {
+	return int64(time.Since(r.epoch))
+}
+
+// time turns a reading of the run's clock into a time. Its Unix nanoseconds
+// are the run's start plus the reading, which is what Calls puts in the
+// record's timing: spans and record agree to the nanosecond.
+func (r *Run) time(reading int64) time.Time {
+	return r.epoch.Add(time.Duration(reading))
+}
+
 // CallCount returns the number of finished calls of the run.
 func (r *Run) CallCount() int {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.done
+	return int(r.done.Load())
 }
 
 // begin reserves the next position in the log and takes the call's start
-// time under the same lock, so the log order is the start order.
-func (r *Run) begin() (seq int, start time.Time) {
+// time under the same lock, so the log order is the start order. The entry
+// is the call's until finish.
+func (r *Run) begin() (seq int, e *entry, start int64) {
 	r.mu.Lock()
-	seq = r.log.add()
-	start = time.Now()
+	if r.closed { // a call that outlived its run: it is not logged
+		seq, e = r.log.n, new(entry)
+		r.log.n++
+	} else {
+		seq = r.log.add()
+		e = r.log.at(seq)
+	}
+	start = r.clock()
 	r.mu.Unlock()
-	return seq, start
+	return seq, e, start
 }
 
-// finish stores a finished call and its timing at its position. The entry
-// holds the timing, so a call costs no allocation of its own for it (entries
-// never move: see callLog).
-func (r *Run) finish(seq int, name string, rec otelrecord.BoundaryRecord, timing otelrecord.TimingInfo) {
+// Close ends the run's log once the record has been built from it: calls
+// that start later are not logged, Calls returns nothing, and the log's
+// memory is reused by later runs when no call is still running (otherwise it
+// is left to the garbage collector). Close is idempotent.
+func (r *Run) Close() {
 	r.mu.Lock()
-	e := r.log.at(seq)
-	*e = entry{name: name, rec: rec, timing: timing, done: true}
-	e.rec.Timing = &e.timing
-	r.done++
-	r.mu.Unlock()
+	defer r.mu.Unlock()
+	if r.closed {
+		return
+	}
+	r.closed = true
+	if int(r.done.Load()) == r.log.n {
+		r.log.recycle() // every entry is finished: no one writes to them again
+		return
+	}
+	r.log.chunks = nil // running calls still hold their entries
+}
+
+// finish stores a finished call and its start and end readings of the run's
+// clock in the entry begin gave it. It takes no lock: entries never move (see
+// callLog), only this call writes this entry, and readers wait for done.
+func (r *Run) finish(e *entry, name string, rec otelrecord.BoundaryRecord, start, end int64) {
+	e.name, e.rec, e.start, e.end = name, rec, start, end
+	e.done.Store(true)
+	r.done.Add(1)
 }
 
 // next returns the next unused recording of the boundary name for the call

@@ -96,17 +96,19 @@ type recordProcessor struct {
 var _ sdktrace.SpanProcessor = (*recordProcessor)(nil)
 
 // pendingRun holds the boundary spans of a run whose task-run span is open.
+// Spans are kept as the SDK hands them over (immutable snapshots) and
+// converted by the worker, so OnEnd stays short.
 type pendingRun struct {
 	uuid    string
-	spans   []otelrecord.Span
+	spans   []sdktrace.ReadOnlySpan
 	created time.Time
 	elem    *list.Element
 }
 
 // unit is one queue entry: a finished run, or a flush request.
 type unit struct {
-	task       otelrecord.Span
-	boundaries []otelrecord.Span
+	task       sdktrace.ReadOnlySpan
+	boundaries []sdktrace.ReadOnlySpan
 	flush      *flushRequest
 }
 
@@ -210,13 +212,13 @@ func (p *recordProcessor) OnEnd(s sdktrace.ReadOnlySpan) {
 	}
 	switch kind {
 	case otelrecord.KindBoundary:
-		p.keepBoundary(run, otelrecord.SpanFromSDK(s))
+		p.keepBoundary(run, s)
 	case otelrecord.KindTask:
-		p.finishRun(run, otelrecord.SpanFromSDK(s))
+		p.finishRun(run, s)
 	}
 }
 
-func (p *recordProcessor) keepBoundary(run string, sp otelrecord.Span) {
+func (p *recordProcessor) keepBoundary(run string, sp sdktrace.ReadOnlySpan) {
 	var expired, evicted int64
 	p.mu.Lock()
 	if _, ok := p.finished[run]; ok {
@@ -242,7 +244,7 @@ func (p *recordProcessor) keepBoundary(run string, sp otelrecord.Span) {
 	p.drop(dropPendingLimit, evicted)
 }
 
-func (p *recordProcessor) finishRun(run string, task otelrecord.Span) {
+func (p *recordProcessor) finishRun(run string, task sdktrace.ReadOnlySpan) {
 	u := &unit{task: task}
 	p.mu.Lock()
 	if pr := p.pending[run]; pr != nil {
@@ -449,13 +451,13 @@ queued:
 
 // rebuild turns a finished run into its record; nil when it cannot.
 func (p *recordProcessor) rebuild(u *unit) *otelrecord.ExecutionRecord {
-	rec, err := otelrecord.RebuildRun(u.task, u.boundaries)
+	rec, err := otelrecord.RebuildRun(otelrecord.SpanFromSDK(u.task), otelrecord.SpansFromSDK(u.boundaries))
 	switch {
 	case rec == nil:
 		if err == nil {
 			err = errors.New("no record")
 		}
-		otel.Handle(fmt.Errorf("exporter: rebuild run of span %s: %w", u.task.SpanID, err))
+		otel.Handle(fmt.Errorf("exporter: rebuild run of span %s: %w", u.task.SpanContext().SpanID(), err))
 	case err != nil:
 		p.logger().Debug("hivetrace: rebuilt an incomplete record",
 			"task", rec.TaskName, "uuid", rec.UUID, "error", err)

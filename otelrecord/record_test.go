@@ -171,3 +171,35 @@ func TestNewTiming(t *testing.T) {
 	later := now.Add(2 * time.Millisecond)
 	assert.Equal(t, NewTiming(now.Round(0), later.Round(0)), NewTiming(now, later))
 }
+
+func TestTimingFromUnixNanoMatchesTimingOf(t *testing.T) {
+	check := func(start, end int64) {
+		t.Helper()
+		want := TimingOf(time.Unix(0, start), time.Unix(0, end))
+		assert.Equal(t, want, TimingFromUnixNano(start, end), "start %d end %d", start, end)
+	}
+	edges := []int64{0, 1, -1, 999_999, 1_000_000, -999_999, -1_000_000, -1_000_001,
+		t0.UnixNano(), math.MaxInt64, math.MinInt64, math.MaxInt64 - 1, math.MinInt64 + 1}
+	for _, a := range edges {
+		for _, b := range edges {
+			check(a, b)
+		}
+	}
+	for i := range int64(10_000) {
+		start := t0.UnixNano() + i*7_919_993
+		check(start, start+i*i*104_729)
+		check(-start, -start+i*13)
+	}
+}
+
+func FuzzTimingFromUnixNano(f *testing.F) {
+	f.Add(int64(0), int64(1_500_000))
+	f.Add(int64(-1), int64(math.MaxInt64))
+	f.Fuzz(func(t *testing.T, start, end int64) {
+		want := TimingOf(time.Unix(0, start), time.Unix(0, end))
+		got := TimingFromUnixNano(start, end)
+		if want != got {
+			t.Fatalf("TimingFromUnixNano(%d, %d) = %+v, TimingOf gives %+v", start, end, got, want)
+		}
+	})
+}

@@ -1,6 +1,9 @@
 package otelrecord
 
-import "time"
+import (
+	"math"
+	"time"
+)
 
 // TimingInfo is the timing of a task run or a boundary call. StartTime and
 // EndTime are Unix milliseconds; Duration is in milliseconds and keeps
@@ -35,4 +38,33 @@ func TimingOf(start, end time.Time) TimingInfo {
 		EndTime:   end.UnixMilli(),
 		Duration:  float64(end.Sub(start).Nanoseconds()) / 1e6,
 	}
+}
+
+// TimingFromUnixNano is TimingOf for an interval given in Unix nanoseconds,
+// for callers that keep clock readings as integers: TimingFromUnixNano(
+// start.UnixNano(), end.UnixNano()) equals TimingOf(start, end) for any time
+// UnixNano can represent.
+func TimingFromUnixNano(start, end int64) TimingInfo {
+	d := end - start
+	switch { // saturate as time.Time.Sub does
+	case end >= start && d < 0:
+		d = math.MaxInt64
+	case end < start && d >= 0:
+		d = math.MinInt64
+	}
+	return TimingInfo{
+		StartTime: floorDiv(start, 1e6),
+		EndTime:   floorDiv(end, 1e6),
+		Duration:  float64(d) / 1e6,
+	}
+}
+
+// floorDiv is a/b rounded down (b > 0), as UnixMilli rounds times before
+// 1970.
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if a%b < 0 {
+		q--
+	}
+	return q
 }

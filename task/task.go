@@ -280,12 +280,13 @@ func (t *Task[In, Out]) execute(ctx context.Context, p runParams[In]) (out Out, 
 		Modes:           modes,
 		Tape:            tape,
 		Mocks:           mocks,
+		Start:           start,
 	})
 	t.mu.RUnlock()
 
 	rctx := context.WithValue(boundary.ContextWithRun(ctx, run), stateKey{}, state)
 	out, err = t.call(rctx, span, p.in)
-	end := time.Now()
+	end := run.Now()
 
 	rec.Metadata, rec.Metrics = state.end()
 	calls := run.Calls()
@@ -307,6 +308,7 @@ func (t *Task[In, Out]) execute(ctx context.Context, p runParams[In]) (out Out, 
 	}
 	rec.Timing = otelrecord.NewTiming(start, end)
 	t.endSpan(span, rec, run.CallCount(), false, end)
+	run.Close()
 	t.inst.TaskRun(ctx, t.name, outcome, end.Sub(start))
 	t.notify(callerCtx, rec)
 	return out, rec, err
