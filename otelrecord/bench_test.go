@@ -94,3 +94,21 @@ func BenchmarkSpansFromOTLPJSON(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkValidJSON validates the payloads of a typical lookup, as rebuild
+// does for every call.
+func BenchmarkValidJSON(b *testing.B) {
+	payloads := []string{`[{"userId":1,"fields":["name","email"]}]`, `{"id":1,"name":"Ada","email":"ada@example.com"}`}
+	n := 0
+	for _, p := range payloads {
+		n += len(p)
+	}
+	b.SetBytes(int64(n))
+	for b.Loop() {
+		for _, p := range payloads {
+			if !validJSON(p) {
+				b.Fatal(p)
+			}
+		}
+	}
+}

@@ -6,107 +6,112 @@ const maxJSONDepth = 10000
 // validJSON reports whether s is one valid JSON value, exactly as
 // json.Valid does (it is checked against it by FuzzValidJSON), without
 // allocating and several times faster: rebuilding validates every payload.
+//
+// The scanner is a set of functions that take and return the read position,
+// so that it stays in a register through the hot loops.
 func validJSON(s string) bool {
-	v := jsonValidator{s: s}
-	v.space()
-	if !v.value(0) {
-		return false
+	i, ok := scanValue(s, skipSpace(s, 0), 0)
+	return ok && skipSpace(s, i) == len(s)
+}
+
+// skipSpace returns the position of the first byte at or after i that is
+// not JSON white space.
+func skipSpace(s string, i int) int {
+	for i < len(s) && s[i] <= ' ' && (s[i] == ' ' || s[i] == '\n' || s[i] == '\t' || s[i] == '\r') {
+		i++
 	}
-	v.space()
-	return v.i == len(v.s)
+	return i
 }
 
-type jsonValidator struct {
-	s string
-	i int
-}
-
-func (v *jsonValidator) space() {
-	for v.i < len(v.s) {
-		switch v.s[v.i] {
-		case ' ', '\t', '\n', '\r':
-			v.i++
-		default:
-			return
-		}
-	}
-}
-
-func (v *jsonValidator) peek() byte {
-	if v.i < len(v.s) {
-		return v.s[v.i]
-	}
-	return 0
-}
-
-// value reads one value; depth is the number of arrays and objects it sits
+// scanValue reads the value at i (white space already skipped) and returns
+// the position after it; depth is the number of arrays and objects it sits
 // in.
-func (v *jsonValidator) value(depth int) bool {
-	switch v.peek() {
+func scanValue(s string, i, depth int) (int, bool) {
+	if i >= len(s) {
+		return i, false
+	}
+	switch s[i] {
 	case '{':
-		return v.object(depth + 1)
+		return scanObject(s, i, depth+1)
 	case '[':
-		return v.array(depth + 1)
+		return scanArray(s, i, depth+1)
 	case '"':
-		return v.str()
+		return scanString(s, i)
 	case 't':
-		return v.literal("true")
+		return scanLiteral(s, i, "true")
 	case 'f':
-		return v.literal("false")
+		return scanLiteral(s, i, "false")
 	case 'n':
-		return v.literal("null")
+		return scanLiteral(s, i, "null")
 	default:
-		return v.number()
+		return scanNumber(s, i)
 	}
 }
 
-func (v *jsonValidator) object(depth int) bool {
+// scanObject reads the object whose '{' is at i.
+func scanObject(s string, i, depth int) (int, bool) {
 	if depth > maxJSONDepth {
-		return false
+		return i, false
 	}
-	v.i++ // {
-	v.space()
-	if v.peek() == '}' {
-		v.i++
-		return true
+	i = skipSpace(s, i+1)
+	if i < len(s) && s[i] == '}' {
+		return i + 1, true
 	}
 	for {
-		if v.peek() != '"' || !v.str() {
-			return false
+		if i >= len(s) || s[i] != '"' {
+			return i, false
 		}
-		v.space()
-		if v.peek() != ':' {
-			return false
+		var ok bool
+		if i, ok = scanString(s, i); !ok {
+			return i, false
 		}
-		v.i++
-		v.space()
-		if !v.value(depth) {
-			return false
+		i = skipSpace(s, i)
+		if i >= len(s) || s[i] != ':' {
+			return i, false
 		}
-		v.space()
-		if more, ok := v.more('}'); !ok || !more {
-			return ok
+		if i, ok = scanValue(s, skipSpace(s, i+1), depth); !ok {
+			return i, false
+		}
+		i = skipSpace(s, i)
+		if i >= len(s) {
+			return i, false
+		}
+		switch s[i] {
+		case ',':
+			i = skipSpace(s, i+1)
+		case '}':
+			return i + 1, true
+		default:
+			return i, false
 		}
 	}
 }
 
-func (v *jsonValidator) array(depth int) bool {
+// scanArray reads the array whose '[' is at i.
+func scanArray(s string, i, depth int) (int, bool) {
 	if depth > maxJSONDepth {
-		return false
+		return i, false
 	}
-	v.i++ // [
-	v.space()
-	if v.peek() == ']' {
-		v.i++
-		return true
+	i = skipSpace(s, i+1)
+	if i < len(s) && s[i] == ']' {
+		return i + 1, true
 	}
 	for {
-		if !v.value(depth) {
-			return false
+		var ok bool
+		if i, ok = scanValue(s, i, depth); !ok {
+			return i, false
 		}
-		v.space()
-		if more, ok := v.more(']'); !ok || !more {
-			return ok
+		i = skipSpace(s, i)
+		if i >= len(s) {
+			return i, false
+		}
+		switch s[i] {
+		case ',':
+			i = skipSpace(s, i+1)
+		case ']':
+			return i + 1, true
+		default:
+			return i, false
 		}
 	}
 }
@@ -120,94 +125,117 @@ var plainStringByte = func() (t [256]bool) {
 	return t
 }()
 
-// str reads a string; v.s[v.i] is its opening quote.
-func (v *jsonValidator) str() bool {
-	v.i++
-	for v.i < len(v.s) {
-		for v.i < len(v.s) && plainStringByte[v.s[v.i]] {
-			v.i++
+// scanString reads the string whose opening quote is at i.
+func scanString(s string, i int) (int, bool) {
+	i++
+	for {
+		for i < len(s) && plainStringByte[s[i]] {
+			i++
 		}
-		if v.i == len(v.s) {
-			return false
+		if i >= len(s) {
+			return i, false
 		}
-		c := v.s[v.i]
-		switch {
+		switch c := s[i]; {
 		case c == '"':
-			v.i++
-			return true
-		case c < 0x20:
-			return false
+			return i + 1, true
 		case c == '\\':
-			v.i++
-			switch v.peek() {
-			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
-				v.i++
-			case 'u':
-				v.i++
-				for range 4 {
-					if !isHex(v.peek()) {
-						return false
-					}
-					v.i++
-				}
-			default:
-				return false
+			i++
+			if i >= len(s) {
+				return i, false
 			}
-		default:
-			v.i++
+			switch s[i] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+				i++
+			case 'u':
+				if len(s)-i < 5 || !isHex(s[i+1]) || !isHex(s[i+2]) || !isHex(s[i+3]) || !isHex(s[i+4]) {
+					return i, false
+				}
+				i += 5
+			default:
+				return i, false
+			}
+		default: // a control character
+			return i, false
 		}
 	}
-	return false
 }
 
 func isHex(c byte) bool {
 	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')
 }
 
-func (v *jsonValidator) literal(lit string) bool {
-	if len(v.s)-v.i < len(lit) || v.s[v.i:v.i+len(lit)] != lit {
-		return false
+// scanLiteral reads lit at i.
+func scanLiteral(s string, i int, lit string) (int, bool) {
+	if len(s)-i < len(lit) || s[i:i+len(lit)] != lit {
+		return i, false
 	}
-	v.i += len(lit)
-	return true
+	return i + len(lit), true
 }
 
-func (v *jsonValidator) digits() int {
-	start := v.i
-	for v.i < len(v.s) && v.s[v.i] >= '0' && v.s[v.i] <= '9' {
-		v.i++
+// skipDigits returns the position of the first non-digit at or after i.
+func skipDigits(s string, i int) int {
+	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+		i++
 	}
-	return v.i - start
+	return i
+}
+
+// scanNumber reads the number at i.
+func scanNumber(s string, i int) (int, bool) {
+	if i < len(s) && s[i] == '-' {
+		i++
+	}
+	switch {
+	case i >= len(s):
+		return i, false
+	case s[i] == '0':
+		i++
+	case s[i] >= '1' && s[i] <= '9':
+		i = skipDigits(s, i+1)
+	default:
+		return i, false
+	}
+	if i < len(s) && s[i] == '.' {
+		j := skipDigits(s, i+1)
+		if j == i+1 {
+			return j, false
+		}
+		i = j
+	}
+	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
+		i++
+		if i < len(s) && (s[i] == '+' || s[i] == '-') {
+			i++
+		}
+		j := skipDigits(s, i)
+		if j == i {
+			return j, false
+		}
+		i = j
+	}
+	return i, true
+}
+
+// jsonValidator is a read position in s, for the fast decoders of
+// jsonfast.go, which walk the same grammar with these helpers.
+type jsonValidator struct {
+	s string
+	i int
+}
+
+func (v *jsonValidator) space() { v.i = skipSpace(v.s, v.i) }
+
+func (v *jsonValidator) peek() byte {
+	if v.i < len(v.s) {
+		return v.s[v.i]
+	}
+	return 0
 }
 
 func (v *jsonValidator) number() bool {
-	if v.peek() == '-' {
-		v.i++
-	}
-	switch c := v.peek(); {
-	case c == '0':
-		v.i++
-	case c >= '1' && c <= '9':
-		v.digits()
-	default:
-		return false
-	}
-	if v.peek() == '.' {
-		v.i++
-		if v.digits() == 0 {
-			return false
-		}
-	}
-	if c := v.peek(); c == 'e' || c == 'E' {
-		v.i++
-		if c := v.peek(); c == '+' || c == '-' {
-			v.i++
-		}
-		if v.digits() == 0 {
-			return false
-		}
-	}
-	return true
+	var ok bool
+	v.i, ok = scanNumber(v.s, v.i)
+	return ok
 }
 
 // more reads what follows a member or an element: a comma (and the white

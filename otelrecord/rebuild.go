@@ -189,13 +189,20 @@ func Rebuild(spans []Span) ([]*ExecutionRecord, error) {
 		errs   []error
 		total  int
 	)
+	lastUUID, lastRun := "", -1
 	lookup := func(uuid string) int {
+		// The spans of a run usually come together, and carry the same
+		// string: one comparison instead of hashing it.
+		if lastRun >= 0 && uuid == lastUUID {
+			return lastRun
+		}
 		r, ok := index[uuid]
 		if !ok {
 			r = len(runs)
 			index[uuid] = r
 			runs = append(runs, run{uuid: uuid, task: -1})
 		}
+		lastUUID, lastRun = uuid, r
 		return r
 	}
 	for i := range spans {

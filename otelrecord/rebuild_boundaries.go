@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"slices"
+	"sync"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
@@ -62,7 +63,9 @@ func rebuildBoundaries(t *taskAttrs, spans []*Span, p *problems) map[string][]Bo
 	}
 
 	// Read every boundary span once, keep those of this run.
-	calls := make([]boundaryCall, len(spans))
+	sc := getScratch(len(spans))
+	defer sc.put()
+	calls := sc.calls
 	n := 0
 	for i := range spans {
 		c := &calls[n]
@@ -79,7 +82,8 @@ func rebuildBoundaries(t *taskAttrs, spans []*Span, p *problems) map[string][]Bo
 		n++
 	}
 	calls = calls[:n]
-	order := callOrder(calls)
+	order := callOrder(calls, sc.keys)
+	sc.keys = order[:0]
 
 	if t.hasCalls {
 		switch have := int64(len(order)); {
@@ -213,8 +217,8 @@ type callKey struct {
 // callOrder returns the calls in call order: by seq (calls without one
 // last), then start time, then span id. Copies of one span (same valid span
 // id), as retried OTLP deliveries produce, count once.
-func callOrder(calls []boundaryCall) []callKey {
-	keys := make([]callKey, len(calls))
+func callOrder(calls []boundaryCall, keys []callKey) []callKey {
+	keys = slices.Grow(keys[:0], len(calls))[:len(calls)]
 	for i := range calls {
 		c := &calls[i]
 		keys[i] = callKey{
@@ -249,4 +253,34 @@ func compareCallKeys(a, b callKey) int {
 		return c
 	}
 	return cmp.Compare(a.idx, b.idx)
+}
+
+// rebuildScratch is the working memory of rebuildBoundaries, reused from run
+// to run: the calls read from the spans and their sort keys.
+type rebuildScratch struct {
+	calls []boundaryCall
+	keys  []callKey
+}
+
+// maxPooledCalls bounds the scratch kept for reuse, so that one huge run does
+// not pin its working memory.
+const maxPooledCalls = 1 << 14
+
+var scratchPool = sync.Pool{New: func() any { return new(rebuildScratch) }}
+
+// getScratch returns scratch whose calls hold n zero calls.
+func getScratch(n int) *rebuildScratch {
+	sc := scratchPool.Get().(*rebuildScratch)
+	sc.calls = slices.Grow(sc.calls[:0], n)[:n]
+	return sc
+}
+
+// put clears the calls (they point into spans) and hands sc back.
+func (sc *rebuildScratch) put() {
+	if cap(sc.calls) > maxPooledCalls {
+		return
+	}
+	clear(sc.calls)
+	sc.calls = sc.calls[:0]
+	scratchPool.Put(sc)
 }
