@@ -79,15 +79,11 @@ func (b *Boundary[In, Out]) Call(ctx context.Context, in In) (Out, error) {
 
 func (b *Boundary[In, Out]) callInRun(ctx context.Context, run *Run, in In) (out Out, err error) {
 	mode := run.Mode(b.name)
-	var buf []byte
-	if isScalar(any(in)) {
-		buf = run.payloads.get(argsBufSize)
-	}
-	input, spare, err := marshalArgs(buf, in)
+	input, err := marshalArgs(&run.payloads, in)
 	if err != nil {
 		err = fmt.Errorf("boundary %s: encode input: %w", b.name, err)
 	}
-	seq, slot, start := run.begin()
+	seq, slot, start := run.begin(b.name)
 
 	// With the no-op tracer no span is started at all: ctx keeps its span,
 	// so whatever the call propagates downstream is the caller's.
@@ -131,7 +127,7 @@ func (b *Boundary[In, Out]) callInRun(ctx context.Context, run *Run, in In) (out
 		}
 	}
 	if err == nil && !fromTape {
-		if rawOut, err = encodeJSON(spare, out); err != nil {
+		if rawOut, err = encodeJSON(&run.payloads, out); err != nil {
 			err = fmt.Errorf("boundary %s: encode output: %w", b.name, err)
 		}
 	}
@@ -146,10 +142,10 @@ func (b *Boundary[In, Out]) callInRun(ctx context.Context, run *Run, in In) (out
 		rec.Output = rawOut
 	}
 	run.finish(slot, b.name, rec, start, end)
-	if span.IsRecording() {
-		b.setEndAttributes(span, run, seq, mode, &rec, err != nil, fromTape)
-	}
 	if !run.noopTracer {
+		if span.IsRecording() {
+			b.setEndAttributes(span, run, seq, mode, &rec, err != nil, fromTape)
+		}
 		span.End(trace.WithTimestamp(run.time(end)))
 	}
 	run.inst.BoundaryCall(ctx, run.taskName, b.name, mode.String(), outcome, fromTape, time.Duration(end-start))
@@ -162,7 +158,7 @@ func (b *Boundary[In, Out]) callOutside(ctx context.Context, in In) (out Out, er
 		// Nothing to record and no span to make: just call.
 		return b.invoke(ctx, nil, noopSpan, in)
 	}
-	input, spare, err := marshalArgs(nil, in)
+	input, err := marshalArgs(nil, in)
 	if err != nil {
 		err = fmt.Errorf("boundary %s: encode input: %w", b.name, err)
 	}
@@ -177,7 +173,7 @@ func (b *Boundary[In, Out]) callOutside(ctx context.Context, in In) (out Out, er
 		out, err = b.invoke(cctx, nil, span, in)
 	}
 	if err == nil && span.IsRecording() {
-		if rawOut, err = encodeJSON(spare, out); err != nil {
+		if rawOut, err = encodeJSON(nil, out); err != nil {
 			err = fmt.Errorf("boundary %s: encode output: %w", b.name, err)
 		}
 	}

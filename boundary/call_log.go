@@ -51,6 +51,17 @@ func (l *callLog) at(i int) *entry {
 	return &(*l.chunks[c])[o]
 }
 
+// each calls f with every entry, in position order.
+func (l *callLog) each(f func(*entry)) {
+	left := l.n
+	for _, ch := range l.chunks {
+		for i := range (*ch)[:min(left, len(*ch))] {
+			f(&(*ch)[i])
+		}
+		left -= len(*ch)
+	}
+}
+
 // recycle clears the entries and hands the chunks over for reuse, leaving
 // the log empty. No entry may be in use, or used later, by anyone.
 func (l *callLog) recycle() {

@@ -8,52 +8,35 @@ import (
 
 // encodeJSON returns the JSON encoding of v, exactly as json.Marshal would,
 // with fast paths for the scalar types boundaries most often take and return
-// (integers, booleans and plain strings): they are appended to dst (usually
-// empty, with spare capacity: see marshalArgs) without reflection.
-// Everything else goes through json.Marshal.
-func encodeJSON[T any](dst []byte, v T) ([]byte, error) {
-	if b, ok := appendScalar(dst, any(v)); ok {
-		return b, nil
+// (integers, booleans and plain strings): they are encoded on the stack,
+// without reflection, and copied into the run's slab (nil: a fresh slice), so
+// they cost no allocation of their own. Everything else goes through
+// json.Marshal.
+func encodeJSON[T any](s *slab, v T) ([]byte, error) {
+	var tmp [scalarBufSize]byte
+	if b, ok := appendScalar(tmp[:0], any(v)); ok {
+		return s.copy(b), nil
 	}
 	return json.Marshal(v)
 }
 
-// argsBufSize is the buffer a scalar input is encoded into: room for the
-// input and, behind it, a scalar output.
-const argsBufSize = 48
+// scalarBufSize holds the JSON of any number or boolean, and of short strings,
+// with the brackets of an argument list: longer strings spill to the heap.
+const scalarBufSize = 48
 
-// marshalArgs returns the JSON array of the call's arguments, [in]. An input
-// that cannot be encoded gives [null] and an error.
-//
-// A scalar input is encoded into buf (empty, with capacity: see Run.buffer;
-// nil allocates one of argsBufSize), and what is left of it is returned as
-// spare (empty, with the rest as capacity) for encodeJSON to write the
-// output in: a call of scalars costs at most one allocation for both. args
-// has no capacity beyond its length, so nothing appended to one slice can
-// reach the other.
-func marshalArgs[In any](buf []byte, in In) (args, spare []byte, err error) {
-	if buf == nil && isScalar(any(in)) {
-		buf = make([]byte, 0, argsBufSize)
-	}
-	if b, ok := appendScalar(append(buf, '['), any(in)); ok {
-		b = append(b, ']')
-		return b[:len(b):len(b)], b[len(b):len(b)], nil
+// marshalArgs returns the JSON array of the call's arguments, [in], encoded
+// as encodeJSON encodes. An input that cannot be encoded gives [null] and an
+// error.
+func marshalArgs[In any](s *slab, in In) ([]byte, error) {
+	var tmp [scalarBufSize]byte
+	if b, ok := appendScalar(append(tmp[:0], '['), any(in)); ok {
+		return s.copy(append(b, ']')), nil
 	}
 	b, err := json.Marshal([1]In{in})
 	if err != nil {
-		return []byte("[null]"), nil, err
+		return []byte("[null]"), err
 	}
-	return b, nil, nil
-}
-
-// isScalar reports whether appendScalar encodes v's type (a string may
-// still need json.Marshal).
-func isScalar(v any) bool {
-	switch v.(type) {
-	case int, int64, int32, uint, uint64, uint32, bool, string:
-		return true
-	}
-	return false
+	return b, nil
 }
 
 // appendScalar appends the JSON of v when v is a scalar with a trivially

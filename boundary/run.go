@@ -75,8 +75,9 @@ type Run struct {
 
 	mu      sync.Mutex
 	log     callLog // indexed by seq; its structure is guarded by mu
+	tally   callTally
 	closed  bool
-	done    atomic.Int64
+	counted int // finished calls when the run was closed
 	cursors map[*tapeGroup]int
 }
 
@@ -167,63 +168,36 @@ func (r *Run) Calls() map[string][]otelrecord.BoundaryRecord {
 	if r.closed {
 		return map[string][]otelrecord.BoundaryRecord{}
 	}
-	// Count first, so each list is allocated once at its size. Runs of
-	// calls to one boundary touch the map once per run, not once per call.
-	counts := make(map[string]int)
-	var (
-		name string
-		n    int
-	)
-	for i := range r.log.n {
-		e := r.log.at(i)
-		if !e.done.Load() {
-			continue
-		}
-		if n > 0 && e.name != name {
-			counts[name] += n
-			n = 0
-		}
-		name = e.name
-		n++
-	}
-	if n > 0 {
-		counts[name] += n
-	}
+	// Each list is allocated once, at the number of calls begun (see
+	// callTally): calls still running, if any, leave room unused.
+	lists := make([][]otelrecord.BoundaryRecord, len(r.tally.names))
 	total := 0
-	out := make(map[string][]otelrecord.BoundaryRecord, len(counts))
-	for name, n := range counts {
-		out[name] = make([]otelrecord.BoundaryRecord, 0, n)
+	for i, n := range r.tally.counts {
+		lists[i] = make([]otelrecord.BoundaryRecord, 0, n)
 		total += n
 	}
-	timings := make([]otelrecord.TimingInfo, 0, total) // never grows: pointers into it stay valid
-	// A call that outlived the task function may finish between the two
-	// passes; append makes room for it.
-	var list []otelrecord.BoundaryRecord
-	name = ""
-	for i := range r.log.n {
-		e := r.log.at(i)
+	timings := make([]otelrecord.TimingInfo, total) // never grows: pointers into it stay valid
+	k, g := 0, 0
+	r.log.each(func(e *entry) {
 		if !e.done.Load() {
-			continue
+			return
 		}
-		if list == nil || e.name != name {
-			if list != nil {
-				out[name] = list
-			}
-			name, list = e.name, out[e.name]
+		if r.tally.names[g] != e.name {
+			g = r.tally.index(e.name)
 		}
-		rec := e.rec
-		timing := otelrecord.TimingFromUnixNano(r.epochNanos+e.start, r.epochNanos+e.end)
-		if len(timings) < cap(timings) {
-			timings = append(timings, timing)
-			rec.Timing = &timings[len(timings)-1]
-		} else { // a call that finished between the passes
-			late := timing
-			rec.Timing = &late
+		timings[k] = otelrecord.TimingFromUnixNano(r.epochNanos+e.start, r.epochNanos+e.end)
+		list := &lists[g]
+		*list = (*list)[:len(*list)+1] // within the capacity counted at begin
+		rec := &(*list)[len(*list)-1]
+		*rec = e.rec
+		rec.Timing = &timings[k]
+		k++
+	})
+	out := make(map[string][]otelrecord.BoundaryRecord, len(lists))
+	for i, list := range lists {
+		if len(list) > 0 {
+			out[r.tally.names[i]] = list
 		}
-		list = append(list, rec)
-	}
-	if list != nil {
-		out[name] = list
 	}
 	return out
 }
@@ -250,13 +224,29 @@ func (r *Run) time(reading int64) time.Time {
 
 // CallCount returns the number of finished calls of the run.
 func (r *Run) CallCount() int {
-	return int(r.done.Load())
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.closed {
+		return r.counted
+	}
+	return r.finished()
+}
+
+// finished counts the finished calls of the log. r.mu must be held.
+func (r *Run) finished() int {
+	n := 0
+	r.log.each(func(e *entry) {
+		if e.done.Load() {
+			n++
+		}
+	})
+	return n
 }
 
 // begin reserves the next position in the log and takes the call's start
 // time under the same lock, so the log order is the start order. The entry
 // is the call's until finish.
-func (r *Run) begin() (seq int, e *entry, start int64) {
+func (r *Run) begin(name string) (seq int, e *entry, start int64) {
 	r.mu.Lock()
 	if r.closed { // a call that outlived its run: it is not logged
 		seq, e = r.log.n, new(entry)
@@ -264,6 +254,7 @@ func (r *Run) begin() (seq int, e *entry, start int64) {
 	} else {
 		seq = r.log.add()
 		e = r.log.at(seq)
+		r.tally.add(name)
 	}
 	start = r.clock()
 	r.mu.Unlock()
@@ -281,7 +272,7 @@ func (r *Run) Close() {
 		return
 	}
 	r.closed = true
-	if int(r.done.Load()) == r.log.n {
+	if r.counted = r.finished(); r.counted == r.log.n {
 		r.log.recycle() // every entry is finished: no one writes to them again
 		return
 	}
@@ -294,7 +285,6 @@ func (r *Run) Close() {
 func (r *Run) finish(e *entry, name string, rec otelrecord.BoundaryRecord, start, end int64) {
 	e.name, e.rec, e.start, e.end = name, rec, start, end
 	e.done.Store(true)
-	r.done.Add(1)
 }
 
 // next returns the next unused recording of the boundary name for the call

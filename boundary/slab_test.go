@@ -16,10 +16,10 @@ func TestSlabBuffersDoNotOverlap(t *testing.T) {
 	for g := range goroutines {
 		wg.Go(func() {
 			for i := range each {
-				b := s.get(argsBufSize)
+				b := s.get(scalarBufSize)
 				require.Empty(t, b)
-				require.Equal(t, argsBufSize, cap(b))
-				b = b[:argsBufSize]
+				require.Equal(t, scalarBufSize, cap(b))
+				b = b[:scalarBufSize]
 				for j := range b {
 					b[j] = byte(g*each + i)
 				}

@@ -290,8 +290,10 @@ func (t *Task[In, Out]) execute(ctx context.Context, p runParams[In]) (out Out, 
 
 	rec.Metadata, rec.Metrics = state.end()
 	calls := run.Calls()
+	callCount := 0
 	for name, cs := range calls {
 		rec.Boundaries[name] = cs
+		callCount += len(cs)
 	}
 	if err == nil {
 		if rec.Output, err = json.Marshal(out); err != nil {
@@ -307,7 +309,7 @@ func (t *Task[In, Out]) execute(ctx context.Context, p runParams[In]) (out Out, 
 		rec.Error = err.Error()
 	}
 	rec.Timing = otelrecord.NewTiming(start, end)
-	t.endSpan(span, rec, run.CallCount(), false, end)
+	t.endSpan(span, rec, callCount, false, end)
 	run.Close()
 	t.inst.TaskRun(ctx, t.name, outcome, end.Sub(start))
 	t.notify(callerCtx, rec)

@@ -1,0 +1,37 @@
+package boundary
+
+// callTally counts a run's calls by boundary name as they begin, so that the
+// record's lists can be allocated at their size without a counting pass.
+// Runs call few boundaries, usually one after the other: the last name is
+// checked first, then a short list. Not safe for concurrent use (Run guards
+// it with its mutex).
+type callTally struct {
+	names  []string
+	counts []int
+	last   int // index of the last name counted
+}
+
+// add counts one call of the boundary name.
+func (t *callTally) add(name string) {
+	if i := t.last; i < len(t.names) && t.names[i] == name {
+		t.counts[i]++
+		return
+	}
+	t.last = t.index(name)
+	if t.last < 0 {
+		t.last = len(t.names)
+		t.names = append(t.names, name)
+		t.counts = append(t.counts, 0)
+	}
+	t.counts[t.last]++
+}
+
+// index returns the position of name in t.names, or -1.
+func (t *callTally) index(name string) int {
+	for i, n := range t.names {
+		if n == name {
+			return i
+		}
+	}
+	return -1
+}
