@@ -66,7 +66,9 @@ import "go.opentelemetry.io/otel/attribute"
 //
 // Defaults are left out so that the common call (proxy mode, answered by the
 // real function) carries as few attributes as possible: each attribute is
-// copied several times by an SDK span.
+// copied several times by an SDK span. For the same reason a boundary span
+// gets hive.kind when it starts (samplers see it) and every other attribute
+// in one call when it ends.
 //
 // A failed run or call also has span status Error with the error message. A
 // recovered panic adds an "exception" event with exception.message and
