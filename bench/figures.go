@@ -51,15 +51,35 @@ func benchmark(name string, s sizes, fn func(*testing.B)) (testing.BenchmarkResu
 	return r, nil
 }
 
+// bestOf runs fn n times and keeps the fastest run: on a shared machine a
+// burst of noise only ever slows a run down, so the fastest is the closest to
+// the code's own cost.
+func bestOf(n int, name string, s sizes, fn func(*testing.B)) (testing.BenchmarkResult, error) {
+	var best testing.BenchmarkResult
+	for range n {
+		r, err := benchmark(name, s, fn)
+		if err != nil {
+			return r, err
+		}
+		if best.N == 0 || nsPerOp(r) < nsPerOp(best) {
+			best = r
+		}
+	}
+	return best, nil
+}
+
+// runs is how many times each of figures 1, 2 and 4 is measured (best kept).
+const runs = 3
+
 // measure runs every figure, one after the other in this process, and
 // returns the rows of the table.
 func measure(s sizes) ([]row, error) {
 	setBenchtime(s.benchtime)
 
-	// Figure 1: the two sides one after the other, twice, keeping the best
-	// of each, so a burst of noise on the machine does not decide the ratio.
+	// Figure 1: the two sides one after the other, several times, keeping
+	// the best of each, so a burst of noise does not decide the ratio.
 	var call, bare testing.BenchmarkResult
-	for range 2 {
+	for range runs {
 		c, err := benchmark("1 boundary call (SDK)", s, BoundaryCallSDK)
 		if err != nil {
 			return nil, err
@@ -75,7 +95,7 @@ func measure(s sizes) ([]row, error) {
 			bare = bs
 		}
 	}
-	noop, err := benchmark("2 boundary call (no-op)", s, BoundaryCallNoop)
+	noop, err := bestOf(runs, "2 boundary call (no-op)", s, BoundaryCallNoop)
 	if err != nil {
 		return nil, err
 	}
@@ -128,7 +148,7 @@ func measure(s sizes) ([]row, error) {
 
 	// Figure 4: rebuild throughput on one core.
 	setBenchtime(s.rebuildtime)
-	rb, err := benchmark("4 rebuild", s, Rebuild)
+	rb, err := bestOf(runs, "4 rebuild", s, Rebuild)
 	if err != nil {
 		return nil, err
 	}

@@ -89,7 +89,7 @@ func (b *Boundary[In, Out]) callInRun(ctx context.Context, run *Run, in In) (out
 	// so whatever the call propagates downstream is the caller's.
 	cctx, span := ctx, noopSpan
 	if !run.noopTracer {
-		cctx, span = run.tracer.Start(ctx, b.name, clientKind, trace.WithTimestamp(run.time(start)), kindBoundary)
+		cctx, span = run.tracer.Start(ctx, b.name, clientKind, trace.WithTimestamp(run.timeAt(start)), kindBoundary)
 	}
 
 	var (
@@ -141,12 +141,12 @@ func (b *Boundary[In, Out]) callInRun(ctx context.Context, run *Run, in In) (out
 	} else {
 		rec.Output = rawOut
 	}
-	run.finish(slot, b.name, rec, start, end)
+	run.finish(slot, rec, start, end)
 	if !run.noopTracer {
 		if span.IsRecording() {
 			b.setEndAttributes(span, run, seq, mode, &rec, err != nil, fromTape)
 		}
-		span.End(trace.WithTimestamp(run.time(end)))
+		span.End(trace.WithTimestamp(run.timeAt(end)))
 	}
 	run.inst.BoundaryCall(ctx, run.taskName, b.name, mode.String(), outcome, fromTape, time.Duration(end-start))
 	return out, err

@@ -34,15 +34,15 @@ func locate(i int) (chunk, offset int) {
 	return chunk, int(p - 1<<(chunk+firstChunkBits))
 }
 
-// add appends an empty entry and returns its position.
-func (l *callLog) add() int {
+// add appends an empty entry and returns its position and the entry.
+func (l *callLog) add() (int, *entry) {
 	i := l.n
-	c, _ := locate(i)
+	c, o := locate(i)
 	if c == len(l.chunks) {
 		l.chunks = append(l.chunks, newChunk(c))
 	}
 	l.n++
-	return i
+	return i, &(*l.chunks[c])[o]
 }
 
 // at returns the entry at position i (< the number added).

@@ -10,11 +10,13 @@ import (
 func TestCallLogKeepsPositions(t *testing.T) {
 	var l callLog
 	for i := range 1000 {
-		require.Equal(t, i, l.add())
-		l.at(i).name = string(rune('a' + i%26))
+		pos, e := l.add()
+		require.Equal(t, i, pos)
+		require.Same(t, e, l.at(i))
+		e.rec.Error = string(rune('a' + i%26))
 	}
 	for i := range 1000 {
-		assert.Equal(t, string(rune('a'+i%26)), l.at(i).name, "position %d", i)
+		assert.Equal(t, string(rune('a'+i%26)), l.at(i).rec.Error, "position %d", i)
 	}
 	// Chunks double: 8+16+32+64+128+256+512 = 1016 ≥ 1000.
 	assert.Len(t, l.chunks, 7)
@@ -26,8 +28,8 @@ func TestCallLogKeepsPositions(t *testing.T) {
 func TestCallLogRecycleClears(t *testing.T) {
 	var l callLog
 	for i := range 100 {
-		l.add()
-		l.at(i).name = "used"
+		_, e := l.add()
+		e.rec.Error = "used"
 		l.at(i).done.Store(true)
 	}
 	l.recycle()
@@ -36,9 +38,8 @@ func TestCallLogRecycleClears(t *testing.T) {
 	// Whatever chunks the next log gets, reused or new, start empty.
 	var next callLog
 	for i := range 100 {
-		next.add()
-		e := next.at(i)
-		assert.Empty(t, e.name, "position %d", i)
+		_, e := next.add()
+		assert.Empty(t, e.rec.Error, "position %d", i)
 		assert.False(t, e.done.Load(), "position %d", i)
 	}
 }

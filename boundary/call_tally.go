@@ -16,11 +16,11 @@ type callTally struct {
 // built.
 const tallyListMax = 16
 
-// add counts one call of the boundary name.
-func (t *callTally) add(name string) {
+// add counts one call of the boundary name and returns the name's index.
+func (t *callTally) add(name string) int {
 	if i := t.last; i < len(t.names) && t.names[i] == name {
 		t.counts[i]++
-		return
+		return i
 	}
 	t.last = t.index(name)
 	if t.last < 0 {
@@ -38,6 +38,7 @@ func (t *callTally) add(name string) {
 		}
 	}
 	t.counts[t.last]++
+	return t.last
 }
 
 // index returns the position of name in t.names, or -1.

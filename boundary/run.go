@@ -73,21 +73,24 @@ type Run struct {
 
 	payloads slab // buffers of scalar payloads
 
-	mu      sync.Mutex
-	log     callLog // indexed by seq; its structure is guarded by mu
-	tally   callTally
-	closed  bool
-	counted int // finished calls when the run was closed
-	cursors map[*tapeGroup]int
+	mu    sync.Mutex
+	log   callLog // indexed by seq; its structure is guarded by mu
+	tally callTally
+	// listed and listedDone are the log length and the finished calls the
+	// last Calls saw.
+	listed, listedDone int
+	closed             bool
+	counted            int // finished calls when the run was closed
+	cursors            map[*tapeGroup]int
 }
 
 // entry is one call in the log. The call that reserved it writes its fields
 // without a lock, then sets done; readers read the fields only after seeing
 // done set.
 type entry struct {
-	name       string
 	rec        otelrecord.BoundaryRecord // without Timing: see Calls
 	start, end int64                     // run clock readings (see Run.clock)
+	group      int32                     // the boundary's index in the run's callTally
 	done       atomic.Bool
 }
 
@@ -177,22 +180,20 @@ func (r *Run) Calls() map[string][]otelrecord.BoundaryRecord {
 		total += n
 	}
 	timings := make([]otelrecord.TimingInfo, total) // never grows: pointers into it stay valid
-	k, g := 0, 0
+	k := 0
 	r.log.each(func(e *entry) {
 		if !e.done.Load() {
 			return
 		}
-		if r.tally.names[g] != e.name {
-			g = r.tally.index(e.name)
-		}
 		timings[k] = otelrecord.TimingFromUnixNano(r.epochNanos+e.start, r.epochNanos+e.end)
-		list := &lists[g]
+		list := &lists[e.group]
 		*list = (*list)[:len(*list)+1] // within the capacity counted at begin
 		rec := &(*list)[len(*list)-1]
 		*rec = e.rec
 		rec.Timing = &timings[k]
 		k++
 	})
+	r.listed, r.listedDone = r.log.n, k
 	out := make(map[string][]otelrecord.BoundaryRecord, len(lists))
 	for i, list := range lists {
 		if len(list) > 0 {
@@ -206,7 +207,7 @@ func (r *Run) Calls() map[string][]otelrecord.BoundaryRecord {
 // monotonic time elapsed since (see RunConfig.Start). Package task ends the
 // run's span on it, so a run never ends before its last call.
 func (r *Run) Now() time.Time {
-	return r.time(r.clock())
+	return r.timeAt(r.clock())
 }
 
 // clock reads the run's clock: nanoseconds since the run's start, from the
@@ -215,10 +216,10 @@ func (r *Run) clock() int64 {
 	return int64(time.Since(r.epoch))
 }
 
-// time turns a reading of the run's clock into a time. Its Unix nanoseconds
+// timeAt turns a reading of the run's clock into a time. Its Unix nanoseconds
 // are the run's start plus the reading, which is what Calls puts in the
 // record's timing: spans and record agree to the nanosecond.
-func (r *Run) time(reading int64) time.Time {
+func (r *Run) timeAt(reading int64) time.Time {
 	return r.epoch.Add(time.Duration(reading))
 }
 
@@ -252,9 +253,8 @@ func (r *Run) begin(name string) (seq int, e *entry, start int64) {
 		seq, e = r.log.n, new(entry)
 		r.log.n++
 	} else {
-		seq = r.log.add()
-		e = r.log.at(seq)
-		r.tally.add(name)
+		seq, e = r.log.add()
+		e.group = int32(r.tally.add(name))
 	}
 	start = r.clock()
 	r.mu.Unlock()
@@ -272,7 +272,12 @@ func (r *Run) Close() {
 		return
 	}
 	r.closed = true
-	if r.counted = r.finished(); r.counted == r.log.n {
+	if r.listed == r.log.n && r.listedDone == r.log.n {
+		r.counted = r.listedDone // Calls saw every call begun, finished
+	} else {
+		r.counted = r.finished()
+	}
+	if r.counted == r.log.n {
 		r.log.recycle() // every entry is finished: no one writes to them again
 		return
 	}
@@ -282,8 +287,8 @@ func (r *Run) Close() {
 // finish stores a finished call and its start and end readings of the run's
 // clock in the entry begin gave it. It takes no lock: entries never move (see
 // callLog), only this call writes this entry, and readers wait for done.
-func (r *Run) finish(e *entry, name string, rec otelrecord.BoundaryRecord, start, end int64) {
-	e.name, e.rec, e.start, e.end = name, rec, start, end
+func (r *Run) finish(e *entry, rec otelrecord.BoundaryRecord, start, end int64) {
+	e.rec, e.start, e.end = rec, start, end
 	e.done.Store(true)
 }
 
