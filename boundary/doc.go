@@ -20,6 +20,7 @@
 // call with that input gets the k-th recording.
 //
 // Outside any run a call still works and still makes a span, but nothing is
-// recorded. Package task builds task runs on the Run type of this package;
-// most users only call New and Call.
+// recorded. Package task builds task runs on the Run type of this package
+// (NewRun, then Calls for the record, then Close so the log's memory serves
+// the next run); most users only call New and Call.
 package boundary

@@ -31,6 +31,7 @@ func ExampleNewTape() {
 		panic(err)
 	}
 	run := boundary.NewRun(boundary.RunConfig{DefaultMode: boundary.ProxyCatch, Tape: tape})
+	defer run.Close()
 	ctx := boundary.ContextWithRun(context.Background(), run)
 
 	price, err := fetchPrice.Call(ctx, "book") // fails, the tape answers
