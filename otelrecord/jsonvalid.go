@@ -72,17 +72,9 @@ func scanObject(s string, i, depth int) (int, bool) {
 		if i, ok = scanValue(s, skipSpace(s, i+1), depth); !ok {
 			return i, false
 		}
-		i = skipSpace(s, i)
-		if i >= len(s) {
-			return i, false
-		}
-		switch s[i] {
-		case ',':
-			i = skipSpace(s, i+1)
-		case '}':
-			return i + 1, true
-		default:
-			return i, false
+		var more bool
+		if i, more, ok = scanMore(s, skipSpace(s, i), '}'); !ok || !more {
+			return i, ok
 		}
 	}
 }
@@ -101,19 +93,26 @@ func scanArray(s string, i, depth int) (int, bool) {
 		if i, ok = scanValue(s, i, depth); !ok {
 			return i, false
 		}
-		i = skipSpace(s, i)
-		if i >= len(s) {
-			return i, false
-		}
-		switch s[i] {
-		case ',':
-			i = skipSpace(s, i+1)
-		case ']':
-			return i + 1, true
-		default:
-			return i, false
+		var more bool
+		if i, more, ok = scanMore(s, skipSpace(s, i), ']'); !ok || !more {
+			return i, ok
 		}
 	}
+}
+
+// scanMore reads what follows a member or an element at i: a comma (and the
+// white space after it) means more follow; close ends the container. ok is
+// false on anything else.
+func scanMore(s string, i int, close byte) (next int, more, ok bool) {
+	if i < len(s) {
+		switch s[i] {
+		case ',':
+			return skipSpace(s, i+1), true, true
+		case close:
+			return i + 1, false, true
+		}
+	}
+	return i, false, false
 }
 
 // plainStringByte marks the bytes a JSON string holds as they are: not the
@@ -238,18 +237,8 @@ func (v *jsonValidator) number() bool {
 	return ok
 }
 
-// more reads what follows a member or an element: a comma (and the white
-// space after it) means more follow; close ends the container. ok is false
-// on anything else.
+// more is scanMore at the read position.
 func (v *jsonValidator) more(close byte) (more, ok bool) {
-	switch v.peek() {
-	case ',':
-		v.i++
-		v.space()
-		return true, true
-	case close:
-		v.i++
-		return false, true
-	}
-	return false, false
+	v.i, more, ok = scanMore(v.s, v.i, close)
+	return more, ok
 }
