@@ -45,12 +45,6 @@ func (l *callLog) add() (int, *entry) {
 	return i, &(*l.chunks[c])[o]
 }
 
-// at returns the entry at position i (< the number added).
-func (l *callLog) at(i int) *entry {
-	c, o := locate(i)
-	return &(*l.chunks[c])[o]
-}
-
 // each calls f with every entry, in position order.
 func (l *callLog) each(f func(*entry)) {
 	left := l.n
