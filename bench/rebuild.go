@@ -12,6 +12,7 @@ import (
 
 	"github.com/hivetrace/hivetrace/boundary"
 	"github.com/hivetrace/hivetrace/otelrecord"
+	"github.com/hivetrace/hivetrace/otelrecord/sdkspan"
 	"github.com/hivetrace/hivetrace/task"
 )
 
@@ -68,7 +69,7 @@ func rebuild[In, Out any](b *testing.B, c callCase[In, Out]) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for range b.N {
-		recs, err := otelrecord.Rebuild(otelrecord.SpansFromSDK(spans))
+		recs, err := otelrecord.Rebuild(sdkspan.Spans(spans))
 		if err != nil || len(recs) != rebuildRuns {
 			b.Fatalf("rebuilt %d records: %v", len(recs), err)
 		}

@@ -12,6 +12,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/hivetrace/hivetrace/otelrecord"
+	"github.com/hivetrace/hivetrace/otelrecord/sdkspan"
 )
 
 // requireCallsRebuilt is the boundary side of the fidelity check the task
@@ -22,7 +23,7 @@ func requireCallsRebuilt(t *testing.T, exp *tracetest.InMemoryExporter, run *Run
 	t.Helper()
 	require.NotEmpty(t, run.UUID(), "the run needs a uuid")
 	var spans []otelrecord.Span
-	for _, s := range otelrecord.SpansFromSDK(exp.GetSpans().Snapshots()) {
+	for _, s := range sdkspan.Spans(exp.GetSpans().Snapshots()) {
 		if kind, id := otelrecord.Classify(s.Attributes); kind == otelrecord.KindBoundary && id == run.UUID() {
 			spans = append(spans, s)
 		}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/hivetrace/hivetrace/internal/instrument"
 	"github.com/hivetrace/hivetrace/otelrecord"
+	"github.com/hivetrace/hivetrace/otelrecord/sdkspan"
 )
 
 // DroppedRecordsCounter is the name of the counter of records the record
@@ -451,7 +452,7 @@ queued:
 
 // rebuild turns a finished run into its record; nil when it cannot.
 func (p *recordProcessor) rebuild(u *unit) *otelrecord.ExecutionRecord {
-	rec, err := otelrecord.RebuildRun(otelrecord.SpanFromSDK(u.task), otelrecord.SpansFromSDK(u.boundaries))
+	rec, err := otelrecord.RebuildRun(sdkspan.Span(u.task), sdkspan.Spans(u.boundaries))
 	switch {
 	case rec == nil:
 		if err == nil {

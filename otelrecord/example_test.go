@@ -12,6 +12,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/hivetrace/hivetrace/otelrecord"
+	"github.com/hivetrace/hivetrace/otelrecord/sdkspan"
 )
 
 // A task run and one boundary call, written as spans by hand per the
@@ -46,7 +47,7 @@ func ExampleRebuild() {
 	)
 	task.End(trace.WithTimestamp(start.Add(3 * time.Millisecond)))
 
-	records, err := otelrecord.Rebuild(otelrecord.SpansFromSDK(exp.GetSpans().Snapshots()))
+	records, err := otelrecord.Rebuild(sdkspan.Spans(exp.GetSpans().Snapshots()))
 	if err != nil {
 		fmt.Println(err)
 	}

@@ -12,8 +12,9 @@ import (
 	"strconv"
 	"strings"
 
-	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
-	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
+	"go.opentelemetry.io/otel/attribute"
+
+	"github.com/hivetrace/hivetrace/internal/otlpconv"
 )
 
 // ErrInvalidOTLPJSON is wrapped by every error SpansFromOTLPJSON returns.
@@ -33,14 +34,14 @@ var ErrInvalidOTLPJSON = errors.New("otelrecord: invalid OTLP JSON")
 // As the OTLP JSON encoding specifies, field names are lowerCamelCase, trace
 // and span ids are hex strings (base64, as a generic protobuf JSON encoder
 // writes them, is accepted too), 64-bit integers may be strings or numbers,
-// and enums (the status code) may be integers or their names. Everything is
-// converted as SpansFromOTLP converts protobuf.
+// and enums (the status code) may be integers or their names. Values are
+// converted as package otlpspan converts protobuf, straight into Span values.
 //
 // It never panics; malformed input gives an error wrapping
 // ErrInvalidOTLPJSON.
 func SpansFromOTLPJSON(data []byte) ([]Span, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
-	var rss []*tracepb.ResourceSpans
+	var spans []Span
 	docs := 0
 	for {
 		var doc otlpJSONDoc
@@ -55,12 +56,15 @@ func SpansFromOTLPJSON(data []byte) ([]Span, error) {
 		if doc.Error != nil && doc.Result == nil && doc.ResourceSpans == nil {
 			return nil, fmt.Errorf("%w: error answer (HTTP %d): %s", ErrInvalidOTLPJSON, doc.Error.HTTPCode, doc.Error.Message)
 		}
-		rss = doc.ResourceSpans.appendTo(rss)
+		spans = doc.ResourceSpans.appendTo(spans)
 		if doc.Result != nil {
-			rss = doc.Result.ResourceSpans.appendTo(rss)
+			spans = doc.Result.ResourceSpans.appendTo(spans)
 		}
 	}
-	return SpansFromOTLP(rss), nil
+	if spans == nil {
+		spans = []Span{}
+	}
+	return spans, nil
 }
 
 type otlpJSONDoc struct {
@@ -80,19 +84,15 @@ type otlpJSONTracesData struct {
 
 type otlpJSONResourceSpanss []otlpJSONResourceSpans
 
-func (r otlpJSONResourceSpanss) appendTo(dst []*tracepb.ResourceSpans) []*tracepb.ResourceSpans {
+func (r otlpJSONResourceSpanss) appendTo(dst []Span) []Span {
 	for _, rs := range r {
-		out := &tracepb.ResourceSpans{}
 		for _, list := range [][]otlpJSONScopeSpans{rs.ScopeSpans, rs.InstrumentationLibrarySpans} {
 			for _, ss := range list {
-				pss := &tracepb.ScopeSpans{Spans: make([]*tracepb.Span, 0, len(ss.Spans))}
 				for i := range ss.Spans {
-					pss.Spans = append(pss.Spans, ss.Spans[i].proto())
+					dst = append(dst, ss.Spans[i].span())
 				}
-				out.ScopeSpans = append(out.ScopeSpans, pss)
 			}
 		}
-		dst = append(dst, out)
 	}
 	return dst
 }
@@ -119,30 +119,31 @@ type otlpJSONSpan struct {
 	Status            *otlpJSONStatus    `json:"status"`
 }
 
-func (s *otlpJSONSpan) proto() *tracepb.Span {
-	p := &tracepb.Span{
-		TraceId:           s.TraceID,
-		SpanId:            s.SpanID,
-		ParentSpanId:      s.ParentSpanID,
-		Name:              s.Name,
-		StartTimeUnixNano: uint64(s.StartTimeUnixNano),
-		EndTimeUnixNano:   uint64(s.EndTimeUnixNano),
-		Attributes:        keyValuesProto(s.Attributes),
+func (s *otlpJSONSpan) span() Span {
+	out := Span{
+		TraceID:      otlpconv.TraceID(s.TraceID),
+		SpanID:       otlpconv.SpanID(s.SpanID),
+		ParentSpanID: otlpconv.SpanID(s.ParentSpanID),
+		Name:         s.Name,
+		StartTime:    otlpconv.Time(uint64(s.StartTimeUnixNano)),
+		EndTime:      otlpconv.Time(uint64(s.EndTimeUnixNano)),
+		Attributes:   jsonAttributes(s.Attributes, 0),
 	}
 	if s.Status != nil {
-		p.Status = &tracepb.Status{Code: s.Status.Code.code, Message: s.Status.Message}
+		out.StatusCode = otlpconv.StatusCode(s.Status.Code.code)
+		out.StatusMessage = s.Status.Message
 	}
 	if len(s.Events) > 0 {
-		p.Events = make([]*tracepb.Span_Event, len(s.Events))
+		out.Events = make([]Event, len(s.Events))
 		for i, e := range s.Events {
-			p.Events[i] = &tracepb.Span_Event{
-				Name:         e.Name,
-				TimeUnixNano: uint64(e.TimeUnixNano),
-				Attributes:   keyValuesProto(e.Attributes),
+			out.Events[i] = Event{
+				Name:       e.Name,
+				Time:       otlpconv.Time(uint64(e.TimeUnixNano)),
+				Attributes: jsonAttributes(e.Attributes, 0),
 			}
 		}
 	}
-	return p
+	return out
 }
 
 type otlpJSONEvent struct {
@@ -179,43 +180,53 @@ type otlpJSONKeyValues struct {
 	Values []otlpJSONKeyValue `json:"values"`
 }
 
-func keyValuesProto(kvs []otlpJSONKeyValue) []*commonpb.KeyValue {
+func jsonAttributes(kvs []otlpJSONKeyValue, depth int) []attribute.KeyValue {
 	if len(kvs) == 0 {
 		return nil
 	}
-	out := make([]*commonpb.KeyValue, len(kvs))
-	for i, kv := range kvs {
-		out[i] = &commonpb.KeyValue{Key: kv.Key, Value: kv.Value.proto()}
+	out := make([]attribute.KeyValue, 0, len(kvs))
+	for _, kv := range kvs {
+		if v, ok := kv.Value.value(depth); ok {
+			out = append(out, attribute.KeyValue{Key: attribute.Key(kv.Key), Value: v})
+		}
 	}
 	return out
 }
 
-// proto converts the value; an empty or unknown value gives an AnyValue
-// with no value, which SpansFromOTLP drops.
-func (v *otlpJSONAnyValue) proto() *commonpb.AnyValue {
+// value converts the value; false means it is empty, of an unknown kind or
+// nested deeper than otlpconv.MaxDepth, and is dropped.
+func (v *otlpJSONAnyValue) value(depth int) (attribute.Value, bool) {
 	switch {
 	case v == nil:
-		return nil
+		return attribute.Value{}, false
 	case v.StringValue != nil:
-		return &commonpb.AnyValue{Value: &commonpb.AnyValue_StringValue{StringValue: *v.StringValue}}
+		return attribute.StringValue(*v.StringValue), true
 	case v.BoolValue != nil:
-		return &commonpb.AnyValue{Value: &commonpb.AnyValue_BoolValue{BoolValue: *v.BoolValue}}
+		return attribute.BoolValue(*v.BoolValue), true
 	case v.IntValue != nil:
-		return &commonpb.AnyValue{Value: &commonpb.AnyValue_IntValue{IntValue: int64(*v.IntValue)}}
+		return attribute.Int64Value(int64(*v.IntValue)), true
 	case v.DoubleValue != nil:
-		return &commonpb.AnyValue{Value: &commonpb.AnyValue_DoubleValue{DoubleValue: float64(*v.DoubleValue)}}
+		return attribute.Float64Value(float64(*v.DoubleValue)), true
 	case v.BytesValue != nil:
-		return &commonpb.AnyValue{Value: &commonpb.AnyValue_BytesValue{BytesValue: *v.BytesValue}}
+		return attribute.ByteSliceValue(*v.BytesValue), true
 	case v.ArrayValue != nil:
-		vals := make([]*commonpb.AnyValue, len(v.ArrayValue.Values))
-		for i, e := range v.ArrayValue.Values {
-			vals[i] = e.proto()
+		if depth >= otlpconv.MaxDepth {
+			return attribute.Value{}, false
 		}
-		return &commonpb.AnyValue{Value: &commonpb.AnyValue_ArrayValue{ArrayValue: &commonpb.ArrayValue{Values: vals}}}
+		vals := make([]attribute.Value, 0, len(v.ArrayValue.Values))
+		for _, e := range v.ArrayValue.Values {
+			if ev, ok := e.value(depth + 1); ok {
+				vals = append(vals, ev)
+			}
+		}
+		return otlpconv.Array(vals, len(vals) == len(v.ArrayValue.Values)), true
 	case v.KvlistValue != nil:
-		return &commonpb.AnyValue{Value: &commonpb.AnyValue_KvlistValue{KvlistValue: &commonpb.KeyValueList{Values: keyValuesProto(v.KvlistValue.Values)}}}
+		if depth >= otlpconv.MaxDepth {
+			return attribute.Value{}, false
+		}
+		return attribute.MapValue(jsonAttributes(v.KvlistValue.Values, depth+1)...), true
 	default:
-		return &commonpb.AnyValue{}
+		return attribute.Value{}, false
 	}
 }
 
@@ -330,7 +341,14 @@ func (f *otlpJSONFloat64) UnmarshalJSON(data []byte) error {
 
 // otlpJSONStatusCode is a status code written as an integer (the OTLP JSON
 // encoding) or as its enum name.
-type otlpJSONStatusCode struct{ code tracepb.Status_StatusCode }
+type otlpJSONStatusCode struct{ code int32 }
+
+// otlpStatusNames are the OTLP status code enum names.
+var otlpStatusNames = map[string]int32{
+	"STATUS_CODE_UNSET": otlpconv.StatusUnset,
+	"STATUS_CODE_OK":    otlpconv.StatusOK,
+	"STATUS_CODE_ERROR": otlpconv.StatusError,
+}
 
 // UnmarshalJSON implements json.Unmarshaler.
 func (c *otlpJSONStatusCode) UnmarshalJSON(data []byte) error {
@@ -339,18 +357,18 @@ func (c *otlpJSONStatusCode) UnmarshalJSON(data []byte) error {
 		return fmt.Errorf("want a status code, got %.40s", data)
 	}
 	if v, err := strconv.ParseInt(s, 10, 32); err == nil {
-		c.code = tracepb.Status_StatusCode(v)
+		c.code = int32(v)
 		return nil
 	}
 	name := strings.ToUpper(s)
 	if !strings.HasPrefix(name, "STATUS_CODE_") {
 		name = "STATUS_CODE_" + name
 	}
-	if v, found := tracepb.Status_StatusCode_value[name]; found {
-		c.code = tracepb.Status_StatusCode(v)
+	if v, found := otlpStatusNames[name]; found {
+		c.code = v
 		return nil
 	}
-	c.code = tracepb.Status_STATUS_CODE_UNSET
+	c.code = otlpconv.StatusUnset
 	return nil
 }
 
