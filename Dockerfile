@@ -13,18 +13,18 @@ ARG GO_VERSION=1.26
 FROM golang:${GO_VERSION} AS source
 WORKDIR /src
 ENV CGO_ENABLED=0
-COPY go.mod go.sum ./
-RUN --mount=type=cache,target=/go/pkg/mod go mod download
 COPY . .
+RUN --mount=type=cache,target=/go/pkg/mod \
+    (cd hive/server && go mod download) && (cd examples && go mod download)
 
 FROM source AS build-hive
 RUN --mount=type=cache,target=/go/pkg/mod --mount=type=cache,target=/root/.cache/go-build \
-    go build -trimpath -ldflags="-s -w" -o /out/hive ./cmd/hive && \
+    cd hive/server && go build -trimpath -ldflags="-s -w" -o /out/hive ./cmd/hive && \
     mkdir -p /out/data
 
 FROM source AS build-service
 RUN --mount=type=cache,target=/go/pkg/mod --mount=type=cache,target=/root/.cache/go-build \
-    go build -trimpath -ldflags="-s -w" -o /out/service ./examples/service
+    cd examples && go build -trimpath -ldflags="-s -w" -o /out/service ./service
 
 # The example service: a net/http service whose handlers run tasks, configured
 # by OTEL_* and HIVE_* only. It listens on :8081.

@@ -8,6 +8,7 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace/noop"
 
+	"github.com/hivetrace/hivetrace/exporter/otelsetup"
 	"github.com/hivetrace/hivetrace/boundary"
 	"github.com/hivetrace/hivetrace/exporter"
 	"github.com/hivetrace/hivetrace/otelrecord"
@@ -97,7 +98,7 @@ func Example_readme() {
 func Example_readmeSetup() {
 	_ = func(ctx context.Context) error {
 		// From the environment: OTEL_* for traces and metrics, HIVE_* for records.
-		shutdown, err := exporter.Setup(ctx, exporter.WithServiceName("shop"))
+		shutdown, err := otelsetup.Setup(ctx, otelsetup.WithServiceName("shop"))
 		if err != nil {
 			return err
 		}

@@ -5,9 +5,6 @@ import (
 	"time"
 
 	"go.opentelemetry.io/otel/metric"
-	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
-	"go.opentelemetry.io/otel/sdk/resource"
-	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 )
 
 // Defaults of the record processor. NewRecordProcessor's doc comment lists
@@ -35,10 +32,9 @@ const (
 	DefaultDropWarnInterval = 10 * time.Second
 )
 
-// config holds the settings of the record processor and of Setup. Its zero
-// value means "defaults": newConfig fills them in.
+// config holds the settings of the record processor. Its zero value means
+// "defaults": newConfig fills them in.
 type config struct {
-	// Record processor.
 	maxQueueSize       int
 	maxExportBatchSize int
 	batchTimeout       time.Duration
@@ -49,14 +45,6 @@ type config struct {
 	meterProvider      metric.MeterProvider
 	logger             *slog.Logger
 	now                func() time.Time // tests replace the clock
-
-	// Setup.
-	serviceName  string
-	sink         Sink
-	spanExporter sdktrace.SpanExporter
-	metricReader sdkmetric.Reader
-	sampler      sdktrace.Sampler
-	resource     *resource.Resource
 }
 
 // newConfig applies the options over the defaults and validates the result:
@@ -100,8 +88,7 @@ func newConfig(opts []Option) config {
 	return c
 }
 
-// Option configures NewRecordProcessor and Setup. Options that concern only
-// one of them are ignored by the other.
+// Option configures NewRecordProcessor.
 type Option interface {
 	apply(*config)
 }
@@ -152,9 +139,8 @@ func WithPendingRunTTL(d time.Duration) Option {
 }
 
 // WithMeterProvider sets the MeterProvider of the processor's own
-// instruments (the dropped-records counter) and, for Setup, the one handed to
-// the record processor instead of the provider Setup builds. A nil provider
-// is ignored; the default is the global MeterProvider.
+// instruments (the dropped-records counter). A nil provider is ignored; the
+// default is the global MeterProvider.
 func WithMeterProvider(mp metric.MeterProvider) Option {
 	return optionFunc(func(c *config) {
 		if mp != nil {
@@ -169,66 +155,6 @@ func WithLogger(l *slog.Logger) Option {
 	return optionFunc(func(c *config) {
 		if l != nil {
 			c.logger = l
-		}
-	})
-}
-
-// WithServiceName sets the service.name resource attribute Setup uses when
-// neither OTEL_SERVICE_NAME nor OTEL_RESOURCE_ATTRIBUTES names the service:
-// the environment wins, so operators can rename a deployed program.
-func WithServiceName(name string) Option {
-	return optionFunc(func(c *config) { c.serviceName = name })
-}
-
-// WithSink sets the sink Setup's record processor delivers to. A nil sink is
-// ignored.
-func WithSink(s Sink) Option {
-	return optionFunc(func(c *config) {
-		if s != nil {
-			c.sink = s
-		}
-	})
-}
-
-// WithSpanExporter makes Setup export spans to e (behind a
-// BatchSpanProcessor) instead of the exporter chosen by the OTEL_*
-// environment. A nil exporter is ignored.
-func WithSpanExporter(e sdktrace.SpanExporter) Option {
-	return optionFunc(func(c *config) {
-		if e != nil {
-			c.spanExporter = e
-		}
-	})
-}
-
-// WithMetricReader makes Setup read metrics with r instead of the reader
-// chosen by the OTEL_* environment. A nil reader is ignored.
-func WithMetricReader(r sdkmetric.Reader) Option {
-	return optionFunc(func(c *config) {
-		if r != nil {
-			c.metricReader = r
-		}
-	})
-}
-
-// WithSampler sets the base sampler of Setup's TracerProvider instead of the
-// one from OTEL_TRACES_SAMPLER. Setup still wraps it with RecordHiveSpans. A
-// nil sampler is ignored.
-func WithSampler(s sdktrace.Sampler) Option {
-	return optionFunc(func(c *config) {
-		if s != nil {
-			c.sampler = s
-		}
-	})
-}
-
-// WithResource makes Setup use r as the resource of its providers instead of
-// the one it detects (service name, OTEL_RESOURCE_ATTRIBUTES, SDK
-// attributes). A nil resource is ignored.
-func WithResource(r *resource.Resource) Option {
-	return optionFunc(func(c *config) {
-		if r != nil {
-			c.resource = r
 		}
 	})
 }

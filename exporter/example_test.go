@@ -13,6 +13,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/hivetrace/hivetrace/exporter/otelsetup"
 	"github.com/hivetrace/hivetrace/exporter"
 	"github.com/hivetrace/hivetrace/otelrecord"
 )
@@ -77,11 +78,11 @@ func ExampleSetup() {
 	// Without options, Setup reads OTEL_* from the environment and exports
 	// over OTLP gRPC. Here the exporters are in memory.
 	spans := tracetest.NewInMemoryExporter()
-	shutdown, err := exporter.Setup(context.Background(),
-		exporter.WithServiceName("greeter"),
-		exporter.WithSpanExporter(spans),
-		exporter.WithMetricReader(sdkmetric.NewManualReader()),
-		exporter.WithSink(exporter.SinkFunc(func(_ context.Context, recs ...*otelrecord.ExecutionRecord) error {
+	shutdown, err := otelsetup.Setup(context.Background(),
+		otelsetup.WithServiceName("greeter"),
+		otelsetup.WithSpanExporter(spans),
+		otelsetup.WithMetricReader(sdkmetric.NewManualReader()),
+		otelsetup.WithSink(exporter.SinkFunc(func(_ context.Context, recs ...*otelrecord.ExecutionRecord) error {
 			for _, r := range recs {
 				fmt.Println("record:", r.TaskName, r.Type)
 			}

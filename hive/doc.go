@@ -21,7 +21,7 @@
 //	HIVE_FORGE_PATH    the forge.json file (Config.ForgePath)
 //
 // A forge.json file (LoadForge) maps task names to the uuids the server knows
-// them by. exporter.Setup delivers records through a Sink built from these
+// them by. otelsetup.Setup delivers records through a Sink built from these
 // variables alone when HIVE_API_KEY is set and no sink is given.
 //
 // Sink delivers records reliably: it queues them in memory without ever

@@ -26,8 +26,8 @@ if [[ ! -x $JAEGER ]]; then
 fi
 mkdir -p "$bin" "$(dirname "$HIVE_DB")"
 echo "up: building hive and the example service…"
-"$GO" build -o "$bin/hive" ./cmd/hive
-"$GO" build -o "$bin/service" ./examples/service
+(cd hive/server && "$GO" build -o "$bin/hive" ./cmd/hive)
+(cd examples && "$GO" build -o "$bin/service" ./service)
 
 pids=()
 stop() {

@@ -14,7 +14,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
 	"github.com/hivetrace/hivetrace/boundary"
-	"github.com/hivetrace/hivetrace/exporter/exportertest"
+	"github.com/hivetrace/hivetrace/internal/fidelity"
 	"github.com/hivetrace/hivetrace/otelrecord"
 	"github.com/hivetrace/hivetrace/task"
 )
@@ -22,9 +22,9 @@ import (
 // newTestProvider returns the fidelity harness: an SDK TracerProvider whose
 // spans land in an in-memory exporter and in a record processor, so a test
 // can compare the records runs return with the records rebuilt from spans.
-func newTestProvider(t testing.TB) *exportertest.Harness {
+func newTestProvider(t testing.TB) *fidelity.Harness {
 	t.Helper()
-	return exportertest.NewHarness(t)
+	return fidelity.NewHarness(t)
 }
 
 // checkAll makes the fidelity check cover every record tk produces from now
@@ -32,7 +32,7 @@ func newTestProvider(t testing.TB) *exportertest.Harness {
 // Handler, a nested run through AsBoundary): a listener collects them and,
 // when the test ends, h.AssertRebuiltAll requires the record rebuilt from
 // each run's spans to equal it. It returns tk.
-func checkAll[In, Out any](t testing.TB, h *exportertest.Harness, tk *task.Task[In, Out]) *task.Task[In, Out] {
+func checkAll[In, Out any](t testing.TB, h *fidelity.Harness, tk *task.Task[In, Out]) *task.Task[In, Out] {
 	t.Helper()
 	var mu sync.Mutex
 	var recs []*otelrecord.ExecutionRecord

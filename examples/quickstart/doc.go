@@ -3,7 +3,7 @@
 //
 // It starts a Hive-compatible server in the process (package hive/server on a
 // temporary SQLite file, a free loopback port, fresh credentials), installs
-// the OpenTelemetry pipeline with exporter.Setup and the record processor
+// the OpenTelemetry pipeline with otelsetup.Setup and the record processor
 // delivering to that server through a Hive sink, and runs a few tasks: a
 // success, a failing boundary, a task calling another task as a boundary, and
 // SetMetadata/SetMetrics. It prints each record with its per-boundary timing

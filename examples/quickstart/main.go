@@ -18,7 +18,7 @@ func main() {
 	}
 }
 
-// flushGlobal flushes the global TracerProvider that exporter.Setup
+// flushGlobal flushes the global TracerProvider that otelsetup.Setup
 // installed: the record processor delivers the records it holds and the Hive
 // sink sends them.
 func flushGlobal(ctx context.Context) error {

@@ -18,6 +18,7 @@ import (
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
+	"github.com/hivetrace/hivetrace/exporter/otelsetup"
 	"github.com/hivetrace/hivetrace/boundary"
 	"github.com/hivetrace/hivetrace/exporter"
 	"github.com/hivetrace/hivetrace/hive"
@@ -94,16 +95,16 @@ func randomHex(n int) string {
 // reader, so the demo neither needs a collector nor complains about a
 // missing one. It returns the provider (to flush it) and the shutdown.
 func setupTelemetry(ctx context.Context, sink exporter.Sink) (flush, shutdown func(context.Context) error, err error) {
-	opts := []exporter.Option{
-		exporter.WithSink(sink),
-		exporter.WithServiceName("hivetrace-quickstart"),
-		exporter.WithBatchTimeout(100 * time.Millisecond),
+	opts := []otelsetup.Option{
+		otelsetup.WithSink(sink),
+		otelsetup.WithServiceName("hivetrace-quickstart"),
+		otelsetup.WithRecordProcessorOptions(exporter.WithBatchTimeout(100 * time.Millisecond)),
 	}
 	if os.Getenv("OTEL_EXPORTER_OTLP_ENDPOINT") == "" && os.Getenv("OTEL_TRACES_EXPORTER") == "" {
-		opts = append(opts, exporter.WithSpanExporter(discardExporter{}),
-			exporter.WithMetricReader(sdkmetric.NewManualReader()))
+		opts = append(opts, otelsetup.WithSpanExporter(discardExporter{}),
+			otelsetup.WithMetricReader(sdkmetric.NewManualReader()))
 	}
-	shutdown, err = exporter.Setup(ctx, opts...)
+	shutdown, err = otelsetup.Setup(ctx, opts...)
 	if err != nil {
 		return nil, nil, err
 	}

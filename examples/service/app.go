@@ -19,7 +19,7 @@ import (
 const recordHeader = "X-Hive-Record"
 
 // appConfig is what the handlers need; a nil TracerProvider or propagator
-// means the global one (installed by exporter.Setup in main).
+// means the global one (installed by otelsetup.Setup in main).
 type appConfig struct {
 	db             *sql.DB
 	upstream       string

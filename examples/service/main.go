@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"github.com/hivetrace/hivetrace/examples/internal/shop"
-	"github.com/hivetrace/hivetrace/exporter"
+	"github.com/hivetrace/hivetrace/exporter/otelsetup"
 )
 
 // defaultAddr is where the service listens: every interface, so it is
@@ -46,7 +46,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 
 	// Traces, metrics and records, configured by OTEL_* and HIVE_* alone.
-	shutdownTelemetry, err := exporter.Setup(ctx, exporter.WithServiceName(serviceName))
+	shutdownTelemetry, err := otelsetup.Setup(ctx, otelsetup.WithServiceName(serviceName))
 	if err != nil {
 		return err
 	}

@@ -12,7 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// TestRun starts the program as main does (exporter.Setup from the
+// TestRun starts the program as main does (otelsetup.Setup from the
 // environment, a free loopback port), calls it and stops it. It is the only
 // test that installs OTel globals in this package.
 func TestRun(t *testing.T) {

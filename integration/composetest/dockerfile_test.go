@@ -188,12 +188,12 @@ func TestDockerfileBuildsThePackages(t *testing.T) {
 	for _, s := range st {
 		runs = append(runs, s.args("RUN")...)
 	}
-	for _, pkg := range []string{HivePackage, ServicePackage} {
+	for _, c := range []struct{ module, pkg string }{{HiveModule, HivePackage}, {ServiceModule, ServicePackage}} {
 		built := slices.ContainsFunc(runs, func(r string) bool {
-			return strings.Contains(r, "go build") && slices.Contains(strings.Fields(r), pkg)
+			return strings.Contains(r, "cd "+c.module+" && go build") && slices.Contains(strings.Fields(r), c.pkg)
 		})
-		assert.True(t, built, "no RUN go build ... %s", pkg)
-		assert.True(t, isMainPackage(t, filepath.Join(repoRoot, pkg)), "%s is not a main package in the repository", pkg)
+		assert.True(t, built, "no RUN cd %s && go build ... %s", c.module, c.pkg)
+		assert.True(t, isMainPackage(t, filepath.Join(repoRoot, c.module, c.pkg)), "%s/%s is not a main package in the repository", c.module, c.pkg)
 	}
 
 	// FROM golang:${GO_VERSION} with ARG GO_VERSION = go.mod's language version.

@@ -1,11 +1,12 @@
-package exporter_test
+package e2e_test
 
 import (
 	"context"
 	"encoding/json"
-	"log/slog"
+	"fmt"
 	"net"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -16,11 +17,14 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
+	"github.com/hivetrace/hivetrace/boundary"
 	"github.com/hivetrace/hivetrace/exporter"
+	"github.com/hivetrace/hivetrace/exporter/otelsetup"
 	"github.com/hivetrace/hivetrace/hive"
 	"github.com/hivetrace/hivetrace/hive/server"
 	"github.com/hivetrace/hivetrace/hive/server/sqlitestore"
 	"github.com/hivetrace/hivetrace/otelrecord"
+	"github.com/hivetrace/hivetrace/task"
 )
 
 const (
@@ -65,20 +69,20 @@ func setHiveEnv(t *testing.T, host, key, secret string) {
 // server over HTTP, stored under the project the environment names.
 func TestSetupHiveSinkFromEnv(t *testing.T) {
 	cleanEnv(t)
-	keepGlobals(t)
+	resetGlobals(t)
 	host, store := startHive(t)
 	setHiveEnv(t, host, hiveTestKey, hiveTestSecret)
 
-	shutdown, err := exporter.Setup(context.Background(),
-		exporter.WithSpanExporter(tracetest.NewInMemoryExporter()),
-		exporter.WithMetricReader(sdkmetric.NewManualReader()),
-		exporter.WithBatchTimeout(10*time.Millisecond))
+	shutdown, err := otelsetup.Setup(context.Background(),
+		otelsetup.WithSpanExporter(tracetest.NewInMemoryExporter()),
+		otelsetup.WithMetricReader(sdkmetric.NewManualReader()),
+		otelsetup.WithRecordProcessorOptions(exporter.WithBatchTimeout(10*time.Millisecond)))
 	require.NoError(t, err)
 
 	ctx := context.Background()
 	var wants []*otelrecord.ExecutionRecord
 	for _, name := range []string{"getUserReport", "getUserReport", "chargeCard"} {
-		wants = append(wants, emitRun(ctx, t, otel.Tracer("test"), sampleRun(name)))
+		wants = append(wants, runTask(t, name))
 	}
 	sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
@@ -92,7 +96,7 @@ func TestSetupHiveSinkFromEnv(t *testing.T) {
 		assert.Equal(t, "setup-test", e.ProjectName)
 		var got otelrecord.ExecutionRecord
 		require.NoError(t, json.Unmarshal(e.Record, &got))
-		assertSameRecord(t, w, &got)
+		requireSameRecord(t, w, &got)
 	}
 	list, err := store.ListLogs(ctx, server.LogQuery{ProjectUUID: hiveTestProject, TaskName: "getUserReport"})
 	require.NoError(t, err)
@@ -112,21 +116,34 @@ func TestSetupHiveSinkNeedsBothCredentials(t *testing.T) {
 		{"no secret", hiveTestKey, "", true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			keepGlobals(t)
+			resetGlobals(t)
 			setHiveEnv(t, host, tc.key, tc.secret)
 			exp := tracetest.NewInMemoryExporter()
-			logs := &logCapture{}
-			shutdown, err := exporter.Setup(context.Background(), exporter.WithLogger(slog.New(logs)),
-				exporter.WithSpanExporter(exp), exporter.WithMetricReader(sdkmetric.NewManualReader()))
+			var (
+				mu   sync.Mutex
+				errs []string
+			)
+			otel.SetErrorHandler(otel.ErrorHandlerFunc(func(err error) {
+				mu.Lock()
+				errs = append(errs, err.Error())
+				mu.Unlock()
+			}))
+			t.Cleanup(func() { otel.SetErrorHandler(otel.ErrorHandlerFunc(func(error) {})) })
+			shutdown, err := otelsetup.Setup(context.Background(),
+				otelsetup.WithSpanExporter(exp), otelsetup.WithMetricReader(sdkmetric.NewManualReader()))
 			require.NoError(t, err)
+			mu.Lock()
 			if tc.warns {
-				require.Len(t, logs.warnings(), 1)
-				assert.Contains(t, logs.warnings()[0]["msg"], "HIVE_API_SECRET")
+				require.Len(t, errs, 1)
+				assert.Contains(t, errs[0], "HIVE_API_SECRET")
 			} else {
-				assert.Empty(t, logs.warnings())
+				assert.Empty(t, errs)
 			}
-			w := emitRun(context.Background(), t, otel.Tracer("test"), sampleRun("lonely"))
-			flushGlobal(t)
+			mu.Unlock()
+			w := runTask(t, "lonely")
+			tp, ok := otel.GetTracerProvider().(*sdktrace.TracerProvider)
+			require.True(t, ok, "the global TracerProvider is %T", otel.GetTracerProvider())
+			require.NoError(t, tp.ForceFlush(context.Background()))
 			assert.NotEmpty(t, exp.GetSpans(), "spans are still exported")
 			require.NoError(t, shutdown(context.Background()))
 			_, err = store.GetLog(context.Background(), server.LogKey{TaskName: w.TaskName, UUID: w.UUID})
@@ -139,11 +156,11 @@ func TestSetupHiveSinkNeedsBothCredentials(t *testing.T) {
 // Setup fail and install nothing.
 func TestSetupHiveSinkInvalidHost(t *testing.T) {
 	cleanEnv(t)
-	keepGlobals(t)
+	resetGlobals(t)
 	setHiveEnv(t, "ftp://example.invalid", hiveTestKey, hiveTestSecret)
-	shutdown, err := exporter.Setup(context.Background(),
-		exporter.WithSpanExporter(tracetest.NewInMemoryExporter()),
-		exporter.WithMetricReader(sdkmetric.NewManualReader()))
+	shutdown, err := otelsetup.Setup(context.Background(),
+		otelsetup.WithSpanExporter(tracetest.NewInMemoryExporter()),
+		otelsetup.WithMetricReader(sdkmetric.NewManualReader()))
 	require.ErrorIs(t, err, hive.ErrInvalidConfig)
 	assert.Nil(t, shutdown)
 	_, installed := otel.GetTracerProvider().(*sdktrace.TracerProvider)
@@ -156,11 +173,35 @@ func TestSetupWithSinkIgnoresHiveEnv(t *testing.T) {
 	cleanEnv(t)
 	host, store := startHive(t)
 	setHiveEnv(t, host, hiveTestKey, hiveTestSecret)
-	r := setupForTest(t)
-	w := emitRun(context.Background(), t, otel.Tracer("test"), sampleRun("mine"))
-	require.NoError(t, r.shutdown(context.Background()))
-	got := byUUID(r.sink.records())
-	require.Contains(t, got, w.UUID)
-	_, err := store.GetLog(context.Background(), server.LogKey{TaskName: w.TaskName, UUID: w.UUID})
+	resetGlobals(t)
+	sink := &collector{}
+	shutdown, err := otelsetup.Setup(context.Background(), otelsetup.WithSink(sink),
+		otelsetup.WithSpanExporter(tracetest.NewInMemoryExporter()),
+		otelsetup.WithMetricReader(sdkmetric.NewManualReader()))
+	require.NoError(t, err)
+	w := runTask(t, "mine")
+	require.NoError(t, shutdown(context.Background()))
+	require.NotNil(t, sink.get(w.UUID))
+	_, err = store.GetLog(context.Background(), server.LogKey{TaskName: w.TaskName, UUID: w.UUID})
 	require.ErrorIs(t, err, server.ErrNotFound)
+}
+
+// runTask runs a task named name with one boundary called twice (the second
+// call fails), on the global TracerProvider, and returns its record.
+func runTask(t *testing.T, name string) *otelrecord.ExecutionRecord {
+	t.Helper()
+	fetch := boundary.New("fetchUser", func(_ context.Context, id int) (string, error) {
+		if id > 10 {
+			return "", fmt.Errorf("user %d not found", id)
+		}
+		return "Ada", nil
+	})
+	tk := task.New(name, func(ctx context.Context, in struct{ UserID int }) (string, error) {
+		u, _ := fetch.Call(ctx, in.UserID)
+		_, err := fetch.Call(ctx, 99)
+		return u, err
+	}, task.WithBoundaries(fetch))
+	_, rec, _ := tk.SafeRun(context.Background(), struct{ UserID int }{1})
+	require.NotNil(t, rec)
+	return rec
 }

@@ -177,7 +177,7 @@ func (s *scenarios) run(ctx context.Context, t *testing.T) map[string]*otelrecor
 }
 
 // resetGlobals leaves no-op OTel globals behind when the test ends, instead
-// of the providers exporter.Setup installed.
+// of the providers otelsetup.Setup installed.
 func resetGlobals(t *testing.T) {
 	t.Cleanup(func() {
 		otel.SetTracerProvider(tracenoop.NewTracerProvider())
@@ -186,7 +186,7 @@ func resetGlobals(t *testing.T) {
 	})
 }
 
-// cleanEnv unsets the variables exporter.Setup and the Hive client read, and
+// cleanEnv unsets the variables otelsetup.Setup and the Hive client read, and
 // keeps OTLP exporters away from any real collector.
 func cleanEnv(t *testing.T) {
 	for _, k := range []string{

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hivetrace/hivetrace/internal/jaegertest"
+	"github.com/hivetrace/hivetrace/integration/internal/jaegertest"
 )
 
 // sizes are the workloads of the figures that do not adapt to b.N.

@@ -16,8 +16,8 @@ import (
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
-	"github.com/hivetrace/hivetrace/exporter"
-	"github.com/hivetrace/hivetrace/internal/jaegertest"
+	"github.com/hivetrace/hivetrace/exporter/otelsetup"
+	"github.com/hivetrace/hivetrace/integration/internal/jaegertest"
 	"github.com/hivetrace/hivetrace/otelrecord"
 )
 
@@ -78,7 +78,7 @@ func traces(t *testing.T, records []*otelrecord.ExecutionRecord) (ids []string, 
 	return ids, spans, byTrace
 }
 
-// TestJaeger sends task runs through exporter.Setup's OTLP gRPC exporter to a
+// TestJaeger sends task runs through otelsetup.Setup's OTLP gRPC exporter to a
 // real Jaeger, reads the traces back from its query API and rebuilds the
 // records from them, in process and with "hive rebuild"; with a ratio-0
 // sampler, every record is still rebuilt in process while Jaeger receives
@@ -98,7 +98,7 @@ func TestJaeger(t *testing.T) {
 		t.Setenv("OTEL_METRICS_EXPORTER", "none")
 		t.Setenv("OTEL_SERVICE_NAME", "e2e-jaeger")
 		sink := &collector{}
-		shutdown, err := exporter.Setup(context.Background(), exporter.WithSink(sink))
+		shutdown, err := otelsetup.Setup(context.Background(), otelsetup.WithSink(sink))
 		require.NoError(t, err)
 
 		s := newScenarios()
@@ -193,11 +193,11 @@ func TestJaeger(t *testing.T) {
 		require.NoError(t, err)
 		exp := &countingExporter{SpanExporter: otlp}
 		sink := &collector{}
-		shutdown, err := exporter.Setup(ctx,
-			exporter.WithSink(sink),
-			exporter.WithSampler(sdktrace.TraceIDRatioBased(0)),
-			exporter.WithSpanExporter(exp),
-			exporter.WithMetricReader(sdkmetric.NewManualReader()))
+		shutdown, err := otelsetup.Setup(ctx,
+			otelsetup.WithSink(sink),
+			otelsetup.WithSampler(sdktrace.TraceIDRatioBased(0)),
+			otelsetup.WithSpanExporter(exp),
+			otelsetup.WithMetricReader(sdkmetric.NewManualReader()))
 		require.NoError(t, err)
 
 		s := newScenarios()

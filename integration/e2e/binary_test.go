@@ -50,7 +50,7 @@ func hiveBinary(t *testing.T) string {
 		if raceEnabled {
 			args = append(args, "-race")
 		}
-		cmd := exec.CommandContext(ctx, goTool, append(args, "github.com/hivetrace/hivetrace/cmd/hive")...)
+		cmd := exec.CommandContext(ctx, goTool, append(args, "github.com/hivetrace/hivetrace/hive/server/cmd/hive")...)
 		buildOut, buildErr = cmd.CombinedOutput()
 	})
 	require.NoError(t, buildErr, "build the hive command: %s", buildOut)

@@ -1,5 +1,5 @@
 // Package e2e holds end-to-end tests that join hivetrace's packages the way
-// a user's program does: tasks and boundaries run under exporter.Setup, the
+// a user's program does: tasks and boundaries run under otelsetup.Setup, the
 // record processor hands the records to the Hive sink, a real "hive serve"
 // (the hive command, built from this module) stores them in SQLite, and
 // "hive logs show" prints them back; the same spans travel over OTLP gRPC to

@@ -1,4 +1,4 @@
-package exporter
+package otelsetup
 
 import (
 	"context"
@@ -18,6 +18,7 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 
+	"github.com/hivetrace/hivetrace/exporter"
 	"github.com/hivetrace/hivetrace/hive"
 )
 
@@ -32,7 +33,7 @@ const (
 	envMetricsProducers    = "OTEL_METRICS_PRODUCERS"
 	otlpExporterName       = "otlp"
 	unknownServicePrefix   = "unknown_service:"
-	setupErrPrefix         = "exporter: setup"
+	setupErrPrefix         = "otelsetup"
 )
 
 // Setup builds a TracerProvider and a MeterProvider from the standard OTEL_*
@@ -57,12 +58,12 @@ const (
 //     reader honours) is set. WithMetricReader replaces it.
 //   - the sampler from OTEL_TRACES_SAMPLER and OTEL_TRACES_SAMPLER_ARG
 //     (default parentbased_always_on), or WithSampler, wrapped with
-//     RecordHiveSpans so every record is rebuilt whatever the ratio.
-//   - the record processor (NewRecordProcessor, configured by the same
-//     options, with the new MeterProvider unless WithMeterProvider is given)
+//     exporter.RecordHiveSpans so every record is rebuilt whatever the ratio.
+//   - the record processor (exporter.NewRecordProcessor, on the new
+//     MeterProvider, then configured by WithRecordProcessorOptions)
 //     delivering to the sink from WithSink or, without one, to a Hive sink
-//     (hive.NewSink) built from the HIVE_* environment when HIVE_API_KEY is
-//     set. Without a sink there is no record processor.
+//     built from the HIVE_* environment when HIVE_API_KEY is set. Without a
+//     sink there is no record processor.
 //
 // No collector needs to be running: exporters connect lazily and export in
 // the background, so tasks are never slowed or failed by an unreachable
@@ -115,21 +116,21 @@ func Setup(ctx context.Context, opts ...Option) (shutdown func(context.Context) 
 
 	sink := cfg.sink
 	if sink == nil {
-		if sink, err = defaultSink(ctx, cfg, mp); err != nil {
+		if sink, err = defaultSink(ctx, mp); err != nil {
 			return nil, fmt.Errorf("%s: sink: %w", setupErrPrefix, err)
 		}
 	}
 	tpOpts := []sdktrace.TracerProviderOption{
 		sdktrace.WithResource(res),
-		sdktrace.WithSampler(RecordHiveSpans(sampler)),
+		sdktrace.WithSampler(exporter.RecordHiveSpans(sampler)),
 	}
 	// The record processor comes first: the provider shuts its processors
 	// down in order and gives up when ctx is done, so an unreachable
 	// collector holding up the BatchSpanProcessor cannot cost records.
 	var procs []sdktrace.SpanProcessor
 	if sink != nil {
-		procOpts := append([]Option{WithMeterProvider(mp)}, opts...)
-		procs = append(procs, NewRecordProcessor(sink, procOpts...))
+		procOpts := append([]exporter.Option{exporter.WithMeterProvider(mp)}, cfg.processor...)
+		procs = append(procs, exporter.NewRecordProcessor(sink, procOpts...))
 	}
 	if !autoexport.IsNoneSpanExporter(spanExp) {
 		procs = append(procs, sdktrace.NewBatchSpanProcessor(spanExp))
@@ -162,27 +163,24 @@ func Setup(ctx context.Context, opts ...Option) (shutdown func(context.Context) 
 // defaultSink returns the sink Setup uses when WithSink is not given: when
 // HIVE_API_KEY is set, a hive.Sink sending through a hive.LogClient
 // configured by the HIVE_* environment alone (see package hive), its
-// counters on mp unless WithMeterProvider is given. Without HIVE_API_KEY
+// counters on mp. Without HIVE_API_KEY
 // there is no sink, and Setup installs no record processor; with the key but
 // without a secret the client would be silent, so Setup warns and installs
 // none either.
-func defaultSink(_ context.Context, cfg config, mp metric.MeterProvider) (Sink, error) {
+func defaultSink(_ context.Context, mp metric.MeterProvider) (exporter.Sink, error) {
 	if os.Getenv(hive.EnvAPIKey) == "" {
 		return nil, nil
 	}
-	client, err := hive.NewLogClient(hive.Config{Logger: cfg.logger})
+	client, err := hive.NewLogClient(hive.Config{})
 	if err != nil {
 		return nil, fmt.Errorf("hive client from the environment: %w", err)
 	}
 	if client.IsSilent() {
-		cfg.log().Warn("exporter: " + hive.EnvAPIKey + " is set but " + hive.EnvAPISecret + " is not; records are not sent to Hive")
+		otel.Handle(errors.New("otelsetup: " + hive.EnvAPIKey + " is set but " + hive.EnvAPISecret + " is not; records are not sent to Hive"))
 		return nil, nil
 	}
 	if client.Conf().ProjectUUID == "" {
-		cfg.log().Warn("exporter: no Hive project uuid (" + hive.EnvProjectUUID + " or project.uuid in forge.json); Hive will refuse the records")
-	}
-	if cfg.meterProvider != nil {
-		mp = cfg.meterProvider
+		otel.Handle(errors.New("otelsetup: no Hive project uuid (" + hive.EnvProjectUUID + " or project.uuid in forge.json); Hive will refuse the records"))
 	}
 	return hive.NewSink(client, hive.WithMeterProvider(mp)), nil
 }

@@ -58,7 +58,7 @@ func stringLiterals(t *testing.T, dir string) []string {
 func serviceSourceEnv(t *testing.T) []string {
 	t.Helper()
 	var names []string
-	for _, s := range stringLiterals(t, filepath.Join(repoRoot, ServicePackage)) {
+	for _, s := range stringLiterals(t, filepath.Join(repoRoot, ServiceModule, ServicePackage)) {
 		if envLiteral.MatchString(s) {
 			names = append(names, s)
 		}
@@ -83,7 +83,7 @@ func listenAddrs(t *testing.T, dirs ...string) []string {
 // TestHiveDefaultAddrInCode checks HiveDefaultAddr against the address
 // literals of cmd/hive and package hive, when they spell one out.
 func TestHiveDefaultAddrInCode(t *testing.T) {
-	addrs := listenAddrs(t, HivePackage, "hive")
+	addrs := listenAddrs(t, filepath.Join(HiveModule, HivePackage), "hive")
 	if len(addrs) == 0 {
 		t.Logf("no address literal in %s or hive/: HiveDefaultAddr %s is not checked against the code", HivePackage, HiveDefaultAddr)
 		return
@@ -95,7 +95,7 @@ func TestHiveDefaultAddrInCode(t *testing.T) {
 // address literals, when it spells one out, and that it listens on every
 // interface (it runs in a container).
 func TestServicePortInCode(t *testing.T) {
-	addrs := listenAddrs(t, ServicePackage)
+	addrs := listenAddrs(t, filepath.Join(ServiceModule, ServicePackage))
 	if len(addrs) == 0 {
 		t.Logf("no address literal in %s: ServicePort %d is not checked against the code", ServicePackage, ServicePort)
 		return

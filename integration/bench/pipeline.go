@@ -12,7 +12,7 @@ import (
 	"github.com/hivetrace/hivetrace/otelrecord"
 )
 
-// pipeline is the OTel SDK as exporter.Setup builds it, minus the network:
+// pipeline is the OTel SDK as otelsetup.Setup builds it, minus the network:
 // the record processor delivering to a counting sink and a batch span
 // processor in front of an exporter that discards.
 type pipeline struct {

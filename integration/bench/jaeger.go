@@ -15,7 +15,7 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
 	"github.com/hivetrace/hivetrace/boundary"
-	"github.com/hivetrace/hivetrace/internal/jaegertest"
+	"github.com/hivetrace/hivetrace/integration/internal/jaegertest"
 	"github.com/hivetrace/hivetrace/otelrecord"
 	"github.com/hivetrace/hivetrace/task"
 )

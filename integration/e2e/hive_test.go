@@ -16,6 +16,7 @@ import (
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
+	"github.com/hivetrace/hivetrace/exporter/otelsetup"
 	"github.com/hivetrace/hivetrace/exporter"
 	"github.com/hivetrace/hivetrace/hive"
 	"github.com/hivetrace/hivetrace/hive/server"
@@ -28,7 +29,7 @@ import (
 // broken pipeline from hanging the test.
 const flushTimeout = time.Minute
 
-// TestHiveEndToEnd: tasks → record processor (exporter.Setup, configured by
+// TestHiveEndToEnd: tasks → record processor (otelsetup.Setup, configured by
 // the HIVE_* environment alone) → Hive sink → a real "hive serve" → "hive
 // logs show", which prints each record, equal to the one the run returned,
 // and its boundary timing table.
@@ -42,11 +43,11 @@ func TestHiveEndToEnd(t *testing.T) {
 	t.Setenv("HIVE_PROJECT_UUID", hiveProject)
 	t.Setenv("HIVE_PROJECT_NAME", "e2e")
 
-	shutdown, err := exporter.Setup(context.Background(),
-		exporter.WithServiceName("e2e"),
-		exporter.WithSpanExporter(tracetest.NewInMemoryExporter()),
-		exporter.WithMetricReader(sdkmetric.NewManualReader()),
-		exporter.WithBatchTimeout(10*time.Millisecond))
+	shutdown, err := otelsetup.Setup(context.Background(),
+		otelsetup.WithServiceName("e2e"),
+		otelsetup.WithSpanExporter(tracetest.NewInMemoryExporter()),
+		otelsetup.WithMetricReader(sdkmetric.NewManualReader()),
+		otelsetup.WithRecordProcessorOptions(exporter.WithBatchTimeout(10*time.Millisecond)))
 	require.NoError(t, err)
 
 	s := newScenarios()
@@ -111,11 +112,11 @@ func TestHiveOutage(t *testing.T) {
 	})
 	require.NoError(t, err)
 	sink := hive.NewSink(client, hive.WithBackoff(20*time.Millisecond, 250*time.Millisecond), hive.WithBatchSize(8))
-	shutdown, err := exporter.Setup(context.Background(),
-		exporter.WithSink(sink),
-		exporter.WithSpanExporter(tracetest.NewInMemoryExporter()),
-		exporter.WithMetricReader(sdkmetric.NewManualReader()),
-		exporter.WithBatchTimeout(10*time.Millisecond))
+	shutdown, err := otelsetup.Setup(context.Background(),
+		otelsetup.WithSink(sink),
+		otelsetup.WithSpanExporter(tracetest.NewInMemoryExporter()),
+		otelsetup.WithMetricReader(sdkmetric.NewManualReader()),
+		otelsetup.WithRecordProcessorOptions(exporter.WithBatchTimeout(10*time.Millisecond)))
 	require.NoError(t, err)
 	shutdownOnce := func() error {
 		ctx, cancel := context.WithTimeout(context.Background(), flushTimeout)

@@ -37,15 +37,18 @@ const (
 	ServiceTarget = "service"
 )
 
-// The packages the Dockerfile builds, relative to the repository root.
+// The commands the Dockerfile builds: each package relative to the
+// directory of its module, relative to the repository root.
 const (
+	HiveModule     = "hive/server"
 	HivePackage    = "./cmd/hive"
-	ServicePackage = "./examples/service"
+	ServiceModule  = "examples"
+	ServicePackage = "./service"
 )
 
 // ServiceEnv lists the variables the example service is configured by; the
 // compose file must set each one. The HIVE_* variables are read by the Hive
-// client (package hive), the OTEL_* ones by exporter.Setup.
+// client (package hive), the OTEL_* ones by otelsetup.Setup.
 var ServiceEnv = []string{
 	"OTEL_SERVICE_NAME",
 	"OTEL_EXPORTER_OTLP_ENDPOINT",

@@ -1,9 +1,11 @@
-package exporter_test
+package otelsetup_test
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -19,8 +21,11 @@ import (
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 	tracenoop "go.opentelemetry.io/otel/trace/noop"
 
-	"github.com/hivetrace/hivetrace/exporter"
+	"github.com/hivetrace/hivetrace/boundary"
+	"github.com/hivetrace/hivetrace/exporter/otelsetup"
+	"github.com/hivetrace/hivetrace/internal/fidelity"
 	"github.com/hivetrace/hivetrace/otelrecord"
+	"github.com/hivetrace/hivetrace/task"
 )
 
 // keepGlobals leaves no-op OTel globals behind instead of the providers Setup
@@ -60,22 +65,22 @@ type setupRig struct {
 	shutdown func(context.Context) error
 }
 
-func setupForTest(t *testing.T, opts ...exporter.Option) *setupRig {
+func setupForTest(t *testing.T, opts ...otelsetup.Option) *setupRig {
 	t.Helper()
 	keepGlobals(t)
 	r := &setupRig{exp: tracetest.NewInMemoryExporter(), reader: sdkmetric.NewManualReader(), sink: &collector{}}
-	opts = append([]exporter.Option{
-		exporter.WithSpanExporter(r.exp), exporter.WithMetricReader(r.reader), exporter.WithSink(r.sink),
+	opts = append([]otelsetup.Option{
+		otelsetup.WithSpanExporter(r.exp), otelsetup.WithMetricReader(r.reader), otelsetup.WithSink(r.sink),
 	}, opts...)
 	var err error
-	r.shutdown, err = exporter.Setup(context.Background(), opts...)
+	r.shutdown, err = otelsetup.Setup(context.Background(), opts...)
 	require.NoError(t, err)
 	return r
 }
 
 func TestSetupInstallsGlobals(t *testing.T) {
 	cleanEnv(t)
-	r := setupForTest(t, exporter.WithServiceName("reports"))
+	r := setupForTest(t, otelsetup.WithServiceName("reports"))
 
 	tp, ok := otel.GetTracerProvider().(*sdktrace.TracerProvider)
 	require.True(t, ok, "the global TracerProvider is %T", otel.GetTracerProvider())
@@ -84,7 +89,7 @@ func TestSetupInstallsGlobals(t *testing.T) {
 	assert.ElementsMatch(t, []string{"traceparent", "tracestate", "baggage"}, otel.GetTextMapPropagator().Fields())
 	var _ propagation.TextMapPropagator = otel.GetTextMapPropagator()
 
-	want := emitRun(context.Background(), t, tp.Tracer("test"), sampleRun("viaSetup"))
+	want := runTask(t, "viaSetup")
 	hist, err := otel.Meter("test").Int64Counter("test.counter")
 	require.NoError(t, err)
 	hist.Add(context.Background(), 1)
@@ -105,7 +110,7 @@ func TestSetupInstallsGlobals(t *testing.T) {
 	require.NoError(t, r.shutdown(context.Background()))
 	recs := r.sink.records()
 	require.Len(t, recs, 1)
-	assertSameRecord(t, want, recs[0])
+	fidelity.AssertIn(t, recs, want)
 	assert.Equal(t, 1, r.sink.shutdowns, "shutdown shuts the sink down")
 	assert.ErrorIs(t, r.reader.Collect(context.Background(), &rm), sdkmetric.ErrReaderShutdown)
 }
@@ -125,7 +130,7 @@ func TestSetupServiceName(t *testing.T) {
 			cleanEnv(t)
 			t.Setenv("OTEL_SERVICE_NAME", tt.serviceEnv)
 			t.Setenv("OTEL_RESOURCE_ATTRIBUTES", tt.attrsEnv)
-			r := setupForTest(t, exporter.WithServiceName(tt.option))
+			r := setupForTest(t, otelsetup.WithServiceName(tt.option))
 			_, span := otel.Tracer("test").Start(context.Background(), "s")
 			span.End()
 			flushGlobal(t)
@@ -145,15 +150,15 @@ func TestSetupRatioZeroFromEnv(t *testing.T) {
 	r := setupForTest(t)
 	var wants []*otelrecord.ExecutionRecord
 	for i := range 20 {
-		wants = append(wants, emitRun(context.Background(), t, otel.Tracer("test"), sampleRun(strconv.Itoa(i))))
+		wants = append(wants, runTask(t, strconv.Itoa(i)))
 	}
 	flushGlobal(t)
 	assert.Empty(t, r.exp.GetSpans(), "the exporter receives no span")
 	require.NoError(t, r.shutdown(context.Background()))
-	got := byUUID(r.sink.records())
+	got := r.sink.records()
 	require.Len(t, got, len(wants))
 	for _, w := range wants {
-		assertSameRecord(t, w, got[w.UUID])
+		fidelity.AssertIn(t, got, w)
 	}
 }
 
@@ -162,8 +167,8 @@ func TestSetupRejectsInvalidEnv(t *testing.T) {
 		name, key, value string
 		is               error
 	}{
-		{"sampler", "OTEL_TRACES_SAMPLER", "sometimes", exporter.ErrInvalidSampler},
-		{"sampler arg", "OTEL_TRACES_SAMPLER_ARG", "lots", exporter.ErrInvalidSampler},
+		{"sampler", "OTEL_TRACES_SAMPLER", "sometimes", otelsetup.ErrInvalidSampler},
+		{"sampler arg", "OTEL_TRACES_SAMPLER_ARG", "lots", otelsetup.ErrInvalidSampler},
 		{"traces exporter", "OTEL_TRACES_EXPORTER", "carrier-pigeon", nil},
 		{"protocol", "OTEL_EXPORTER_OTLP_PROTOCOL", "smoke-signals", nil},
 	}
@@ -176,7 +181,7 @@ func TestSetupRejectsInvalidEnv(t *testing.T) {
 			}
 			t.Setenv(tt.key, tt.value)
 			before := otel.GetTracerProvider()
-			shutdown, err := exporter.Setup(context.Background())
+			shutdown, err := otelsetup.Setup(context.Background())
 			require.Error(t, err)
 			assert.Nil(t, shutdown)
 			if tt.is != nil {
@@ -202,12 +207,12 @@ func TestSetupWithoutCollector(t *testing.T) {
 	t.Setenv("OTEL_BSP_EXPORT_TIMEOUT", "100")
 
 	sink := &collector{}
-	shutdown, err := exporter.Setup(context.Background(), exporter.WithSink(sink))
+	shutdown, err := otelsetup.Setup(context.Background(), otelsetup.WithSink(sink))
 	require.NoError(t, err)
 
 	var wants []*otelrecord.ExecutionRecord
 	for i := range 20 {
-		wants = append(wants, emitRun(context.Background(), t, otel.Tracer("test"), sampleRun(strconv.Itoa(i))))
+		wants = append(wants, runTask(t, strconv.Itoa(i)))
 	}
 
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
@@ -219,9 +224,57 @@ func TestSetupWithoutCollector(t *testing.T) {
 	t.Logf("shutdown after %v: %v", elapsed, err)
 	assert.Less(t, elapsed, 10*time.Second, "shutdown returns once its ctx is done")
 
-	got := byUUID(sink.records())
+	got := sink.records()
 	require.Len(t, got, len(wants), "records do not wait for the collector")
 	for _, w := range wants {
-		assertSameRecord(t, w, got[w.UUID])
+		fidelity.AssertIn(t, got, w)
 	}
+}
+
+// collector is a sink that keeps what it is given and counts its
+// shutdowns.
+type collector struct {
+	mu        sync.Mutex
+	recs      []*otelrecord.ExecutionRecord
+	shutdowns int
+}
+
+func (c *collector) Deliver(_ context.Context, recs ...*otelrecord.ExecutionRecord) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.recs = append(c.recs, recs...)
+	return nil
+}
+
+func (c *collector) Shutdown(context.Context) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.shutdowns++
+	return nil
+}
+
+func (c *collector) records() []*otelrecord.ExecutionRecord {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]*otelrecord.ExecutionRecord(nil), c.recs...)
+}
+
+// runTask runs a task named name with one boundary called twice, on the
+// global TracerProvider, and returns the record the run returned.
+func runTask(t *testing.T, name string) *otelrecord.ExecutionRecord {
+	t.Helper()
+	fetch := boundary.New("fetchUser", func(_ context.Context, id int) (string, error) {
+		if id > 10 {
+			return "", fmt.Errorf("user %d not found", id)
+		}
+		return "Ada", nil
+	})
+	tk := task.New("report"+name, func(ctx context.Context, in struct{ UserID int }) (string, error) {
+		u, _ := fetch.Call(ctx, in.UserID)
+		_, err := fetch.Call(ctx, 99)
+		return u, err
+	}, task.WithBoundaries(fetch))
+	_, rec, _ := tk.SafeRun(context.Background(), struct{ UserID int }{1})
+	require.NotNil(t, rec)
+	return rec
 }

@@ -8,7 +8,7 @@ import (
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracegrpc"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
-	"github.com/hivetrace/hivetrace/internal/jaegertest"
+	"github.com/hivetrace/hivetrace/integration/internal/jaegertest"
 )
 
 // A test starts Jaeger, points an OTLP exporter at it, and reads its spans
