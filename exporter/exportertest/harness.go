@@ -12,6 +12,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
 	"github.com/hivetrace/hivetrace/exporter"
+	"github.com/hivetrace/hivetrace/internal/fidelity"
 	"github.com/hivetrace/hivetrace/otelrecord"
 )
 
@@ -80,10 +81,10 @@ func (h *Harness) Records(t testing.TB) []*otelrecord.ExecutionRecord {
 // AssertRebuilt flushes the record processor, finds the record rebuilt for
 // want.UUID and requires it to equal want: their JSON encodings, decoded, must
 // be equal, so raw JSON spacing and key order do not matter while every
-// value, the timing included, must match exactly.
+// value, the timing included, must match exactly (fidelity.AssertIn).
 func (h *Harness) AssertRebuilt(t testing.TB, want *otelrecord.ExecutionRecord) {
 	t.Helper()
-	assertIn(t, h.Records(t), want)
+	fidelity.AssertIn(t, h.Records(t), want)
 }
 
 // AssertRebuiltAll is AssertRebuilt for several records, with one flush.
@@ -91,25 +92,6 @@ func (h *Harness) AssertRebuiltAll(t testing.TB, want ...*otelrecord.ExecutionRe
 	t.Helper()
 	got := h.Records(t)
 	for _, w := range want {
-		assertIn(t, got, w)
+		fidelity.AssertIn(t, got, w)
 	}
-}
-
-func assertIn(t testing.TB, got []*otelrecord.ExecutionRecord, want *otelrecord.ExecutionRecord) {
-	t.Helper()
-	require.NotNil(t, want, "exportertest: want is nil")
-	require.NotEmpty(t, want.UUID, "exportertest: want has no UUID")
-	var found []*otelrecord.ExecutionRecord
-	for _, r := range got {
-		if r != nil && r.UUID == want.UUID {
-			found = append(found, r)
-		}
-	}
-	require.Lenf(t, found, 1, "exportertest: records rebuilt for %s (task %q); rebuilt uuids: %v",
-		want.UUID, want.TaskName, uuids(got))
-	wantJSON, err := canonical(want)
-	require.NoError(t, err)
-	gotJSON, err := canonical(found[0])
-	require.NoError(t, err)
-	require.Equal(t, wantJSON, gotJSON, "exportertest: rebuilt record %s differs from the run's record", want.UUID)
 }

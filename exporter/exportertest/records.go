@@ -2,7 +2,6 @@ package exportertest
 
 import (
 	"encoding/json"
-	"fmt"
 	"strings"
 	"time"
 
@@ -86,31 +85,4 @@ func newUUID() string {
 		return uuid.NewString()
 	}
 	return id.String()
-}
-
-// canonical decodes the JSON encoding of r into plain Go values, so two
-// records compare equal when their JSON does, whatever the spacing of their
-// raw payloads or the order of their keys.
-func canonical(r *otelrecord.ExecutionRecord) (any, error) {
-	b, err := json.Marshal(r)
-	if err != nil {
-		return nil, fmt.Errorf("encode record %s: %w", r.UUID, err)
-	}
-	var v any
-	if err := json.Unmarshal(b, &v); err != nil {
-		return nil, fmt.Errorf("decode record %s: %w", r.UUID, err)
-	}
-	return v, nil
-}
-
-func uuids(recs []*otelrecord.ExecutionRecord) []string {
-	out := make([]string, 0, len(recs))
-	for _, r := range recs {
-		if r == nil {
-			out = append(out, "<nil>")
-			continue
-		}
-		out = append(out, r.UUID)
-	}
-	return out
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/hivetrace/hivetrace/exporter"
+	"github.com/hivetrace/hivetrace/internal/fidelity"
 	"github.com/hivetrace/hivetrace/otelrecord"
 )
 
@@ -240,11 +241,11 @@ func compareStoredSubset(got, want []*otelrecord.ExecutionRecord) []error {
 }
 
 func sameRecord(got, want *otelrecord.ExecutionRecord) error {
-	g, err := canonical(got)
+	g, err := fidelity.Canonical(got)
 	if err != nil {
 		return err
 	}
-	w, err := canonical(want)
+	w, err := fidelity.Canonical(want)
 	if err != nil {
 		return err
 	}
