@@ -85,16 +85,6 @@ func BenchmarkAssembler(b *testing.B) {
 	reportRate(b, len(spans)*b.N, "spans", cpu)
 }
 
-func BenchmarkSpansFromOTLPJSON(b *testing.B) {
-	data := mustReadFile(b, "testdata/jaeger_trace.json")
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := SpansFromOTLPJSON(data); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
-
 // BenchmarkValidJSON validates the payloads of a typical lookup, as rebuild
 // does for every call.
 func BenchmarkValidJSON(b *testing.B) {

@@ -9,11 +9,10 @@
 // that rebuilds records from them (this package's rebuilders and package
 // exporter).
 //
-// Rebuilding: Span describes a finished span neutrally. SpansFromOTLPJSON
-// fills it from OTLP JSON (Jaeger's query API v3 answers among them); the
-// subpackages sdkspan (the OpenTelemetry SDK's spans) and otlpspan (OTLP
-// protobuf) fill it from the rest, so this package depends on the
-// OpenTelemetry API only. RebuildRun rebuilds one run's record, Rebuild every run
+// Rebuilding: Span describes a finished span neutrally. The subpackages
+// sdkspan (the OpenTelemetry SDK's spans), otlpspan (OTLP protobuf) and
+// otlpjson (OTLP JSON, Jaeger's query API v3 answers among them) fill it, so
+// this package depends on the OpenTelemetry API only. RebuildRun rebuilds one run's record, Rebuild every run
 // in a set of spans, and an Assembler the runs of spans that arrive in
 // batches and in any order. A record that cannot be rebuilt completely still
 // comes out, with the reason under MetadataIncomplete and an *IncompleteError.

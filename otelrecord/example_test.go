@@ -12,6 +12,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/hivetrace/hivetrace/otelrecord"
+	"github.com/hivetrace/hivetrace/otelrecord/otlpjson"
 	"github.com/hivetrace/hivetrace/otelrecord/sdkspan"
 )
 
@@ -87,13 +88,13 @@ func ExampleRebuild() {
 
 // Records rebuilt from Jaeger's query API answer
 // (GET /api/v3/traces/{traceID}).
-func ExampleSpansFromOTLPJSON() {
+func ExampleRebuild_jaeger() {
 	body, err := os.ReadFile("testdata/jaeger_trace.json")
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	spans, err := otelrecord.SpansFromOTLPJSON(body)
+	spans, err := otlpjson.Spans(body)
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -111,7 +112,7 @@ func ExampleSpansFromOTLPJSON() {
 // whatever the order of the batches.
 func ExampleAssembler() {
 	body, _ := os.ReadFile("testdata/jaeger_trace.json")
-	spans, _ := otelrecord.SpansFromOTLPJSON(body)
+	spans, _ := otlpjson.Spans(body)
 
 	a := otelrecord.NewAssembler(otelrecord.WithMaxPendingRuns(1000))
 	fmt.Println("first batch:", len(a.Add(spans[3:]...)), "records")

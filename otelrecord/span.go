@@ -10,7 +10,7 @@ import (
 
 // Span is a neutral description of one finished span: what a rebuilder needs
 // and nothing more. The adapters sdkspan.Spans, otlpspan.Spans and
-// SpansFromOTLPJSON fill it from the SDK, from OTLP protobuf and from OTLP
+// otlpjson.Spans fill it from the SDK, from OTLP protobuf and from OTLP
 // JSON, so records are rebuilt the same way whatever the spans came from.
 //
 // The rebuilders read a Span and its slices but never modify them.

@@ -17,6 +17,7 @@ import (
 	"github.com/hivetrace/hivetrace/boundary"
 	"github.com/hivetrace/hivetrace/integration/internal/jaegertest"
 	"github.com/hivetrace/hivetrace/otelrecord"
+	"github.com/hivetrace/hivetrace/otelrecord/otlpjson"
 	"github.com/hivetrace/hivetrace/task"
 )
 
@@ -161,7 +162,7 @@ func fetchRecord(ctx context.Context, j *jaegertest.Jaeger, rec *otelrecord.Exec
 	if err != nil {
 		return nil, err
 	}
-	spans, err := otelrecord.SpansFromOTLPJSON(body)
+	spans, err := otlpjson.Spans(body)
 	if err != nil {
 		return nil, err
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/hivetrace/hivetrace/exporter/otelsetup"
 	"github.com/hivetrace/hivetrace/integration/internal/jaegertest"
 	"github.com/hivetrace/hivetrace/otelrecord"
+	"github.com/hivetrace/hivetrace/otelrecord/otlpjson"
 )
 
 // collector is a sink keeping every record it is given.
@@ -114,7 +115,7 @@ func TestJaeger(t *testing.T) {
 		for _, id := range ids {
 			body, err := j.WaitTrace(ctx, id, want[id])
 			require.NoError(t, err, "trace %s with %d spans", id, want[id])
-			spans, err := otelrecord.SpansFromOTLPJSON(body)
+			spans, err := otlpjson.Spans(body)
 			require.NoError(t, err)
 			require.Len(t, spans, want[id], "trace %s", id)
 			rebuilt, err := otelrecord.Rebuild(spans)

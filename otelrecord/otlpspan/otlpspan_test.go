@@ -20,6 +20,7 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/hivetrace/hivetrace/otelrecord"
+	"github.com/hivetrace/hivetrace/otelrecord/otlpjson"
 	"github.com/hivetrace/hivetrace/otelrecord/otlpspan"
 	"github.com/hivetrace/hivetrace/otelrecord/sdkspan"
 )
@@ -186,7 +187,7 @@ func TestAdaptersRebuildTheSameRecords(t *testing.T) {
 	fromSDK := sdkspan.Spans(sdkSpans)
 	rss := toOTLP(sdkSpans)
 	fromProto := otlpspan.Spans(rss)
-	fromJSON, err := otelrecord.SpansFromOTLPJSON(jaegerJSON(t, rss))
+	fromJSON, err := otlpjson.Spans(jaegerJSON(t, rss))
 	require.NoError(t, err)
 	require.Len(t, fromProto, len(fromSDK))
 	require.Len(t, fromJSON, len(fromSDK))

@@ -15,6 +15,7 @@ import (
 	"github.com/hivetrace/hivetrace/hive"
 	"github.com/hivetrace/hivetrace/internal/recordfmt"
 	"github.com/hivetrace/hivetrace/otelrecord"
+	"github.com/hivetrace/hivetrace/otelrecord/otlpjson"
 )
 
 // Defaults of hive rebuild.
@@ -119,7 +120,7 @@ func runRebuild(ctx context.Context, args []string, stdout, stderr io.Writer) in
 			failed = true
 			continue
 		}
-		spans, err := otelrecord.SpansFromOTLPJSON(body)
+		spans, err := otlpjson.Spans(body)
 		if err != nil {
 			fmt.Fprintf(stderr, "%s: trace %s: %v\n", fs.Name(), id, err)
 			failed = true

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hivetrace/hivetrace/otelrecord"
+	"github.com/hivetrace/hivetrace/otelrecord/otlpjson"
 )
 
 // fixtureTrace is the id of the trace in testdata/jaeger_trace.json: one run
@@ -52,7 +53,7 @@ func fixtureRecord(t *testing.T) *otelrecord.ExecutionRecord {
 	t.Helper()
 	body, err := os.ReadFile("testdata/jaeger_trace.json")
 	require.NoError(t, err)
-	spans, err := otelrecord.SpansFromOTLPJSON(body)
+	spans, err := otlpjson.Spans(body)
 	require.NoError(t, err)
 	recs, err := otelrecord.Rebuild(spans)
 	require.NoError(t, err)

@@ -1,4 +1,4 @@
-package otelrecord
+package otlpjson
 
 import (
 	"encoding/json"
@@ -9,12 +9,14 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
+
+	"github.com/hivetrace/hivetrace/otelrecord"
 )
 
-func TestSpansFromOTLPJSONJaegerFixture(t *testing.T) {
-	data, err := os.ReadFile("testdata/jaeger_trace.json")
+func TestSpansJaegerFixture(t *testing.T) {
+	data, err := os.ReadFile("../testdata/jaeger_trace.json")
 	require.NoError(t, err)
-	spans, err := SpansFromOTLPJSON(data)
+	spans, err := Spans(data)
 	require.NoError(t, err)
 	require.Len(t, spans, 5)
 
@@ -26,32 +28,36 @@ func TestSpansFromOTLPJSONJaegerFixture(t *testing.T) {
 	assert.Equal(t, "user 99 not found", spans[1].StatusMessage)
 	assert.Equal(t, codes.Ok, spans[4].StatusCode, "OTLP status code 1 is Ok")
 
-	recs, err := Rebuild(spans)
+	recs, err := otelrecord.Rebuild(spans)
 	require.NoError(t, err)
 	require.Len(t, recs, 1)
-	want := &ExecutionRecord{
+	want := &otelrecord.ExecutionRecord{
 		UUID:     "0196d5a0-7c1e-7b3a-9e1f-2f7c9d1a0b11",
 		TaskName: "getUserReport",
 		Input:    json.RawMessage(`{"userId":1}`),
 		Output:   json.RawMessage(`null`),
-		Type:     TypeSuccess,
-		Boundaries: map[string][]BoundaryRecord{
+		Type:     otelrecord.TypeSuccess,
+		Boundaries: map[string][]otelrecord.BoundaryRecord{
 			"fetchUser": {
 				{Input: json.RawMessage(`[1]`), Output: json.RawMessage(`{"id":1,"name":"Ada"}`),
-					Timing: &TimingInfo{StartTime: 1779013800124, EndTime: 1779013800125, Duration: 1.5}},
+					Timing: &otelrecord.TimingInfo{StartTime: 1779013800124, EndTime: 1779013800125, Duration: 1.5}},
 				{Input: json.RawMessage(`[99]`), Error: "user 99 not found",
-					Timing: &TimingInfo{StartTime: 1779013800127, EndTime: 1779013800129, Duration: 2.25}},
+					Timing: &otelrecord.TimingInfo{StartTime: 1779013800127, EndTime: 1779013800129, Duration: 2.25}},
 			},
 			"clock": {},
 		},
 		Metadata: map[string]string{"requestId": "req-1", "trace_id": "4bf92f3577b34da6a3ce929d0e0e4736", "span_id": "00f067aa0ba902b7"},
-		Metrics:  []Metric{{Type: "business", Name: "score", Value: 10}, {Type: "perf", Name: "items", Value: 3}},
-		Timing:   &TimingInfo{StartTime: 1779013800123, EndTime: 1779013800130, Duration: 7.000001},
+		Metrics:  []otelrecord.Metric{{Type: "business", Name: "score", Value: 10}, {Type: "perf", Name: "items", Value: 3}},
+		Timing:   &otelrecord.TimingInfo{StartTime: 1779013800123, EndTime: 1779013800130, Duration: 7.000001},
 	}
-	requireSameJSON(t, want, recs[0])
+	wantJSON, err := json.Marshal(want)
+	require.NoError(t, err)
+	gotJSON, err := json.Marshal(recs[0])
+	require.NoError(t, err)
+	assert.JSONEq(t, string(wantJSON), string(gotJSON))
 }
 
-func TestSpansFromOTLPJSONShapes(t *testing.T) {
+func TestSpansShapes(t *testing.T) {
 	const span = `{"traceId":"4bf92f3577b34da6a3ce929d0e0e4736","spanId":"00f067aa0ba902b7","name":"x",
 		"startTimeUnixNano":1779013800123000000,"endTimeUnixNano":"1779013800124000000",
 		"attributes":[
@@ -83,7 +89,7 @@ func TestSpansFromOTLPJSONShapes(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			spans, err := SpansFromOTLPJSON([]byte(tt.doc))
+			spans, err := Spans([]byte(tt.doc))
 			require.NoError(t, err)
 			require.Len(t, spans, tt.n)
 			if tt.n == 0 {
@@ -111,7 +117,7 @@ func TestSpansFromOTLPJSONShapes(t *testing.T) {
 	}
 }
 
-func TestSpansFromOTLPJSONErrors(t *testing.T) {
+func TestSpansErrors(t *testing.T) {
 	for name, doc := range map[string]string{
 		"empty":             ``,
 		"not JSON":          `{"resourceSpans":`,
@@ -123,11 +129,11 @@ func TestSpansFromOTLPJSONErrors(t *testing.T) {
 		"array":             `[1,2]`,
 	} {
 		t.Run(name, func(t *testing.T) {
-			spans, err := SpansFromOTLPJSON([]byte(doc))
-			require.ErrorIs(t, err, ErrInvalidOTLPJSON)
+			spans, err := Spans([]byte(doc))
+			require.ErrorIs(t, err, ErrInvalid)
 			assert.Nil(t, spans)
 		})
 	}
-	_, err := SpansFromOTLPJSON([]byte(`{"error":{"httpCode":404,"message":"trace not found"}}`))
+	_, err := Spans([]byte(`{"error":{"httpCode":404,"message":"trace not found"}}`))
 	assert.ErrorContains(t, err, "trace not found")
 }

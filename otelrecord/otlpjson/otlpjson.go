@@ -1,4 +1,4 @@
-package otelrecord
+package otlpjson
 
 import (
 	"bytes"
@@ -15,12 +15,13 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 
 	"github.com/hivetrace/hivetrace/internal/otlpconv"
+	"github.com/hivetrace/hivetrace/otelrecord"
 )
 
-// ErrInvalidOTLPJSON is wrapped by every error SpansFromOTLPJSON returns.
-var ErrInvalidOTLPJSON = errors.New("otelrecord: invalid OTLP JSON")
+// ErrInvalid is wrapped by every error Spans returns.
+var ErrInvalid = errors.New("otlpjson: invalid OTLP JSON")
 
-// SpansFromOTLPJSON describes the spans of OTLP JSON trace data, in the order
+// Spans describes the spans of OTLP JSON trace data, in the order
 // they appear. It reads:
 //
 //   - plain TracesData, {"resourceSpans":[...]}, as the OTLP file exporter
@@ -38,10 +39,10 @@ var ErrInvalidOTLPJSON = errors.New("otelrecord: invalid OTLP JSON")
 // converted as package otlpspan converts protobuf, straight into Span values.
 //
 // It never panics; malformed input gives an error wrapping
-// ErrInvalidOTLPJSON.
-func SpansFromOTLPJSON(data []byte) ([]Span, error) {
+// ErrInvalid.
+func Spans(data []byte) ([]otelrecord.Span, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
-	var spans []Span
+	var spans []otelrecord.Span
 	docs := 0
 	for {
 		var doc otlpJSONDoc
@@ -50,11 +51,11 @@ func SpansFromOTLPJSON(data []byte) ([]Span, error) {
 			break
 		}
 		if err != nil {
-			return nil, fmt.Errorf("%w: %w", ErrInvalidOTLPJSON, err)
+			return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
 		}
 		docs++
 		if doc.Error != nil && doc.Result == nil && doc.ResourceSpans == nil {
-			return nil, fmt.Errorf("%w: error answer (HTTP %d): %s", ErrInvalidOTLPJSON, doc.Error.HTTPCode, doc.Error.Message)
+			return nil, fmt.Errorf("%w: error answer (HTTP %d): %s", ErrInvalid, doc.Error.HTTPCode, doc.Error.Message)
 		}
 		spans = doc.ResourceSpans.appendTo(spans)
 		if doc.Result != nil {
@@ -62,7 +63,7 @@ func SpansFromOTLPJSON(data []byte) ([]Span, error) {
 		}
 	}
 	if spans == nil {
-		spans = []Span{}
+		spans = []otelrecord.Span{}
 	}
 	return spans, nil
 }
@@ -84,7 +85,7 @@ type otlpJSONTracesData struct {
 
 type otlpJSONResourceSpanss []otlpJSONResourceSpans
 
-func (r otlpJSONResourceSpanss) appendTo(dst []Span) []Span {
+func (r otlpJSONResourceSpanss) appendTo(dst []otelrecord.Span) []otelrecord.Span {
 	for _, rs := range r {
 		for _, list := range [][]otlpJSONScopeSpans{rs.ScopeSpans, rs.InstrumentationLibrarySpans} {
 			for _, ss := range list {
@@ -119,8 +120,8 @@ type otlpJSONSpan struct {
 	Status            *otlpJSONStatus    `json:"status"`
 }
 
-func (s *otlpJSONSpan) span() Span {
-	out := Span{
+func (s *otlpJSONSpan) span() otelrecord.Span {
+	out := otelrecord.Span{
 		TraceID:      otlpconv.TraceID(s.TraceID),
 		SpanID:       otlpconv.SpanID(s.SpanID),
 		ParentSpanID: otlpconv.SpanID(s.ParentSpanID),
@@ -134,9 +135,9 @@ func (s *otlpJSONSpan) span() Span {
 		out.StatusMessage = s.Status.Message
 	}
 	if len(s.Events) > 0 {
-		out.Events = make([]Event, len(s.Events))
+		out.Events = make([]otelrecord.Event, len(s.Events))
 		for i, e := range s.Events {
-			out.Events[i] = Event{
+			out.Events[i] = otelrecord.Event{
 				Name:       e.Name,
 				Time:       otlpconv.Time(uint64(e.TimeUnixNano)),
 				Attributes: jsonAttributes(e.Attributes, 0),
