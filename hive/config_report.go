@@ -31,19 +31,6 @@ type ConfigReport struct {
 	UnknownTasks []string
 }
 
-type projectResponse struct {
-	Project struct {
-		UUID        string `json:"uuid"`
-		ProjectName string `json:"projectName"`
-		Name        string `json:"name"`
-		Tasks       []struct {
-			UUID     string `json:"uuid"`
-			Name     string `json:"name"`
-			TaskName string `json:"taskName"`
-		} `json:"tasks"`
-	} `json:"project"`
-}
-
 // TestConfig checks the configuration against the server: it verifies the
 // credentials with GET /api/me, looks the project up with
 // GET /api/projects/{uuid} and sorts forge.json's tasks into those the server
@@ -69,7 +56,7 @@ func (c *LogClient) TestConfig(ctx context.Context) (*ConfigReport, error) {
 		r.UnknownTasks = c.s.forge.TaskNames()
 		return r, nil
 	}
-	var p projectResponse
+	var p wire.ProjectResponse
 	err := c.tr.do(ctx, "GET", "/api/projects/"+esc(r.ProjectUUID), nil, nil, &p)
 	switch {
 	case errors.Is(err, ErrNotFound):

@@ -38,7 +38,7 @@ type fakeHive struct {
 	records  map[string]*otelrecord.ExecutionRecord // by uuid
 	order    []string
 	attempts map[string]int // ingest attempts by uuid
-	bodies   []ingestRequest
+	bodies   []ingestBody
 	override func(w http.ResponseWriter, r *http.Request, body []byte) bool
 }
 
@@ -82,10 +82,19 @@ func (f *fakeHive) attemptsFor(uuid string) int {
 	return f.attempts[uuid]
 }
 
-func (f *fakeHive) ingestBodies() []ingestRequest {
+func (f *fakeHive) ingestBodies() []ingestBody {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return append([]ingestRequest(nil), f.bodies...)
+	return append([]ingestBody(nil), f.bodies...)
+}
+
+// ingestBody is the body of POST /api/log-ingest as the fake reads it: the
+// record must come as a JSON string.
+type ingestBody struct {
+	ProjectUUID string `json:"projectUuid"`
+	ProjectName string `json:"projectName"`
+	TaskUUID    string `json:"taskUuid"`
+	LogItem     string `json:"logItem"`
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
@@ -125,7 +134,7 @@ func (f *fakeHive) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func (f *fakeHive) ingest(w http.ResponseWriter, body []byte) {
-	var req ingestRequest
+	var req ingestBody
 	if err := json.Unmarshal(body, &req); err != nil {
 		writeError(w, 400, "malformed JSON: "+err.Error())
 		return
@@ -229,7 +238,7 @@ func (f *fakeHive) ingestRequestsFor(id string) int {
 		if r.Path != "/api/log-ingest" {
 			continue
 		}
-		var req ingestRequest
+		var req ingestBody
 		var rec otelrecord.ExecutionRecord
 		if json.Unmarshal(r.Body, &req) == nil && json.Unmarshal([]byte(req.LogItem), &rec) == nil && rec.UUID == id {
 			n++

@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/hivetrace/hivetrace/hive/internal/wire"
 	"github.com/hivetrace/hivetrace/otelrecord"
 )
 
@@ -67,15 +68,6 @@ func (c *LogClient) IsSilent() bool { return !c.s.hasCredentials() }
 // Forge returns the parsed forge.json, or nil when none was configured.
 func (c *LogClient) Forge() *Forge { return c.s.forge }
 
-// ingestRequest is the body of POST /api/log-ingest. projectName is sent when
-// known, so a local server that registers the project on first sight names it.
-type ingestRequest struct {
-	ProjectUUID string `json:"projectUuid"`
-	ProjectName string `json:"projectName,omitempty"`
-	TaskUUID    string `json:"taskUuid"`
-	LogItem     string `json:"logItem"`
-}
-
 // SendLog sends one record to POST /api/log-ingest and reports the outcome; it
 // never panics and returns once ctx is done. The body is
 // {"projectUuid","projectName","taskUuid","logItem"} with logItem the record's
@@ -111,11 +103,15 @@ func (c *LogClient) SendLog(ctx context.Context, rec *otelrecord.ExecutionRecord
 	if err != nil {
 		return SendResult{Status: SendError, UUID: out.UUID, Err: fmt.Errorf("%w: encode record: %w", ErrInvalidArgument, err)}
 	}
-	body := ingestRequest{
+	itemText, err := json.Marshal(string(item)) // the wire carries the record as a JSON string
+	if err != nil {
+		return SendResult{Status: SendError, UUID: out.UUID, Err: fmt.Errorf("%w: encode record: %w", ErrInvalidArgument, err)}
+	}
+	body := wire.IngestRequest{
 		ProjectUUID: c.s.projectUUID,
-		ProjectName: c.s.projectName,
+		ProjectName: c.s.projectName, // lets a local server name a project it registers
 		TaskUUID:    c.s.forge.TaskUUID(out.TaskName),
-		LogItem:     string(item),
+		LogItem:     itemText,
 	}
 	var resp IngestResponse
 	err = c.tr.do(ctx, "POST", "/api/log-ingest", nil, body, &resp)

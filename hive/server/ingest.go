@@ -12,6 +12,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/hivetrace/hivetrace/hive/internal/wire"
 	"github.com/hivetrace/hivetrace/otelrecord"
 )
 
@@ -24,18 +25,6 @@ const (
 // createdAtLayout formats createdAt: RFC 3339 in UTC with milliseconds, as
 // JavaScript's Date.toISOString writes it.
 const createdAtLayout = "2006-01-02T15:04:05.000Z07:00"
-
-// ingestRequest is the body of POST /api/log-ingest.
-type ingestRequest struct {
-	ProjectUUID string `json:"projectUuid"`
-	// ProjectName names a project the server registers on first sight.
-	ProjectName string `json:"projectName"`
-	TaskUUID    string `json:"taskUuid"`
-	// LogItem is the record as a JSON string (the Hive wire format); a JSON
-	// object is accepted too.
-	LogItem    json.RawMessage `json:"logItem"`
-	ReplayFrom string          `json:"replayFrom"`
-}
 
 // ingestResponse is the answer of POST /api/log-ingest.
 type ingestResponse struct {
@@ -57,7 +46,7 @@ type ingestResponse struct {
 // Ingesting a record whose (project, task, uuid) is already stored changes
 // nothing and answers the stored entry, so retries are safe.
 func (s *Server) handleIngest(w http.ResponseWriter, r *http.Request) {
-	var req ingestRequest
+	var req wire.IngestRequest
 	if err := decodeBody(w, r, s.cfg.maxBodyBytes, &req); err != nil {
 		s.respondError(w, r, err)
 		return

@@ -5,27 +5,9 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+
+	"github.com/hivetrace/hivetrace/hive/internal/wire"
 )
-
-// projectJSON is a project as the API shows it.
-type projectJSON struct {
-	UUID        string     `json:"uuid"`
-	ProjectName string     `json:"projectName"`
-	Description string     `json:"description"`
-	CreatedAt   string     `json:"createdAt,omitempty"`
-	Tasks       []taskJSON `json:"tasks,omitempty"`
-}
-
-// taskJSON is a task as the API shows it and as sync accepts it.
-type taskJSON struct {
-	UUID      string `json:"uuid"`
-	Name      string `json:"name"`
-	InvokeURL string `json:"invokeUrl,omitempty"`
-}
-
-type projectResponse struct {
-	Project projectJSON `json:"project"`
-}
 
 // handleGetProject answers a project and its tasks:
 // GET /api/projects/{projectUuid}.
@@ -45,12 +27,12 @@ func (s *Server) handleGetProject(w http.ResponseWriter, r *http.Request) {
 		s.respondError(w, r, err)
 		return
 	}
-	resp := projectResponse{Project: projectJSON{
+	resp := wire.ProjectResponse{Project: wire.Project{
 		UUID: p.UUID, ProjectName: p.Name, Description: p.Description,
-		CreatedAt: formatTime(p.CreatedAt), Tasks: make([]taskJSON, 0, len(tasks)),
+		CreatedAt: formatTime(p.CreatedAt), Tasks: make([]wire.Task, 0, len(tasks)),
 	}}
 	for _, t := range tasks {
-		resp.Project.Tasks = append(resp.Project.Tasks, taskJSON{UUID: t.UUID, Name: t.Name, InvokeURL: t.InvokeURL})
+		resp.Project.Tasks = append(resp.Project.Tasks, wire.Task{UUID: t.UUID, Name: t.Name, InvokeURL: t.InvokeURL})
 	}
 	writeJSON(w, http.StatusOK, resp)
 }
@@ -91,7 +73,7 @@ func (s *Server) handleCreateProject(w http.ResponseWriter, r *http.Request) {
 		s.respondError(w, r, errorf(http.StatusConflict, "project %q already exists", p.UUID))
 		return
 	}
-	writeJSON(w, http.StatusCreated, projectResponse{Project: projectJSON{UUID: p.UUID, ProjectName: p.Name, Description: p.Description}})
+	writeJSON(w, http.StatusCreated, wire.ProjectResponse{Project: wire.Project{UUID: p.UUID, ProjectName: p.Name, Description: p.Description}})
 }
 
 // syncTask is a task in a sync request. A nil InvokeURL keeps the stored
@@ -110,12 +92,12 @@ type syncRequest struct {
 
 // syncResponse summarizes a sync.
 type syncResponse struct {
-	Project        projectJSON `json:"project"`
-	ProjectCreated bool        `json:"projectCreated"`
-	ProjectUpdated bool        `json:"projectUpdated"`
-	Created        []string    `json:"created"`
-	Updated        []string    `json:"updated"`
-	Unchanged      []string    `json:"unchanged"`
+	Project        wire.Project `json:"project"`
+	ProjectCreated bool         `json:"projectCreated"`
+	ProjectUpdated bool         `json:"projectUpdated"`
+	Created        []string     `json:"created"`
+	Updated        []string     `json:"updated"`
+	Unchanged      []string     `json:"unchanged"`
 }
 
 // handleSyncProject makes the server's view of a project match the request:
@@ -171,7 +153,7 @@ func (s *Server) handleSyncProject(w http.ResponseWriter, r *http.Request) {
 		}
 		resp.ProjectUpdated = true
 	}
-	resp.Project = projectJSON{UUID: p.UUID, ProjectName: p.Name, Description: p.Description}
+	resp.Project = wire.Project{UUID: p.UUID, ProjectName: p.Name, Description: p.Description}
 
 	existing, err := s.store.ListTasks(ctx, id)
 	if err != nil {
