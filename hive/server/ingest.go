@@ -84,7 +84,7 @@ func (s *Server) handleIngest(w http.ResponseWriter, r *http.Request) {
 		s.respondError(w, r, err)
 		return
 	}
-	entry, created, err := s.store.PutLog(ctx, LogEntry{
+	entry, created, err := s.store.PutLog(ctx, StoredLog{
 		ProjectUUID: project.UUID,
 		TaskName:    task.Name,
 		TaskUUID:    task.UUID,
@@ -129,16 +129,16 @@ func (s *Server) ensureProject(ctx context.Context, projectUUID, name string) (P
 
 // ensureTask returns the project's task with the name, registering it when
 // new, under taskUUID when that is free and a new uuid otherwise.
-func (s *Server) ensureTask(ctx context.Context, projectUUID, taskUUID, name string) (Task, error) {
+func (s *Server) ensureTask(ctx context.Context, projectUUID, taskUUID, name string) (RegisteredTask, error) {
 	id := taskUUID
 	if id == "" {
 		id = newUUID()
 	}
-	t, _, err := s.store.EnsureTask(ctx, Task{ProjectUUID: projectUUID, UUID: id, Name: name, CreatedAt: s.cfg.clock().UTC()})
+	t, _, err := s.store.EnsureTask(ctx, RegisteredTask{ProjectUUID: projectUUID, UUID: id, Name: name, CreatedAt: s.cfg.clock().UTC()})
 	if errors.Is(err, ErrConflict) {
 		s.cfg.logger.WarnContext(ctx, "hive server: task uuid taken by another task; registering under a new uuid",
 			slog.String("task", name), slog.String("taskUuid", taskUUID), slog.Any("error", err))
-		t, _, err = s.store.EnsureTask(ctx, Task{ProjectUUID: projectUUID, UUID: newUUID(), Name: name, CreatedAt: s.cfg.clock().UTC()})
+		t, _, err = s.store.EnsureTask(ctx, RegisteredTask{ProjectUUID: projectUUID, UUID: newUUID(), Name: name, CreatedAt: s.cfg.clock().UTC()})
 	}
 	return t, err
 }

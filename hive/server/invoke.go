@@ -68,7 +68,7 @@ func (s *Server) handleInvoke(w http.ResponseWriter, r *http.Request) {
 
 // callTarget POSTs {"args": payload} to the task's invoke URL and returns its
 // JSON answer.
-func (s *Server) callTarget(r *http.Request, task Task, payload json.RawMessage) (json.RawMessage, error) {
+func (s *Server) callTarget(r *http.Request, task RegisteredTask, payload json.RawMessage) (json.RawMessage, error) {
 	body, err := json.Marshal(struct {
 		Args json.RawMessage `json:"args"`
 	}{payload})

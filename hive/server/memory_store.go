@@ -18,8 +18,8 @@ type memoryStore struct {
 
 	mu       sync.RWMutex
 	projects map[string]Project
-	tasks    map[string]map[string]Task // project uuid → task name → task
-	logs     map[LogKey]LogEntry
+	tasks    map[string]map[string]RegisteredTask // project uuid → task name → task
+	logs     map[LogKey]StoredLog
 }
 
 var _ Store = (*memoryStore)(nil)
@@ -31,8 +31,8 @@ func NewMemoryStore() Store {
 	return &memoryStore{
 		now:      time.Now,
 		projects: map[string]Project{},
-		tasks:    map[string]map[string]Task{},
-		logs:     map[LogKey]LogEntry{},
+		tasks:    map[string]map[string]RegisteredTask{},
+		logs:     map[LogKey]StoredLog{},
 	}
 }
 
@@ -60,7 +60,7 @@ func (m *memoryStore) UpdateProject(ctx context.Context, p Project) error {
 	defer m.mu.Unlock()
 	old, ok := m.projects[p.UUID]
 	if !ok {
-		return fmt.Errorf("project %q: %w", p.UUID, ErrNotFound)
+		return fmt.Errorf("project %q: %w", p.UUID, ErrNotStored)
 	}
 	old.Name, old.Description = p.Name, p.Description
 	m.projects[p.UUID] = old
@@ -75,54 +75,54 @@ func (m *memoryStore) GetProject(ctx context.Context, uuid string) (Project, err
 	defer m.mu.RUnlock()
 	p, ok := m.projects[uuid]
 	if !ok {
-		return Project{}, fmt.Errorf("project %q: %w", uuid, ErrNotFound)
+		return Project{}, fmt.Errorf("project %q: %w", uuid, ErrNotStored)
 	}
 	return p, nil
 }
 
 // taskByUUID returns the task of the project with the uuid. m.mu must be held.
-func (m *memoryStore) taskByUUID(projectUUID, uuid string) (Task, bool) {
+func (m *memoryStore) taskByUUID(projectUUID, uuid string) (RegisteredTask, bool) {
 	for _, t := range m.tasks[projectUUID] {
 		if t.UUID == uuid {
 			return t, true
 		}
 	}
-	return Task{}, false
+	return RegisteredTask{}, false
 }
 
-func (m *memoryStore) EnsureTask(ctx context.Context, t Task) (Task, bool, error) {
+func (m *memoryStore) EnsureTask(ctx context.Context, t RegisteredTask) (RegisteredTask, bool, error) {
 	if err := ctx.Err(); err != nil {
-		return Task{}, false, err
+		return RegisteredTask{}, false, err
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if _, ok := m.projects[t.ProjectUUID]; !ok {
-		return Task{}, false, fmt.Errorf("project %q: %w", t.ProjectUUID, ErrNotFound)
+		return RegisteredTask{}, false, fmt.Errorf("project %q: %w", t.ProjectUUID, ErrNotStored)
 	}
 	if old, ok := m.tasks[t.ProjectUUID][t.Name]; ok {
 		return old, false, nil
 	}
 	if other, ok := m.taskByUUID(t.ProjectUUID, t.UUID); ok {
-		return Task{}, false, fmt.Errorf("task uuid %q is used by task %q: %w", t.UUID, other.Name, ErrConflict)
+		return RegisteredTask{}, false, fmt.Errorf("task uuid %q is used by task %q: %w", t.UUID, other.Name, ErrConflict)
 	}
 	if t.CreatedAt.IsZero() {
 		t.CreatedAt = m.now()
 	}
 	if m.tasks[t.ProjectUUID] == nil {
-		m.tasks[t.ProjectUUID] = map[string]Task{}
+		m.tasks[t.ProjectUUID] = map[string]RegisteredTask{}
 	}
 	m.tasks[t.ProjectUUID][t.Name] = t
 	return t, true, nil
 }
 
-func (m *memoryStore) PutTask(ctx context.Context, t Task) (bool, error) {
+func (m *memoryStore) PutTask(ctx context.Context, t RegisteredTask) (bool, error) {
 	if err := ctx.Err(); err != nil {
 		return false, err
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if _, ok := m.projects[t.ProjectUUID]; !ok {
-		return false, fmt.Errorf("project %q: %w", t.ProjectUUID, ErrNotFound)
+		return false, fmt.Errorf("project %q: %w", t.ProjectUUID, ErrNotStored)
 	}
 	if other, ok := m.taskByUUID(t.ProjectUUID, t.UUID); ok && other.Name != t.Name {
 		return false, fmt.Errorf("task uuid %q is used by task %q: %w", t.UUID, other.Name, ErrConflict)
@@ -137,51 +137,51 @@ func (m *memoryStore) PutTask(ctx context.Context, t Task) (bool, error) {
 		t.CreatedAt = m.now()
 	}
 	if m.tasks[t.ProjectUUID] == nil {
-		m.tasks[t.ProjectUUID] = map[string]Task{}
+		m.tasks[t.ProjectUUID] = map[string]RegisteredTask{}
 	}
 	m.tasks[t.ProjectUUID][t.Name] = t
 	return true, nil
 }
 
-func (m *memoryStore) GetTask(ctx context.Context, projectUUID, taskUUID string) (Task, error) {
+func (m *memoryStore) GetTask(ctx context.Context, projectUUID, taskUUID string) (RegisteredTask, error) {
 	if err := ctx.Err(); err != nil {
-		return Task{}, err
+		return RegisteredTask{}, err
 	}
 	m.mu.RLock()
 	defer m.mu.RUnlock()
 	t, ok := m.taskByUUID(projectUUID, taskUUID)
 	if !ok {
-		return Task{}, fmt.Errorf("task %q in project %q: %w", taskUUID, projectUUID, ErrNotFound)
+		return RegisteredTask{}, fmt.Errorf("task %q in project %q: %w", taskUUID, projectUUID, ErrNotStored)
 	}
 	return t, nil
 }
 
-func (m *memoryStore) ListTasks(ctx context.Context, projectUUID string) ([]Task, error) {
+func (m *memoryStore) ListTasks(ctx context.Context, projectUUID string) ([]RegisteredTask, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	m.mu.RLock()
 	defer m.mu.RUnlock()
-	out := make([]Task, 0, len(m.tasks[projectUUID]))
+	out := make([]RegisteredTask, 0, len(m.tasks[projectUUID]))
 	for _, t := range m.tasks[projectUUID] {
 		out = append(out, t)
 	}
-	slices.SortFunc(out, func(a, b Task) int { return strings.Compare(a.Name, b.Name) })
+	slices.SortFunc(out, func(a, b RegisteredTask) int { return strings.Compare(a.Name, b.Name) })
 	return out, nil
 }
 
-func (m *memoryStore) PutLog(ctx context.Context, e LogEntry) (LogEntry, bool, error) {
+func (m *memoryStore) PutLog(ctx context.Context, e StoredLog) (StoredLog, bool, error) {
 	if err := ctx.Err(); err != nil {
-		return LogEntry{}, false, err
+		return StoredLog{}, false, err
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	p, ok := m.projects[e.ProjectUUID]
 	if !ok {
-		return LogEntry{}, false, fmt.Errorf("project %q: %w", e.ProjectUUID, ErrNotFound)
+		return StoredLog{}, false, fmt.Errorf("project %q: %w", e.ProjectUUID, ErrNotStored)
 	}
 	if _, ok := m.tasks[e.ProjectUUID][e.TaskName]; !ok {
-		return LogEntry{}, false, fmt.Errorf("task %q in project %q: %w", e.TaskName, e.ProjectUUID, ErrNotFound)
+		return StoredLog{}, false, fmt.Errorf("task %q in project %q: %w", e.TaskName, e.ProjectUUID, ErrNotStored)
 	}
 	key := e.Key()
 	if old, ok := m.logs[key]; ok {
@@ -199,7 +199,7 @@ func (m *memoryStore) PutLog(ctx context.Context, e LogEntry) (LogEntry, bool, e
 
 // withProjectName returns a copy of e with the current project name. m.mu must
 // be held.
-func (m *memoryStore) withProjectName(e LogEntry) LogEntry {
+func (m *memoryStore) withProjectName(e StoredLog) StoredLog {
 	e.ProjectName = m.projects[e.ProjectUUID].Name
 	e.Record = bytes.Clone(e.Record)
 	e.Quality = bytes.Clone(e.Quality)
@@ -210,7 +210,7 @@ func (m *memoryStore) withProjectName(e LogEntry) LogEntry {
 func (m *memoryStore) resolve(key LogKey) (LogKey, error) {
 	if key.ProjectUUID != "" {
 		if _, ok := m.logs[key]; !ok {
-			return LogKey{}, fmt.Errorf("record %q of task %q: %w", key.UUID, key.TaskName, ErrNotFound)
+			return LogKey{}, fmt.Errorf("record %q of task %q: %w", key.UUID, key.TaskName, ErrNotStored)
 		}
 		return key, nil
 	}
@@ -222,7 +222,7 @@ func (m *memoryStore) resolve(key LogKey) (LogKey, error) {
 	}
 	switch len(found) {
 	case 0:
-		return LogKey{}, fmt.Errorf("record %q of task %q: %w", key.UUID, key.TaskName, ErrNotFound)
+		return LogKey{}, fmt.Errorf("record %q of task %q: %w", key.UUID, key.TaskName, ErrNotStored)
 	case 1:
 		return found[0], nil
 	default:
@@ -230,21 +230,21 @@ func (m *memoryStore) resolve(key LogKey) (LogKey, error) {
 	}
 }
 
-func (m *memoryStore) GetLog(ctx context.Context, key LogKey) (LogEntry, error) {
+func (m *memoryStore) GetLog(ctx context.Context, key LogKey) (StoredLog, error) {
 	if err := ctx.Err(); err != nil {
-		return LogEntry{}, err
+		return StoredLog{}, err
 	}
 	m.mu.RLock()
 	defer m.mu.RUnlock()
 	k, err := m.resolve(key)
 	if err != nil {
-		return LogEntry{}, err
+		return StoredLog{}, err
 	}
 	return m.withProjectName(m.logs[k]), nil
 }
 
 // cursorOf returns the listing position of e.
-func cursorOf(e LogEntry) Cursor {
+func cursorOf(e StoredLog) Cursor {
 	return Cursor{CreatedAt: e.CreatedAt, ProjectUUID: e.ProjectUUID, UUID: e.UUID}
 }
 
@@ -260,13 +260,13 @@ func compareCursor(a, b Cursor) int {
 	return strings.Compare(b.UUID, a.UUID)
 }
 
-func (m *memoryStore) ListLogs(ctx context.Context, q LogQuery) ([]LogEntry, error) {
+func (m *memoryStore) ListLogs(ctx context.Context, q LogQuery) ([]StoredLog, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	m.mu.RLock()
 	defer m.mu.RUnlock()
-	var out []LogEntry
+	var out []StoredLog
 	for k, e := range m.logs {
 		if k.TaskName != q.TaskName || (q.ProjectUUID != "" && k.ProjectUUID != q.ProjectUUID) {
 			continue
@@ -276,7 +276,7 @@ func (m *memoryStore) ListLogs(ctx context.Context, q LogQuery) ([]LogEntry, err
 		}
 		out = append(out, m.withProjectName(e))
 	}
-	slices.SortFunc(out, func(a, b LogEntry) int { return compareCursor(cursorOf(a), cursorOf(b)) })
+	slices.SortFunc(out, func(a, b StoredLog) int { return compareCursor(cursorOf(a), cursorOf(b)) })
 	if q.Limit > 0 && len(out) > q.Limit {
 		out = out[:q.Limit]
 	}

@@ -233,14 +233,14 @@ func checkInvokeURL(s string) error {
 
 // plannedTask is a task a sync writes, or leaves as it is.
 type plannedTask struct {
-	task      Task
+	task      RegisteredTask
 	unchanged bool
 }
 
 // planSync merges the sent tasks into the stored ones and checks that the
 // result keeps task uuids unique in the project.
-func planSync(projectUUID string, existing []Task, sent []syncTask) ([]plannedTask, error) {
-	byName := make(map[string]Task, len(existing))
+func planSync(projectUUID string, existing []RegisteredTask, sent []syncTask) ([]plannedTask, error) {
+	byName := make(map[string]RegisteredTask, len(existing))
 	for _, t := range existing {
 		byName[t.Name] = t
 	}
@@ -253,7 +253,7 @@ func planSync(projectUUID string, existing []Task, sent []syncTask) ([]plannedTa
 		old, ok := byName[st.Name]
 		t := old
 		if !ok {
-			t = Task{ProjectUUID: projectUUID, Name: st.Name, UUID: st.UUID}
+			t = RegisteredTask{ProjectUUID: projectUUID, Name: st.Name, UUID: st.UUID}
 			if t.UUID == "" {
 				t.UUID = newUUID()
 			}

@@ -121,7 +121,7 @@ func (s *Server) respondError(w http.ResponseWriter, r *http.Request, err error)
 // not about the data are logged and answered 500 without details.
 func (s *Server) storeStatus(r *http.Request, err error) (int, string) {
 	switch {
-	case errors.Is(err, ErrNotFound):
+	case errors.Is(err, ErrNotStored):
 		return http.StatusNotFound, err.Error()
 	case errors.Is(err, ErrAmbiguous):
 		return http.StatusConflict, err.Error() + "; pass the projectUuid query parameter"

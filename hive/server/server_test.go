@@ -118,8 +118,8 @@ var errDisk = errors.New("disk on fire")
 func (failingStore) EnsureProject(context.Context, server.Project) (server.Project, bool, error) {
 	return server.Project{}, false, errDisk
 }
-func (failingStore) GetLog(context.Context, server.LogKey) (server.LogEntry, error) {
-	return server.LogEntry{}, errDisk
+func (failingStore) GetLog(context.Context, server.LogKey) (server.StoredLog, error) {
+	return server.StoredLog{}, errDisk
 }
 
 func TestStoreFailuresAre500(t *testing.T) {

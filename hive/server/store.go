@@ -10,9 +10,10 @@ import (
 // Errors a Store wraps so the server can map them to HTTP statuses. Test them
 // with errors.Is.
 var (
-	// ErrNotFound reports that the project, task or record does not exist (or
-	// does not exist in the project the lookup was scoped to).
-	ErrNotFound = errors.New("not found")
+	// ErrNotStored reports that the store holds no such project, task or
+	// record (or none in the project the lookup was scoped to). The server
+	// answers it with 404.
+	ErrNotStored = errors.New("not found")
 	// ErrConflict reports that a write clashes with what is stored, for example
 	// a task uuid already used by another task of the project.
 	ErrConflict = errors.New("conflict")
@@ -33,9 +34,10 @@ type Project struct {
 	CreatedAt time.Time
 }
 
-// Task is a task registered in a project. Within a project, Name and UUID are
-// both unique.
-type Task struct {
+// RegisteredTask is a task registered in a project: the name and uuid the
+// server knows it by (not a runnable task.Task). Within a project, Name and
+// UUID are both unique.
+type RegisteredTask struct {
 	// ProjectUUID is the project the task belongs to.
 	ProjectUUID string
 	// UUID identifies the task within its project.
@@ -60,8 +62,9 @@ type LogKey struct {
 	UUID string
 }
 
-// LogEntry is one stored execution record with what the server knows about it.
-type LogEntry struct {
+// StoredLog is one execution record as stored, with what the server knows
+// about it (not hive.LogEntry, the client's view of a listed record).
+type StoredLog struct {
 	// ProjectUUID is the project the record belongs to.
 	ProjectUUID string
 	// ProjectName is that project's name, filled in by reads.
@@ -83,7 +86,7 @@ type LogEntry struct {
 }
 
 // Key returns the entry's key.
-func (e LogEntry) Key() LogKey {
+func (e StoredLog) Key() LogKey {
 	return LogKey{ProjectUUID: e.ProjectUUID, TaskName: e.TaskName, UUID: e.UUID}
 }
 
@@ -115,7 +118,7 @@ type LogQuery struct {
 //
 // Every method may block on I/O and honours ctx where the backend allows; all
 // methods are safe for concurrent use. Returned values are copies the caller
-// may keep. Errors for missing or clashing data wrap ErrNotFound, ErrConflict
+// may keep. Errors for missing or clashing data wrap ErrNotStored, ErrConflict
 // or ErrAmbiguous; any other error is a storage failure.
 //
 // Package storetest checks that an implementation behaves as described.
@@ -125,37 +128,37 @@ type Store interface {
 	// left unchanged. A zero p.CreatedAt is set to the current time.
 	EnsureProject(ctx context.Context, p Project) (Project, bool, error)
 	// UpdateProject sets the name and description of an existing project
-	// (ErrNotFound otherwise).
+	// (ErrNotStored otherwise).
 	UpdateProject(ctx context.Context, p Project) error
-	// GetProject returns the project with the uuid, or ErrNotFound.
+	// GetProject returns the project with the uuid, or ErrNotStored.
 	GetProject(ctx context.Context, uuid string) (Project, error)
 
 	// EnsureTask stores t unless its project already has a task named t.Name,
 	// and returns the stored task and whether it was created. An existing task
-	// is left unchanged. It fails with ErrNotFound when the project does not
+	// is left unchanged. It fails with ErrNotStored when the project does not
 	// exist and ErrConflict when t.UUID is taken by another task of the project.
-	EnsureTask(ctx context.Context, t Task) (Task, bool, error)
+	EnsureTask(ctx context.Context, t RegisteredTask) (RegisteredTask, bool, error)
 	// PutTask creates t, or updates the UUID and InvokeURL of the task of the
 	// same project and name, and reports whether it was created. Errors as for
 	// EnsureTask.
-	PutTask(ctx context.Context, t Task) (bool, error)
-	// GetTask returns the task with the uuid in the project, or ErrNotFound.
-	GetTask(ctx context.Context, projectUUID, taskUUID string) (Task, error)
+	PutTask(ctx context.Context, t RegisteredTask) (bool, error)
+	// GetTask returns the task with the uuid in the project, or ErrNotStored.
+	GetTask(ctx context.Context, projectUUID, taskUUID string) (RegisteredTask, error)
 	// ListTasks returns the tasks of a project ordered by name (empty when the
 	// project has none or does not exist).
-	ListTasks(ctx context.Context, projectUUID string) ([]Task, error)
+	ListTasks(ctx context.Context, projectUUID string) ([]RegisteredTask, error)
 
 	// PutLog stores e unless a record with the same key exists, and returns
 	// the stored entry and whether it was created: re-ingesting a record never
 	// changes the stored one. The project and its task (by name) must exist
-	// (ErrNotFound otherwise). A zero e.CreatedAt is set to the current time.
-	PutLog(ctx context.Context, e LogEntry) (LogEntry, bool, error)
+	// (ErrNotStored otherwise). A zero e.CreatedAt is set to the current time.
+	PutLog(ctx context.Context, e StoredLog) (StoredLog, bool, error)
 	// GetLog returns the record with the key. With an empty key.ProjectUUID it
 	// searches every project and fails with ErrAmbiguous when the record
 	// exists in more than one.
-	GetLog(ctx context.Context, key LogKey) (LogEntry, error)
+	GetLog(ctx context.Context, key LogKey) (StoredLog, error)
 	// ListLogs returns the records selected by q, newest first (see Cursor).
-	ListLogs(ctx context.Context, q LogQuery) ([]LogEntry, error)
+	ListLogs(ctx context.Context, q LogQuery) ([]StoredLog, error)
 	// SetQuality stores quality (a JSON object) with the record, replacing any
 	// previous value. The key is resolved as in GetLog.
 	SetQuality(ctx context.Context, key LogKey, quality json.RawMessage) error

@@ -147,7 +147,7 @@ func TestSetupHiveSinkNeedsBothCredentials(t *testing.T) {
 			assert.NotEmpty(t, exp.GetSpans(), "spans are still exported")
 			require.NoError(t, shutdown(context.Background()))
 			_, err = store.GetLog(context.Background(), server.LogKey{TaskName: w.TaskName, UUID: w.UUID})
-			require.ErrorIs(t, err, server.ErrNotFound)
+			require.ErrorIs(t, err, server.ErrNotStored)
 		})
 	}
 }
@@ -183,7 +183,7 @@ func TestSetupWithSinkIgnoresHiveEnv(t *testing.T) {
 	require.NoError(t, shutdown(context.Background()))
 	require.NotNil(t, sink.get(w.UUID))
 	_, err = store.GetLog(context.Background(), server.LogKey{TaskName: w.TaskName, UUID: w.UUID})
-	require.ErrorIs(t, err, server.ErrNotFound)
+	require.ErrorIs(t, err, server.ErrNotStored)
 }
 
 // runTask runs a task named name with one boundary called twice (the second

@@ -107,7 +107,7 @@ func (s *Store) UpdateProject(ctx context.Context, p server.Project) error {
 	if n, err := res.RowsAffected(); err != nil {
 		return wrap("update project", err)
 	} else if n == 0 {
-		return fmt.Errorf("sqlitestore: project %q: %w", p.UUID, server.ErrNotFound)
+		return fmt.Errorf("sqlitestore: project %q: %w", p.UUID, server.ErrNotStored)
 	}
 	return nil
 }
@@ -131,7 +131,7 @@ func getProject(ctx context.Context, q querier, uuid string) (server.Project, er
 	err := q.QueryRowContext(ctx, `SELECT uuid, name, description, created_at FROM projects WHERE uuid = ?`, uuid).
 		Scan(&p.UUID, &p.Name, &p.Description, &created)
 	if errors.Is(err, sql.ErrNoRows) {
-		return server.Project{}, fmt.Errorf("project %q: %w", uuid, server.ErrNotFound)
+		return server.Project{}, fmt.Errorf("project %q: %w", uuid, server.ErrNotStored)
 	}
 	if err != nil {
 		return server.Project{}, err
@@ -140,23 +140,23 @@ func getProject(ctx context.Context, q querier, uuid string) (server.Project, er
 	return p, nil
 }
 
-// projectExists fails with ErrNotFound when the project does not exist.
+// projectExists fails with ErrNotStored when the project does not exist.
 func projectExists(ctx context.Context, q querier, uuid string) error {
 	var one int
 	err := q.QueryRowContext(ctx, `SELECT 1 FROM projects WHERE uuid = ?`, uuid).Scan(&one)
 	if errors.Is(err, sql.ErrNoRows) {
-		return fmt.Errorf("project %q: %w", uuid, server.ErrNotFound)
+		return fmt.Errorf("project %q: %w", uuid, server.ErrNotStored)
 	}
 	return err
 }
 
 const taskColumns = `project_uuid, uuid, name, invoke_url, created_at`
 
-func scanTask(sc rowScanner) (server.Task, error) {
-	var t server.Task
+func scanTask(sc rowScanner) (server.RegisteredTask, error) {
+	var t server.RegisteredTask
 	var created int64
 	if err := sc.Scan(&t.ProjectUUID, &t.UUID, &t.Name, &t.InvokeURL, &created); err != nil {
-		return server.Task{}, err
+		return server.RegisteredTask{}, err
 	}
 	t.CreatedAt = fromNanos(created)
 	return t, nil
@@ -173,8 +173,8 @@ func taskUUIDOwner(ctx context.Context, q querier, projectUUID, uuid string) (st
 }
 
 // EnsureTask implements server.Store.
-func (s *Store) EnsureTask(ctx context.Context, t server.Task) (server.Task, bool, error) {
-	var out server.Task
+func (s *Store) EnsureTask(ctx context.Context, t server.RegisteredTask) (server.RegisteredTask, bool, error) {
+	var out server.RegisteredTask
 	var created bool
 	err := inTx(ctx, s.db, func(tx *sql.Tx) error {
 		if err := projectExists(ctx, tx, t.ProjectUUID); err != nil {
@@ -204,13 +204,13 @@ func (s *Store) EnsureTask(ctx context.Context, t server.Task) (server.Task, boo
 		return nil
 	})
 	if err != nil {
-		return server.Task{}, false, wrap("ensure task", err)
+		return server.RegisteredTask{}, false, wrap("ensure task", err)
 	}
 	return out, created, nil
 }
 
 // PutTask implements server.Store.
-func (s *Store) PutTask(ctx context.Context, t server.Task) (bool, error) {
+func (s *Store) PutTask(ctx context.Context, t server.RegisteredTask) (bool, error) {
 	var created bool
 	err := inTx(ctx, s.db, func(tx *sql.Tx) error {
 		if err := projectExists(ctx, tx, t.ProjectUUID); err != nil {
@@ -238,17 +238,17 @@ func (s *Store) PutTask(ctx context.Context, t server.Task) (bool, error) {
 }
 
 // GetTask implements server.Store.
-func (s *Store) GetTask(ctx context.Context, projectUUID, taskUUID string) (server.Task, error) {
+func (s *Store) GetTask(ctx context.Context, projectUUID, taskUUID string) (server.RegisteredTask, error) {
 	row := s.db.QueryRowContext(ctx, `SELECT `+taskColumns+` FROM tasks WHERE project_uuid = ? AND uuid = ?`, projectUUID, taskUUID)
 	t, err := scanTask(row)
 	if errors.Is(err, sql.ErrNoRows) {
-		return server.Task{}, fmt.Errorf("sqlitestore: task %q in project %q: %w", taskUUID, projectUUID, server.ErrNotFound)
+		return server.RegisteredTask{}, fmt.Errorf("sqlitestore: task %q in project %q: %w", taskUUID, projectUUID, server.ErrNotStored)
 	}
 	return t, wrap("get task", err)
 }
 
 // ListTasks implements server.Store.
-func (s *Store) ListTasks(ctx context.Context, projectUUID string) ([]server.Task, error) {
+func (s *Store) ListTasks(ctx context.Context, projectUUID string) ([]server.RegisteredTask, error) {
 	return queryAll(ctx, s.db, "list tasks", scanTask,
 		`SELECT `+taskColumns+` FROM tasks WHERE project_uuid = ? ORDER BY name`, projectUUID)
 }
@@ -256,13 +256,13 @@ func (s *Store) ListTasks(ctx context.Context, projectUUID string) ([]server.Tas
 const logColumns = `l.project_uuid, p.name, l.task_name, l.task_uuid, l.uuid, l.record, l.replay_from, l.quality, l.created_at`
 const logFrom = ` FROM logs l JOIN projects p ON p.uuid = l.project_uuid `
 
-func scanLog(sc rowScanner) (server.LogEntry, error) {
-	var e server.LogEntry
+func scanLog(sc rowScanner) (server.StoredLog, error) {
+	var e server.StoredLog
 	var record string
 	var quality sql.NullString
 	var created int64
 	if err := sc.Scan(&e.ProjectUUID, &e.ProjectName, &e.TaskName, &e.TaskUUID, &e.UUID, &record, &e.ReplayFrom, &quality, &created); err != nil {
-		return server.LogEntry{}, err
+		return server.StoredLog{}, err
 	}
 	e.Record = json.RawMessage(record)
 	if quality.Valid {
@@ -273,8 +273,8 @@ func scanLog(sc rowScanner) (server.LogEntry, error) {
 }
 
 // PutLog implements server.Store.
-func (s *Store) PutLog(ctx context.Context, e server.LogEntry) (server.LogEntry, bool, error) {
-	var out server.LogEntry
+func (s *Store) PutLog(ctx context.Context, e server.StoredLog) (server.StoredLog, bool, error) {
+	var out server.StoredLog
 	var created bool
 	err := inTx(ctx, s.db, func(tx *sql.Tx) error {
 		if err := projectExists(ctx, tx, e.ProjectUUID); err != nil {
@@ -283,7 +283,7 @@ func (s *Store) PutLog(ctx context.Context, e server.LogEntry) (server.LogEntry,
 		var one int
 		err := tx.QueryRowContext(ctx, `SELECT 1 FROM tasks WHERE project_uuid = ? AND name = ?`, e.ProjectUUID, e.TaskName).Scan(&one)
 		if errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("task %q in project %q: %w", e.TaskName, e.ProjectUUID, server.ErrNotFound)
+			return fmt.Errorf("task %q in project %q: %w", e.TaskName, e.ProjectUUID, server.ErrNotStored)
 		} else if err != nil {
 			return err
 		}
@@ -307,57 +307,57 @@ func (s *Store) PutLog(ctx context.Context, e server.LogEntry) (server.LogEntry,
 		return err
 	})
 	if err != nil {
-		return server.LogEntry{}, false, wrap("put log", err)
+		return server.StoredLog{}, false, wrap("put log", err)
 	}
 	return out, created, nil
 }
 
 // resolve returns the stored entry for key, searching every project when
 // key.ProjectUUID is empty.
-func resolve(ctx context.Context, q querier, key server.LogKey) (server.LogEntry, error) {
-	notFound := fmt.Errorf("record %q of task %q: %w", key.UUID, key.TaskName, server.ErrNotFound)
+func resolve(ctx context.Context, q querier, key server.LogKey) (server.StoredLog, error) {
+	notFound := fmt.Errorf("record %q of task %q: %w", key.UUID, key.TaskName, server.ErrNotStored)
 	if key.ProjectUUID != "" {
 		e, err := scanLog(q.QueryRowContext(ctx, `SELECT `+logColumns+logFrom+
 			`WHERE l.project_uuid = ? AND l.task_name = ? AND l.uuid = ?`, key.ProjectUUID, key.TaskName, key.UUID))
 		if errors.Is(err, sql.ErrNoRows) {
-			return server.LogEntry{}, notFound
+			return server.StoredLog{}, notFound
 		}
 		return e, err
 	}
 	rows, err := q.QueryContext(ctx, `SELECT `+logColumns+logFrom+`WHERE l.task_name = ? AND l.uuid = ? LIMIT 2`, key.TaskName, key.UUID)
 	if err != nil {
-		return server.LogEntry{}, err
+		return server.StoredLog{}, err
 	}
 	defer rows.Close()
-	var found []server.LogEntry
+	var found []server.StoredLog
 	for rows.Next() {
 		e, err := scanLog(rows)
 		if err != nil {
-			return server.LogEntry{}, err
+			return server.StoredLog{}, err
 		}
 		found = append(found, e)
 	}
 	if err := rows.Err(); err != nil {
-		return server.LogEntry{}, err
+		return server.StoredLog{}, err
 	}
 	switch len(found) {
 	case 0:
-		return server.LogEntry{}, notFound
+		return server.StoredLog{}, notFound
 	case 1:
 		return found[0], nil
 	default:
-		return server.LogEntry{}, fmt.Errorf("record %q of task %q: %w", key.UUID, key.TaskName, server.ErrAmbiguous)
+		return server.StoredLog{}, fmt.Errorf("record %q of task %q: %w", key.UUID, key.TaskName, server.ErrAmbiguous)
 	}
 }
 
 // GetLog implements server.Store.
-func (s *Store) GetLog(ctx context.Context, key server.LogKey) (server.LogEntry, error) {
+func (s *Store) GetLog(ctx context.Context, key server.LogKey) (server.StoredLog, error) {
 	e, err := resolve(ctx, s.db, key)
 	return e, wrap("get log", err)
 }
 
 // ListLogs implements server.Store.
-func (s *Store) ListLogs(ctx context.Context, q server.LogQuery) ([]server.LogEntry, error) {
+func (s *Store) ListLogs(ctx context.Context, q server.LogQuery) ([]server.StoredLog, error) {
 	query := `SELECT ` + logColumns + logFrom + `WHERE l.task_name = ?`
 	args := []any{q.TaskName}
 	if q.ProjectUUID != "" {

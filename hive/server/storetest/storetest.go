@@ -61,9 +61,9 @@ func project(t *testing.T, s server.Store, id, name string) server.Project {
 	return p
 }
 
-func task(t *testing.T, s server.Store, projectUUID, id, name string) server.Task {
+func task(t *testing.T, s server.Store, projectUUID, id, name string) server.RegisteredTask {
 	t.Helper()
-	tk, created, err := s.EnsureTask(context.Background(), server.Task{ProjectUUID: projectUUID, UUID: id, Name: name, CreatedAt: base})
+	tk, created, err := s.EnsureTask(context.Background(), server.RegisteredTask{ProjectUUID: projectUUID, UUID: id, Name: name, CreatedAt: base})
 	require.NoError(t, err)
 	require.True(t, created, "EnsureTask(%s) must create a new task", name)
 	return tk
@@ -73,9 +73,9 @@ func record(taskName, id, note string) json.RawMessage {
 	return json.RawMessage(fmt.Sprintf(`{"input":{"note":%q},"taskName":%q,"type":"success","uuid":%q}`, note, taskName, id))
 }
 
-func putLog(t *testing.T, s server.Store, projectUUID, taskName, id string, createdAt time.Time) server.LogEntry {
+func putLog(t *testing.T, s server.Store, projectUUID, taskName, id string, createdAt time.Time) server.StoredLog {
 	t.Helper()
-	e, created, err := s.PutLog(context.Background(), server.LogEntry{
+	e, created, err := s.PutLog(context.Background(), server.StoredLog{
 		ProjectUUID: projectUUID, TaskName: taskName, TaskUUID: "t-" + taskName, UUID: id,
 		Record: record(taskName, id, "first"), CreatedAt: createdAt,
 	})
@@ -87,7 +87,7 @@ func putLog(t *testing.T, s server.Store, projectUUID, taskName, id string, crea
 func testProjects(t *testing.T, s server.Store) {
 	ctx := context.Background()
 	_, err := s.GetProject(ctx, "p1")
-	require.ErrorIs(t, err, server.ErrNotFound)
+	require.ErrorIs(t, err, server.ErrNotStored)
 
 	p, created, err := s.EnsureProject(ctx, server.Project{UUID: "p1", Name: "one", Description: "first", CreatedAt: base})
 	require.NoError(t, err)
@@ -114,25 +114,25 @@ func testProjects(t *testing.T, s server.Store) {
 	assert.True(t, got.CreatedAt.Equal(base), "UpdateProject must keep CreatedAt")
 
 	err = s.UpdateProject(ctx, server.Project{UUID: "missing", Name: "x"})
-	assert.ErrorIs(t, err, server.ErrNotFound)
+	assert.ErrorIs(t, err, server.ErrNotStored)
 }
 
 func testTasks(t *testing.T, s server.Store) {
 	ctx := context.Background()
-	_, _, err := s.EnsureTask(ctx, server.Task{ProjectUUID: "nope", UUID: "t1", Name: "a"})
-	require.ErrorIs(t, err, server.ErrNotFound, "EnsureTask in an unknown project")
+	_, _, err := s.EnsureTask(ctx, server.RegisteredTask{ProjectUUID: "nope", UUID: "t1", Name: "a"})
+	require.ErrorIs(t, err, server.ErrNotStored, "EnsureTask in an unknown project")
 
 	project(t, s, "p1", "one")
 	project(t, s, "p2", "two")
 	a := task(t, s, "p1", "t1", "alpha")
 	assert.Equal(t, "t1", a.UUID)
 
-	again, created, err := s.EnsureTask(ctx, server.Task{ProjectUUID: "p1", UUID: "other", Name: "alpha"})
+	again, created, err := s.EnsureTask(ctx, server.RegisteredTask{ProjectUUID: "p1", UUID: "other", Name: "alpha"})
 	require.NoError(t, err)
 	assert.False(t, created)
 	assert.Equal(t, "t1", again.UUID, "EnsureTask must leave an existing task unchanged")
 
-	_, _, err = s.EnsureTask(ctx, server.Task{ProjectUUID: "p1", UUID: "t1", Name: "beta"})
+	_, _, err = s.EnsureTask(ctx, server.RegisteredTask{ProjectUUID: "p1", UUID: "t1", Name: "beta"})
 	require.ErrorIs(t, err, server.ErrConflict, "a task uuid is unique within its project")
 
 	// The same uuid and name in another project are independent.
@@ -143,7 +143,7 @@ func testTasks(t *testing.T, s server.Store) {
 	require.NoError(t, err)
 	assert.Equal(t, "beta", got.Name)
 	_, err = s.GetTask(ctx, "p2", "t2")
-	assert.ErrorIs(t, err, server.ErrNotFound, "GetTask must not see other projects' tasks")
+	assert.ErrorIs(t, err, server.ErrNotStored, "GetTask must not see other projects' tasks")
 
 	list, err := s.ListTasks(ctx, "p1")
 	require.NoError(t, err)
@@ -158,15 +158,15 @@ func testTasks(t *testing.T, s server.Store) {
 
 func testPutTask(t *testing.T, s server.Store) {
 	ctx := context.Background()
-	_, err := s.PutTask(ctx, server.Task{ProjectUUID: "nope", UUID: "t1", Name: "a"})
-	require.ErrorIs(t, err, server.ErrNotFound)
+	_, err := s.PutTask(ctx, server.RegisteredTask{ProjectUUID: "nope", UUID: "t1", Name: "a"})
+	require.ErrorIs(t, err, server.ErrNotStored)
 
 	project(t, s, "p1", "one")
-	created, err := s.PutTask(ctx, server.Task{ProjectUUID: "p1", UUID: "t1", Name: "alpha", InvokeURL: "http://127.0.0.1:1/run"})
+	created, err := s.PutTask(ctx, server.RegisteredTask{ProjectUUID: "p1", UUID: "t1", Name: "alpha", InvokeURL: "http://127.0.0.1:1/run"})
 	require.NoError(t, err)
 	assert.True(t, created)
 
-	created, err = s.PutTask(ctx, server.Task{ProjectUUID: "p1", UUID: "t1b", Name: "alpha", InvokeURL: "http://127.0.0.1:2/run"})
+	created, err = s.PutTask(ctx, server.RegisteredTask{ProjectUUID: "p1", UUID: "t1b", Name: "alpha", InvokeURL: "http://127.0.0.1:2/run"})
 	require.NoError(t, err)
 	assert.False(t, created, "PutTask of an existing name updates")
 	got, err := s.GetTask(ctx, "p1", "t1b")
@@ -174,10 +174,10 @@ func testPutTask(t *testing.T, s server.Store) {
 	assert.Equal(t, "alpha", got.Name)
 	assert.Equal(t, "http://127.0.0.1:2/run", got.InvokeURL)
 	_, err = s.GetTask(ctx, "p1", "t1")
-	assert.ErrorIs(t, err, server.ErrNotFound, "the old uuid is gone")
+	assert.ErrorIs(t, err, server.ErrNotStored, "the old uuid is gone")
 
 	task(t, s, "p1", "t2", "beta")
-	_, err = s.PutTask(ctx, server.Task{ProjectUUID: "p1", UUID: "t2", Name: "alpha"})
+	_, err = s.PutTask(ctx, server.RegisteredTask{ProjectUUID: "p1", UUID: "t2", Name: "alpha"})
 	require.ErrorIs(t, err, server.ErrConflict)
 	got, err = s.GetTask(ctx, "p1", "t1b")
 	require.NoError(t, err)
@@ -186,13 +186,13 @@ func testPutTask(t *testing.T, s server.Store) {
 
 func testPutLogNeedsProjectAndTask(t *testing.T, s server.Store) {
 	ctx := context.Background()
-	_, _, err := s.PutLog(ctx, server.LogEntry{ProjectUUID: "p1", TaskName: "a", UUID: "r1", Record: record("a", "r1", "x")})
-	require.ErrorIs(t, err, server.ErrNotFound, "unknown project")
+	_, _, err := s.PutLog(ctx, server.StoredLog{ProjectUUID: "p1", TaskName: "a", UUID: "r1", Record: record("a", "r1", "x")})
+	require.ErrorIs(t, err, server.ErrNotStored, "unknown project")
 	project(t, s, "p1", "one")
-	_, _, err = s.PutLog(ctx, server.LogEntry{ProjectUUID: "p1", TaskName: "a", UUID: "r1", Record: record("a", "r1", "x")})
-	require.ErrorIs(t, err, server.ErrNotFound, "unknown task")
+	_, _, err = s.PutLog(ctx, server.StoredLog{ProjectUUID: "p1", TaskName: "a", UUID: "r1", Record: record("a", "r1", "x")})
+	require.ErrorIs(t, err, server.ErrNotStored, "unknown task")
 	_, err = s.GetLog(ctx, server.LogKey{ProjectUUID: "p1", TaskName: "a", UUID: "r1"})
-	require.ErrorIs(t, err, server.ErrNotFound)
+	require.ErrorIs(t, err, server.ErrNotStored)
 }
 
 func testPutLogIdempotent(t *testing.T, s server.Store) {
@@ -204,7 +204,7 @@ func testPutLogIdempotent(t *testing.T, s server.Store) {
 	assert.JSONEq(t, string(record("alpha", "r1", "first")), string(first.Record))
 	assert.True(t, first.CreatedAt.Equal(at(1)))
 
-	again, created, err := s.PutLog(ctx, server.LogEntry{
+	again, created, err := s.PutLog(ctx, server.StoredLog{
 		ProjectUUID: "p1", TaskName: "alpha", UUID: "r1", Record: record("alpha", "r1", "second"), CreatedAt: at(9),
 	})
 	require.NoError(t, err)
@@ -212,7 +212,7 @@ func testPutLogIdempotent(t *testing.T, s server.Store) {
 	assert.JSONEq(t, string(record("alpha", "r1", "first")), string(again.Record), "the first write wins")
 	assert.True(t, again.CreatedAt.Equal(at(1)), "the stored CreatedAt is returned")
 
-	zero, created, err := s.PutLog(ctx, server.LogEntry{ProjectUUID: "p1", TaskName: "alpha", UUID: "r2", Record: record("alpha", "r2", "x")})
+	zero, created, err := s.PutLog(ctx, server.StoredLog{ProjectUUID: "p1", TaskName: "alpha", UUID: "r2", Record: record("alpha", "r2", "x")})
 	require.NoError(t, err)
 	assert.True(t, created)
 	assert.False(t, zero.CreatedAt.IsZero(), "a zero CreatedAt must be set")
@@ -240,9 +240,9 @@ func testGetLogScoping(t *testing.T, s server.Store) {
 	assert.Equal(t, "t-alpha", e.TaskUUID)
 
 	_, err = s.GetLog(ctx, server.LogKey{ProjectUUID: "pa", TaskName: "alpha", UUID: "only-b"})
-	assert.ErrorIs(t, err, server.ErrNotFound, "project A must not read project B's record")
+	assert.ErrorIs(t, err, server.ErrNotStored, "project A must not read project B's record")
 	_, err = s.GetLog(ctx, server.LogKey{ProjectUUID: "pa", TaskName: "beta", UUID: "only-a"})
-	assert.ErrorIs(t, err, server.ErrNotFound, "the task name is part of the key")
+	assert.ErrorIs(t, err, server.ErrNotStored, "the task name is part of the key")
 
 	e, err = s.GetLog(ctx, server.LogKey{TaskName: "alpha", UUID: "only-b"})
 	require.NoError(t, err, "an unscoped lookup searches every project")
@@ -269,7 +269,7 @@ func testListLogs(t *testing.T, s server.Store) {
 	putLog(t, s, "pb", "alpha", "rb", at(2))
 	putLog(t, s, "pa", "beta", "x", at(9))
 
-	uuids := func(es []server.LogEntry) []string {
+	uuids := func(es []server.StoredLog) []string {
 		out := make([]string, len(es))
 		for i, e := range es {
 			out[i] = e.UUID
@@ -325,7 +325,7 @@ func testSetQuality(t *testing.T, s server.Store) {
 	assert.JSONEq(t, string(record("alpha", "r1", "first")), string(e.Record), "SetQuality keeps the record")
 
 	err = s.SetQuality(ctx, server.LogKey{ProjectUUID: "pb", TaskName: "alpha", UUID: "r1"}, q)
-	assert.ErrorIs(t, err, server.ErrNotFound, "project B cannot rate project A's record")
+	assert.ErrorIs(t, err, server.ErrNotStored, "project B cannot rate project A's record")
 	err = s.SetQuality(ctx, server.LogKey{TaskName: "alpha", UUID: "dup"}, q)
 	assert.ErrorIs(t, err, server.ErrAmbiguous)
 	e, err = s.GetLog(ctx, server.LogKey{ProjectUUID: "pb", TaskName: "alpha", UUID: "dup"})
@@ -356,7 +356,7 @@ func testConcurrentPutLog(t *testing.T, s server.Store) {
 	errs := make([]error, n)
 	for i := range n {
 		wg.Go(func() {
-			_, results[i], errs[i] = s.PutLog(ctx, server.LogEntry{
+			_, results[i], errs[i] = s.PutLog(ctx, server.StoredLog{
 				ProjectUUID: "p1", TaskName: "alpha", UUID: "same", Record: record("alpha", "same", fmt.Sprint(i)), CreatedAt: at(i),
 			})
 		})
