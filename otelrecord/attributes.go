@@ -147,3 +147,26 @@ const (
 	// KindBoundary marks a boundary span.
 	KindBoundary = "boundary"
 )
+
+// Attribute keys of hivetrace's own metric instruments. They are not span
+// attributes: rebuilders never read them. The instruments also carry
+// TaskNameKey, BoundaryNameKey, BoundaryModeKey and BoundaryFromTapeKey.
+const (
+	// OutcomeKey says how what was measured ended. On the task-run and
+	// boundary-call duration histograms it is OutcomeSuccess or OutcomeError;
+	// on the record counter of the Hive log client's listener it is
+	// "delivered", "failed", "dropped" or "silent".
+	OutcomeKey = attribute.Key("hive.outcome")
+	// DropReasonKey says why the record processor dropped records, on its
+	// dropped-records counter (hive.processor.records.dropped); the values are
+	// the exporter package's DropReason… constants.
+	DropReasonKey = attribute.Key("hive.drop.reason")
+)
+
+// Values of OutcomeKey on the duration histograms.
+const (
+	// OutcomeSuccess: the run or call succeeded.
+	OutcomeSuccess = "success"
+	// OutcomeError: the run or call failed.
+	OutcomeError = "error"
+)
