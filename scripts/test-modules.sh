@@ -7,6 +7,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 GO=${GO:-go}
+# Each module is tested as users build it: a developer's go.work is ignored.
+export GOWORK=off
 min=${MIN_TESTED_PACKAGES:-0}
 tested=0
 failed=()
