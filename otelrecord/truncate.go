@@ -5,6 +5,12 @@ import (
 	"unicode/utf8"
 )
 
+// Payload limits. Every payload limit of this module follows one rule, the
+// one Truncate applies: a limit n > 0 lets a payload of up to n bytes through
+// whole and replaces a larger one by a truncation marker; n <= 0 means no
+// limit. Options and settings that take a limit (task.WithMaxPayloadBytes,
+// HIVE_MAX_PAYLOAD_BYTES) say so by referring here.
+
 // DefaultMaxPayloadBytes is the default size above which a payload written to
 // a span attribute is replaced by a truncation marker. It keeps a batch of
 // spans well under the 4 MiB default message size of OTLP gRPC.
@@ -26,15 +32,17 @@ type Truncation struct {
 	Preview string `json:"preview"`
 }
 
-// Truncate returns payload unchanged when it fits in max bytes (max <= 0
-// means no limit), and otherwise the JSON of a Truncation marker whose preview
-// keeps as much of the payload as fits in max bytes (at least 0). The second
-// result reports whether the payload was cut.
+// Truncate returns payload unchanged when it fits in max bytes or max <= 0
+// (no limit: see "Payload limits" above), and otherwise the JSON of a
+// Truncation marker whose preview keeps the first max/2 bytes of the payload,
+// cut back to a UTF-8 boundary (the preview is escaped inside a JSON string,
+// so it needs room to grow). The second result reports whether the payload
+// was cut. The marker may be longer than a very small max.
 func Truncate(payload []byte, max int) ([]byte, bool) {
 	if max <= 0 || len(payload) <= max {
 		return payload, false
 	}
-	keep := max / 2 // the preview is escaped inside a JSON string: leave room
+	keep := max / 2
 	for keep > 0 && !utf8.RuneStart(payload[keep]) {
 		keep--
 	}
@@ -43,6 +51,13 @@ func Truncate(payload []byte, max int) ([]byte, bool) {
 		return []byte(`{"hive.truncated":true}`), true
 	}
 	return out, true
+}
+
+// TruncateString returns Truncate(payload, max) as text, the form in which
+// payloads become span attribute values.
+func TruncateString(payload []byte, max int) string {
+	p, _ := Truncate(payload, max)
+	return string(p)
 }
 
 // IsTruncated reports whether payload is a truncation marker and returns it.
