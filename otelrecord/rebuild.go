@@ -175,106 +175,149 @@ func recordType(t *taskAttrs, status codes.Code, p *problems) RecordType {
 // with the same run uuid (the same span given twice is not a problem).
 // Rebuild never panics and never modifies the spans.
 func Rebuild(spans []Span) ([]*ExecutionRecord, error) {
-	type run struct {
-		uuid       string
-		task       int // index in spans; -1 when absent
-		boundaries int // number of boundary spans
-		offset     int // start of the run's boundary spans in grouped
-	}
-	var (
-		runs   []run
-		index  = make(map[string]int)
-		member = make([]int32, len(spans)) // run index of a boundary span, else -1
-		tasks  []int                       // task-run spans without a run uuid
-		errs   []error
-		total  int
-	)
-	lastUUID, lastRun := "", -1
-	lookup := func(uuid string) int {
-		// The spans of a run usually come together, and carry the same
-		// string: one comparison instead of hashing it.
-		if lastRun >= 0 && uuid == lastUUID {
-			return lastRun
+	g := groupRuns(spans)
+	sortByStart(spans, g.tasks)
+	records := make([]*ExecutionRecord, 0, len(g.tasks))
+	for _, i := range g.tasks {
+		rec, err := rebuildRun(&spans[i], g.boundarySpans(&spans[i]))
+		records = append(records, rec)
+		if err != nil {
+			g.errs = append(g.errs, err)
 		}
-		r, ok := index[uuid]
-		if !ok {
-			r = len(runs)
-			index[uuid] = r
-			runs = append(runs, run{uuid: uuid, task: -1})
-		}
-		lastUUID, lastRun = uuid, r
-		return r
 	}
+	for _, r := range g.runs {
+		if r.task < 0 {
+			g.errs = append(g.errs, fmt.Errorf("%w: run %q: %d boundary spans", ErrOrphanBoundarySpans, r.uuid, r.boundaries))
+		}
+	}
+	return records, errors.Join(g.errs...)
+}
+
+// runGroups is Rebuild's input grouped by run uuid.
+type runGroups struct {
+	runs    []runGroup
+	index   map[string]int // run uuid → index in runs
+	tasks   []int          // task-run spans to rebuild, as indexes in the input
+	grouped []*Span        // the boundary spans of each run side by side
+	errs    []error        // duplicate task-run spans
+
+	// The spans of a run usually come together and carry the same string:
+	// lookup compares it with the last one before hashing it.
+	lastUUID string
+	lastRun  int
+}
+
+// runGroup is one run among Rebuild's input.
+type runGroup struct {
+	uuid       string
+	task       int // index in the input; -1 when absent
+	boundaries int // number of boundary spans
+	offset     int // start of the run's boundary spans in grouped
+}
+
+// groupRuns finds the runs of spans by their uuid: each run's task-run span,
+// and its boundary spans laid side by side in input order. Task-run spans
+// without a run uuid are runs of their own; boundary spans without one and
+// spans outside the convention are left out.
+func groupRuns(spans []Span) runGroups {
+	g := runGroups{index: make(map[string]int), lastRun: -1}
+	member, total := g.classify(spans)
+	g.layOut(spans, member, total)
+	return g
+}
+
+// classify files every span under its run. It returns, for each span, the
+// run index of a boundary span (-1 for any other span) and the number of
+// boundary spans filed.
+func (g *runGroups) classify(spans []Span) (member []int32, total int) {
+	member = make([]int32, len(spans))
 	for i := range spans {
 		member[i] = -1
 		kind, uuid := Classify(spans[i].Attributes)
 		switch kind {
 		case KindTask:
 			if uuid == "" {
-				tasks = append(tasks, i)
+				g.tasks = append(g.tasks, i)
 				continue
 			}
-			r := lookup(uuid)
-			switch first := runs[r].task; {
+			r := g.lookup(uuid)
+			switch first := g.runs[r].task; {
 			case first < 0:
-				runs[r].task = i
+				g.runs[r].task = i
 			case spans[first].SpanID != spans[i].SpanID || !spans[i].SpanID.IsValid():
-				errs = append(errs, fmt.Errorf("%w: run %q: span %s ignored, span %s used",
+				g.errs = append(g.errs, fmt.Errorf("%w: run %q: span %s ignored, span %s used",
 					ErrDuplicateTaskSpan, uuid, spans[i].SpanID, spans[first].SpanID))
 			}
 		case KindBoundary:
 			if uuid == "" {
 				continue
 			}
-			r := lookup(uuid)
+			r := g.lookup(uuid)
 			member[i] = int32(r)
-			runs[r].boundaries++
+			g.runs[r].boundaries++
 			total++
 		}
 	}
+	return member, total
+}
 
-	// Lay the boundary spans of each run side by side, in input order.
+// lookup returns the index of the run with this uuid, adding the run when
+// it is new.
+func (g *runGroups) lookup(uuid string) int {
+	if g.lastRun >= 0 && uuid == g.lastUUID {
+		return g.lastRun
+	}
+	r, ok := g.index[uuid]
+	if !ok {
+		r = len(g.runs)
+		g.index[uuid] = r
+		g.runs = append(g.runs, runGroup{uuid: uuid, task: -1})
+	}
+	g.lastUUID, g.lastRun = uuid, r
+	return r
+}
+
+// layOut lays the boundary spans of each run side by side in grouped, in
+// input order, and adds the runs' task-run spans to tasks.
+func (g *runGroups) layOut(spans []Span, member []int32, total int) {
+	g.tasks = slices.Grow(g.tasks, len(g.runs))
 	off := 0
-	for r := range runs {
-		runs[r].offset = off
-		off += runs[r].boundaries
-		if runs[r].task >= 0 {
-			tasks = append(tasks, runs[r].task)
+	for r := range g.runs {
+		g.runs[r].offset = off
+		off += g.runs[r].boundaries
+		if g.runs[r].task >= 0 {
+			g.tasks = append(g.tasks, g.runs[r].task)
 		}
 	}
-	grouped := make([]*Span, total)
-	fill := make([]int, len(runs))
+	g.grouped = make([]*Span, total)
+	fill := make([]int, len(g.runs))
 	for i, r := range member {
 		if r < 0 {
 			continue
 		}
-		grouped[runs[r].offset+fill[r]] = &spans[i]
+		g.grouped[g.runs[r].offset+fill[r]] = &spans[i]
 		fill[r]++
 	}
+}
 
+// boundarySpans returns the boundary spans of the run of task, a task-run
+// span of the input.
+func (g *runGroups) boundarySpans(task *Span) []*Span {
+	_, uuid := Classify(task.Attributes)
+	if uuid == "" {
+		return nil
+	}
+	r := g.runs[g.index[uuid]]
+	return g.grouped[r.offset : r.offset+r.boundaries]
+}
+
+// sortByStart orders tasks, indexes in spans, by the start time of their
+// span, then by index.
+func sortByStart(spans []Span, tasks []int) {
 	slices.SortStableFunc(tasks, func(a, b int) int {
 		if c := spans[a].StartTime.Compare(spans[b].StartTime); c != 0 {
 			return c
 		}
 		return cmp.Compare(a, b)
 	})
-	records := make([]*ExecutionRecord, 0, len(tasks))
-	for _, i := range tasks {
-		var bs []*Span
-		if _, uuid := Classify(spans[i].Attributes); uuid != "" {
-			r := runs[index[uuid]]
-			bs = grouped[r.offset : r.offset+r.boundaries]
-		}
-		rec, err := rebuildRun(&spans[i], bs)
-		records = append(records, rec)
-		if err != nil {
-			errs = append(errs, err)
-		}
-	}
-	for _, r := range runs {
-		if r.task < 0 {
-			errs = append(errs, fmt.Errorf("%w: run %q: %d boundary spans", ErrOrphanBoundarySpans, r.uuid, r.boundaries))
-		}
-	}
-	return records, errors.Join(errs...)
 }

@@ -39,6 +39,23 @@ func (a *arena) payload(s string) (json.RawMessage, bool) {
 // rebuildBoundaries returns the record's boundary map: every declared
 // boundary, and the calls of the run's boundary spans in call order.
 func rebuildBoundaries(t *taskAttrs, spans []*Span, p *problems) map[string][]BoundaryRecord {
+	out := declaredBoundaries(t, p)
+	sc := getScratch(len(spans))
+	defer sc.put()
+	calls := readRunCalls(t, spans, sc.calls, p)
+	order := callOrder(calls, sc.keys)
+	sc.keys = order[:0]
+	checkCallCount(t, order, p)
+	if len(order) == 0 {
+		return out
+	}
+	addCalls(out, calls, order, p)
+	return out
+}
+
+// declaredBoundaries returns a boundary map holding every boundary the run
+// declares (hive.task.boundaries), each with no calls.
+func declaredBoundaries(t *taskAttrs, p *problems) map[string][]BoundaryRecord {
 	var declared []string
 	var declaredValues []attribute.Value
 	if t.hasDeclared {
@@ -61,11 +78,13 @@ func rebuildBoundaries(t *taskAttrs, spans []*Span, p *problems) map[string][]Bo
 		}
 		out[v.AsString()] = []BoundaryRecord{}
 	}
+	return out
+}
 
-	// Read every boundary span once, keep those of this run.
-	sc := getScratch(len(spans))
-	defer sc.put()
-	calls := sc.calls
+// readRunCalls reads every boundary span once into calls (which holds
+// len(spans) entries) and returns those of this run, in input order; spans
+// of another kind or another run are reported and left out.
+func readRunCalls(t *taskAttrs, spans []*Span, calls []boundaryCall, p *problems) []boundaryCall {
 	n := 0
 	for i := range spans {
 		c := &calls[n]
@@ -81,33 +100,40 @@ func rebuildBoundaries(t *taskAttrs, spans []*Span, p *problems) map[string][]Bo
 		}
 		n++
 	}
-	calls = calls[:n]
-	order := callOrder(calls, sc.keys)
-	sc.keys = order[:0]
+	return calls[:n]
+}
 
-	if t.hasCalls {
-		switch have := int64(len(order)); {
-		case have < t.calls:
-			p.addf("have %d of %d boundary spans", have, t.calls)
-		case have > t.calls:
-			p.addf("have %d boundary spans, %s is %d", have, TaskBoundaryCallsKey, t.calls)
-		default:
-			for i, k := range order {
-				if !k.hasSeq || k.seq != int64(i) {
-					p.addf("boundary call sequence numbers are not 0..%d", len(order)-1)
-					break
-				}
+// checkCallCount reports calls that do not match what the task-run span
+// announces: their number (hive.task.boundary_calls) and, when that matches,
+// their sequence numbers 0..n-1.
+func checkCallCount(t *taskAttrs, order []callKey, p *problems) {
+	if !t.hasCalls {
+		if !t.invalidInput {
+			p.addf("missing %s", TaskBoundaryCallsKey)
+		}
+		return
+	}
+	switch have := int64(len(order)); {
+	case have < t.calls:
+		p.addf("have %d of %d boundary spans", have, t.calls)
+	case have > t.calls:
+		p.addf("have %d boundary spans, %s is %d", have, TaskBoundaryCallsKey, t.calls)
+	default:
+		for i, k := range order {
+			if !k.hasSeq || k.seq != int64(i) {
+				p.addf("boundary call sequence numbers are not 0..%d", len(order)-1)
+				break
 			}
 		}
-	} else if !t.invalidInput {
-		p.addf("missing %s", TaskBoundaryCallsKey)
 	}
-	if len(order) == 0 {
-		return out
-	}
+}
 
-	// Group the calls by boundary name into one backing array, keeping call
-	// order within each boundary.
+// addCalls adds the calls to out under their boundary names, in call order
+// within each boundary. A call without a boundary name takes its span's
+// name, and is reported. The records of all calls share one backing array.
+func addCalls(out map[string][]BoundaryRecord, calls []boundaryCall, order []callKey, p *problems) {
+	// Group the calls by boundary name: group[i] is the group of order[i],
+	// names holds the names in order of first call, counts the calls of each.
 	group := make([]int32, len(order))
 	var names []string
 	var counts []int
@@ -147,8 +173,22 @@ func rebuildBoundaries(t *taskAttrs, spans []*Span, p *problems) map[string][]Bo
 		group[i] = int32(g)
 		counts[g]++
 	}
-	next := make([]int, len(names))
-	for g := 1; g < len(names); g++ {
+	records := boundaryRecords(calls, order, group, counts, p)
+	start := 0
+	for g, name := range names {
+		end := start + counts[g]
+		out[name] = records[start:end:end]
+		start = end
+	}
+}
+
+// boundaryRecords returns the records of the calls in one backing array,
+// group after group and in call order within each (group[i] is the group of
+// order[i], counts the calls of each group); their timings and payloads
+// share one allocation each.
+func boundaryRecords(calls []boundaryCall, order []callKey, group []int32, counts []int, p *problems) []BoundaryRecord {
+	next := make([]int, len(counts))
+	for g := 1; g < len(counts); g++ {
 		next[g] = next[g-1] + counts[g-1]
 	}
 	records := make([]BoundaryRecord, len(order))
@@ -167,13 +207,7 @@ func rebuildBoundaries(t *taskAttrs, spans []*Span, p *problems) map[string][]Bo
 		r.Timing = &timings[at]
 		fillBoundaryRecord(r, c, i, &payloads, p)
 	}
-	start := 0
-	for g, name := range names {
-		end := start + counts[g]
-		out[name] = records[start:end:end]
-		start = end
-	}
-	return out
+	return records
 }
 
 // fillBoundaryRecord sets the payloads and error of one call; pos is its
