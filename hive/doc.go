@@ -7,8 +7,8 @@
 //   - LogClient sends records to POST /api/log-ingest (SendLog), reads them
 //     back (GetLog, ListLogs), scores them (SetQuality) and checks the
 //     configuration against the server (TestConfig). Without credentials it is
-//     in silent mode: it never touches the network and SendLog reports
-//     SendSilent.
+//     in silent mode: it never touches the network and SendLog returns
+//     ErrSilent.
 //   - Client invokes a task registered on the server (Invoke).
 //
 // Empty Config fields fall back to environment variables:

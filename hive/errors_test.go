@@ -76,10 +76,3 @@ func FuzzParseRetryAfter(f *testing.F) {
 		}
 	})
 }
-
-func TestSendStatusString(t *testing.T) {
-	assert.Equal(t, "success", SendSuccess.String())
-	assert.Equal(t, "error", SendError.String())
-	assert.Equal(t, "silent", SendSilent.String())
-	assert.Equal(t, "SendStatus(9)", SendStatus(9).String())
-}

@@ -56,17 +56,16 @@ func ExampleLogClient_SendLog() {
 		Output:   json.RawMessage(`{"total":20}`),
 		Type:     otelrecord.TypeSuccess,
 	}
-	res := client.SendLog(context.Background(), rec, map[string]string{"requestId": "req-1"})
-	switch res.Status {
-	case hive.SendSuccess:
-		fmt.Println("stored", res.UUID, "in", res.Response.ProjectName)
-	case hive.SendSilent:
+	resp, err := client.SendLog(context.Background(), rec, map[string]string{"requestId": "req-1"})
+	switch {
+	case err == nil:
+		fmt.Println("stored", resp.UUID, "in", resp.ProjectName)
+	case errors.Is(err, hive.ErrSilent):
 		fmt.Println("no credentials: nothing sent")
-	case hive.SendError:
-		if errors.Is(res.Err, hive.ErrUnauthorized) {
-			fmt.Println("check HIVE_API_KEY and HIVE_API_SECRET")
-		}
-		fmt.Println(res.Err)
+	case errors.Is(err, hive.ErrUnauthorized):
+		fmt.Println("check HIVE_API_KEY and HIVE_API_SECRET:", err)
+	default:
+		fmt.Println(err)
 	}
 	// Output: stored 0193a000-0000-7000-8000-00000000beef in shop
 }

@@ -8,49 +8,6 @@ import (
 	"github.com/hivetrace/hivetrace/otelrecord"
 )
 
-// SendStatus is the outcome of LogClient.SendLog.
-type SendStatus int
-
-// The outcomes of SendLog.
-const (
-	// SendError: the record was not stored; SendResult.Err says why.
-	SendError SendStatus = iota
-	// SendSuccess: the server stored the record (or already had it).
-	SendSuccess
-	// SendSilent: the client is in silent mode and sent nothing.
-	SendSilent
-)
-
-// String returns "error", "success" or "silent".
-func (s SendStatus) String() string {
-	switch s {
-	case SendError:
-		return "error"
-	case SendSuccess:
-		return "success"
-	case SendSilent:
-		return "silent"
-	default:
-		return fmt.Sprintf("SendStatus(%d)", int(s))
-	}
-}
-
-// SendResult reports what SendLog did.
-type SendResult struct {
-	// Status is the outcome.
-	Status SendStatus
-	// UUID is the uuid the record was sent with: the record's own, or the
-	// UUID v7 SendLog generated. Empty when nothing was built.
-	UUID string
-	// Response is the server's answer on success; nil when the server sent
-	// none (or one that could not be decoded: the record was stored anyway).
-	Response *IngestResponse
-	// Err is nil on success. For SendSilent it is ErrSilent; for SendError it
-	// wraps the reason (ErrUnauthorized, ErrServer, ErrNetwork, ErrNoProject,
-	// ErrInvalidArgument…; an *APIError for HTTP answers).
-	Err error
-}
-
 // IngestResponse is the server's answer to POST /api/log-ingest.
 type IngestResponse struct {
 	// UUID is the stored record's uuid.

@@ -68,44 +68,52 @@ func (c *LogClient) IsSilent() bool { return !c.s.hasCredentials() }
 // Forge returns the parsed forge.json, or nil when none was configured.
 func (c *LogClient) Forge() *Forge { return c.s.forge }
 
-// SendLog sends one record to POST /api/log-ingest and reports the outcome; it
-// never panics and returns once ctx is done. The body is
+// SendLog sends one record to POST /api/log-ingest and returns the server's
+// answer; it never panics and returns once ctx is done. The body is
 // {"projectUuid","projectName","taskUuid","logItem"} with logItem the record's
 // JSON as a string (projectName omitted when unknown).
 //
 // The record is not modified: SendLog sends a copy whose uuid is the record's
-// own or, when it has none, a new UUID v7 (SendResult.UUID), and whose
-// metadata merges the client's base metadata, the record's own and metadata,
-// in increasing priority. The task uuid is forge.json's uuid for the record's
-// task name, or empty when the task is not listed.
+// own or, when it has none, a new UUID v7, and whose metadata merges the
+// client's base metadata, the record's own and metadata, in increasing
+// priority. The task uuid is forge.json's uuid for the record's task name, or
+// empty when the task is not listed. The server's ingest is idempotent by
+// uuid: to retry a failed send without risking a duplicate, give the record a
+// uuid before the first attempt.
 //
-// A silent client returns SendSilent without touching the network. A nil
-// record, one without a task name, or a client without a project uuid give
-// SendError without a request.
-func (c *LogClient) SendLog(ctx context.Context, rec *otelrecord.ExecutionRecord, metadata map[string]string) SendResult {
+// On success the response is never nil and its UUID is the uuid the record
+// was stored under; when the server's answer could not be read (the record is
+// stored all the same) the response holds only the uuid and task name sent.
+//
+// A silent client returns ErrSilent without touching the network. A nil
+// record, one without a task name (ErrInvalidArgument) or a client without a
+// project uuid (ErrNoProject) fail without a request. Other errors wrap
+// ErrUnauthorized, ErrBadRequest, ErrServer, ErrNetwork… (an *APIError for
+// HTTP answers); Retryable tells whether sending again may help.
+func (c *LogClient) SendLog(ctx context.Context, rec *otelrecord.ExecutionRecord, metadata map[string]string) (*IngestResponse, error) {
 	if c.IsSilent() {
-		return SendResult{Status: SendSilent, Err: ErrSilent}
+		return nil, ErrSilent
 	}
 	if rec == nil {
-		return SendResult{Status: SendError, Err: fmt.Errorf("%w: nil record", ErrInvalidArgument)}
+		return nil, fmt.Errorf("%w: nil record", ErrInvalidArgument)
 	}
 	if rec.TaskName == "" {
-		return SendResult{Status: SendError, UUID: rec.UUID, Err: fmt.Errorf("%w: record has no task name", ErrInvalidArgument)}
+		return nil, fmt.Errorf("%w: record has no task name", ErrInvalidArgument)
 	}
 	if c.s.projectUUID == "" {
-		return SendResult{Status: SendError, UUID: rec.UUID, Err: fmt.Errorf("%w (set Config.ProjectUUID or project.uuid in forge.json)", ErrNoProject)}
+		return nil, fmt.Errorf("%w (set Config.ProjectUUID or project.uuid in forge.json)", ErrNoProject)
 	}
 	out, err := c.prepare(rec, metadata)
 	if err != nil {
-		return SendResult{Status: SendError, UUID: rec.UUID, Err: err}
+		return nil, err
 	}
 	item, err := json.Marshal(out)
 	if err != nil {
-		return SendResult{Status: SendError, UUID: out.UUID, Err: fmt.Errorf("%w: encode record: %w", ErrInvalidArgument, err)}
+		return nil, fmt.Errorf("%w: encode record: %w", ErrInvalidArgument, err)
 	}
 	itemText, err := json.Marshal(string(item)) // the wire carries the record as a JSON string
 	if err != nil {
-		return SendResult{Status: SendError, UUID: out.UUID, Err: fmt.Errorf("%w: encode record: %w", ErrInvalidArgument, err)}
+		return nil, fmt.Errorf("%w: encode record: %w", ErrInvalidArgument, err)
 	}
 	body := wire.IngestRequest{
 		ProjectUUID: c.s.projectUUID,
@@ -117,14 +125,20 @@ func (c *LogClient) SendLog(ctx context.Context, rec *otelrecord.ExecutionRecord
 	err = c.tr.do(ctx, "POST", "/api/log-ingest", nil, body, &resp)
 	switch {
 	case err == nil:
-		return SendResult{Status: SendSuccess, UUID: out.UUID, Response: &resp}
 	case errors.Is(err, ErrInvalidResponse) && !isAPIError(err):
 		// A 2xx answer we could not read: the record is stored all the same.
 		c.s.log().Debug("hive: unreadable ingest response", slog.String("uuid", out.UUID), slog.Any("error", err))
-		return SendResult{Status: SendSuccess, UUID: out.UUID}
+		resp = IngestResponse{}
 	default:
-		return SendResult{Status: SendError, UUID: out.UUID, Err: err}
+		return nil, err
 	}
+	if resp.UUID == "" {
+		resp.UUID = out.UUID
+	}
+	if resp.TaskName == "" {
+		resp.TaskName = out.TaskName
+	}
+	return &resp, nil
 }
 
 // prepare returns the copy of rec that is sent: uuid filled in, metadata

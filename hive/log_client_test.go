@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/google/uuid"
+	"github.com/hivetrace/hivetrace/otelrecord"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -36,17 +37,15 @@ func TestSendLogSuccess(t *testing.T) {
 	c := newTestLogClient(t, srv.URL, func(c *Config) { c.ForgePath = writeForge(t, testForge) })
 
 	rec := sampleRecord("0193a000-0000-7000-8000-00000000beef")
-	res := c.SendLog(ctxT(t), rec, nil)
+	resp, err := c.SendLog(ctxT(t), rec, nil)
 
-	require.NoError(t, res.Err)
-	assert.Equal(t, SendSuccess, res.Status)
-	assert.Equal(t, rec.UUID, res.UUID)
-	require.NotNil(t, res.Response)
-	assert.Equal(t, rec.UUID, res.Response.UUID)
-	assert.Equal(t, "getUserReport", res.Response.TaskName)
-	assert.Equal(t, "shop", res.Response.ProjectName)
-	assert.Equal(t, "2026-01-02T03:04:05Z", res.Response.CreatedAt)
-	back, err := res.Response.Record()
+	require.NoError(t, err)
+	require.NotNil(t, resp)
+	assert.Equal(t, rec.UUID, resp.UUID)
+	assert.Equal(t, "getUserReport", resp.TaskName)
+	assert.Equal(t, "shop", resp.ProjectName)
+	assert.Equal(t, "2026-01-02T03:04:05Z", resp.CreatedAt)
+	back, err := resp.Record()
 	require.NoError(t, err)
 	assert.Equal(t, rec.UUID, back.UUID)
 
@@ -79,7 +78,8 @@ func TestSendLogTaskUUIDFromForge(t *testing.T) {
 	for _, name := range []string{"getUserReport", "noUUID", "notInForge"} {
 		rec := sampleRecord("")
 		rec.TaskName = name
-		require.Equal(t, SendSuccess, c.SendLog(ctxT(t), rec, nil).Status)
+		_, err := c.SendLog(ctxT(t), rec, nil)
+		require.NoError(t, err)
 	}
 	bodies := f.ingestBodies()
 	require.Len(t, bodies, 3)
@@ -115,20 +115,20 @@ func TestSendLogStatuses(t *testing.T) {
 			srv := f.start(t)
 			c := newTestLogClient(t, srv.URL)
 
-			res := c.SendLog(ctxT(t), sampleRecord(""), nil)
+			resp, err := c.SendLog(ctxT(t), sampleRecord(""), nil)
 
-			assert.Equal(t, SendError, res.Status)
-			require.ErrorIs(t, res.Err, tc.sentinel)
+			assert.Nil(t, resp)
+			require.ErrorIs(t, err, tc.sentinel)
 			var apiErr *APIError
-			require.ErrorAs(t, res.Err, &apiErr)
+			require.ErrorAs(t, err, &apiErr)
 			assert.Equal(t, tc.status, apiErr.StatusCode)
 			assert.Equal(t, "boom "+http.StatusText(tc.status), apiErr.Message)
 			assert.Equal(t, "/api/log-ingest", apiErr.Path)
-			assert.Contains(t, res.Err.Error(), "boom")
-			assert.NotContains(t, res.Err.Error(), testSecret)
+			assert.Contains(t, err.Error(), "boom")
+			assert.NotContains(t, err.Error(), testSecret)
 			for _, other := range []error{ErrBadRequest, ErrUnauthorized, ErrNotFound, ErrRateLimited, ErrServer, ErrNetwork} {
 				if other != tc.sentinel {
-					assert.NotErrorIs(t, res.Err, other)
+					assert.NotErrorIs(t, err, other)
 				}
 			}
 		})
@@ -140,11 +140,10 @@ func TestSendLogWrongCredentials(t *testing.T) {
 	srv := f.start(t)
 	c := newTestLogClient(t, srv.URL, func(c *Config) { c.APISecret = "wrong" })
 
-	res := c.SendLog(ctxT(t), sampleRecord(""), nil)
+	_, err := c.SendLog(ctxT(t), sampleRecord(""), nil)
 
-	assert.Equal(t, SendError, res.Status)
-	require.ErrorIs(t, res.Err, ErrUnauthorized)
-	assert.Contains(t, res.Err.Error(), "invalid credentials")
+	require.ErrorIs(t, err, ErrUnauthorized)
+	assert.Contains(t, err.Error(), "invalid credentials")
 	assert.Empty(t, f.stored())
 }
 
@@ -156,23 +155,22 @@ func TestSendLogNonJSONErrorBody(t *testing.T) {
 	})
 	c := newTestLogClient(t, f.start(t).URL)
 
-	res := c.SendLog(ctxT(t), sampleRecord(""), nil)
+	_, err := c.SendLog(ctxT(t), sampleRecord(""), nil)
 
-	require.ErrorIs(t, res.Err, ErrServer)
+	require.ErrorIs(t, err, ErrServer)
 	var apiErr *APIError
-	require.ErrorAs(t, res.Err, &apiErr)
+	require.ErrorAs(t, err, &apiErr)
 	assert.Equal(t, "upstream exploded", apiErr.Message)
 }
 
 func TestSendLogNetworkError(t *testing.T) {
 	c := newTestLogClient(t, closedURL(t))
 
-	res := c.SendLog(ctxT(t), sampleRecord(""), nil)
+	_, err := c.SendLog(ctxT(t), sampleRecord(""), nil)
 
-	assert.Equal(t, SendError, res.Status)
-	require.ErrorIs(t, res.Err, ErrNetwork)
-	assert.True(t, Retryable(res.Err))
-	assert.False(t, isAPIError(res.Err))
+	require.ErrorIs(t, err, ErrNetwork)
+	assert.True(t, Retryable(err))
+	assert.False(t, isAPIError(err))
 }
 
 func TestSendLogCancelledContext(t *testing.T) {
@@ -181,12 +179,11 @@ func TestSendLogCancelledContext(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 
-	res := c.SendLog(ctx, sampleRecord(""), nil)
+	_, err := c.SendLog(ctx, sampleRecord(""), nil)
 
-	assert.Equal(t, SendError, res.Status)
-	require.ErrorIs(t, res.Err, ErrNetwork)
-	require.ErrorIs(t, res.Err, context.Canceled)
-	assert.False(t, Retryable(res.Err), "the caller gave up: not retryable")
+	require.ErrorIs(t, err, ErrNetwork)
+	require.ErrorIs(t, err, context.Canceled)
+	assert.False(t, Retryable(err), "the caller gave up: not retryable")
 }
 
 func TestSendLogUnreadableSuccessBody(t *testing.T) {
@@ -198,11 +195,10 @@ func TestSendLogUnreadableSuccessBody(t *testing.T) {
 	})
 	c := newTestLogClient(t, f.start(t).URL)
 
-	res := c.SendLog(ctxT(t), sampleRecord("u-1"), nil)
+	resp, err := c.SendLog(ctxT(t), sampleRecord("u-1"), nil)
 
-	assert.Equal(t, SendSuccess, res.Status, "a 2xx means stored, even with an unreadable body")
-	assert.Nil(t, res.Response)
-	assert.NoError(t, res.Err)
+	require.NoError(t, err, "a 2xx means stored, even with an unreadable body")
+	assert.Equal(t, &IngestResponse{UUID: "u-1", TaskName: "getUserReport"}, resp, "what was sent")
 }
 
 func TestSendLogEmptySuccessBody(t *testing.T) {
@@ -213,10 +209,10 @@ func TestSendLogEmptySuccessBody(t *testing.T) {
 	})
 	c := newTestLogClient(t, f.start(t).URL)
 
-	res := c.SendLog(ctxT(t), sampleRecord("u-1"), nil)
+	resp, err := c.SendLog(ctxT(t), sampleRecord("u-1"), nil)
 
-	assert.Equal(t, SendSuccess, res.Status)
-	assert.NoError(t, res.Err)
+	require.NoError(t, err)
+	assert.Equal(t, "u-1", resp.UUID)
 }
 
 func TestSilentMode(t *testing.T) {
@@ -232,11 +228,11 @@ func TestSilentMode(t *testing.T) {
 			require.True(t, c.IsSilent())
 			ctx := ctxT(t)
 
-			res := c.SendLog(ctx, sampleRecord(""), map[string]string{"a": "b"})
-			assert.Equal(t, SendSilent, res.Status)
-			assert.ErrorIs(t, res.Err, ErrSilent)
+			resp, err := c.SendLog(ctx, sampleRecord(""), map[string]string{"a": "b"})
+			assert.Nil(t, resp)
+			assert.ErrorIs(t, err, ErrSilent)
 
-			_, err := c.GetLog(ctx, "t", "u")
+			_, err = c.GetLog(ctx, "t", "u")
 			assert.ErrorIs(t, err, ErrSilent)
 			_, err = c.ListLogs(ctx, "t", ListOptions{})
 			assert.ErrorIs(t, err, ErrSilent)
@@ -270,8 +266,8 @@ func TestSendLogMetadataPriority(t *testing.T) {
 	rec := sampleRecord("u-meta")
 	rec.Metadata = map[string]string{"region": "record", "requestId": "record", "service": "record"}
 
-	res := c.SendLog(ctxT(t), rec, map[string]string{"service": "call", "extra": "call"})
-	require.NoError(t, res.Err)
+	_, err := c.SendLog(ctxT(t), rec, map[string]string{"service": "call", "extra": "call"})
+	require.NoError(t, err)
 
 	got := f.stored()["u-meta"]
 	require.NotNil(t, got)
@@ -290,7 +286,8 @@ func TestSendLogMetadataAbsentStaysAbsent(t *testing.T) {
 	f := newFakeHive()
 	c := newTestLogClient(t, f.start(t).URL)
 
-	require.NoError(t, c.SendLog(ctxT(t), sampleRecord("u-1"), nil).Err)
+	_, err := c.SendLog(ctxT(t), sampleRecord("u-1"), nil)
+	require.NoError(t, err)
 
 	var item map[string]any
 	require.NoError(t, json.Unmarshal([]byte(f.ingestBodies()[0].LogItem), &item))
@@ -302,16 +299,16 @@ func TestSendLogUUIDKeptOrGenerated(t *testing.T) {
 	c := newTestLogClient(t, f.start(t).URL)
 
 	kept := sampleRecord("0193a000-0000-7000-8000-00000000cafe")
-	res := c.SendLog(ctxT(t), kept, nil)
-	require.NoError(t, res.Err)
+	res, err := c.SendLog(ctxT(t), kept, nil)
+	require.NoError(t, err)
 	assert.Equal(t, kept.UUID, res.UUID)
 	assert.Contains(t, f.stored(), kept.UUID)
 
 	fresh := sampleRecord("")
-	res1 := c.SendLog(ctxT(t), fresh, nil)
-	res2 := c.SendLog(ctxT(t), fresh, nil)
-	require.NoError(t, res1.Err)
-	require.NoError(t, res2.Err)
+	res1, err := c.SendLog(ctxT(t), fresh, nil)
+	require.NoError(t, err)
+	res2, err := c.SendLog(ctxT(t), fresh, nil)
+	require.NoError(t, err)
 	assert.Empty(t, fresh.UUID, "the caller's record is not mutated")
 	for _, id := range []string{res1.UUID, res2.UUID} {
 		parsed, err := uuid.Parse(id)
@@ -331,16 +328,18 @@ func TestSendLogRejectsWithoutRequest(t *testing.T) {
 	noTask.TaskName = ""
 
 	cases := map[string]struct {
-		res      SendResult
+		client   *LogClient
+		rec      *otelrecord.ExecutionRecord
 		sentinel error
 	}{
-		"nil record":   {c.SendLog(ctxT(t), nil, nil), ErrInvalidArgument},
-		"no task name": {c.SendLog(ctxT(t), noTask, nil), ErrInvalidArgument},
-		"no project":   {noProject.SendLog(ctxT(t), sampleRecord(""), nil), ErrNoProject},
+		"nil record":   {c, nil, ErrInvalidArgument},
+		"no task name": {c, noTask, ErrInvalidArgument},
+		"no project":   {noProject, sampleRecord(""), ErrNoProject},
 	}
 	for name, tc := range cases {
-		assert.Equal(t, SendError, tc.res.Status, name)
-		assert.ErrorIs(t, tc.res.Err, tc.sentinel, name)
+		resp, err := tc.client.SendLog(ctxT(t), tc.rec, nil)
+		assert.Nil(t, resp, name)
+		assert.ErrorIs(t, err, tc.sentinel, name)
 	}
 	assert.Empty(t, f.seen())
 }
@@ -415,7 +414,9 @@ func TestSendLogDoesNotShareMetadataWithCaller(t *testing.T) {
 	c := newTestLogClient(t, f.start(t).URL, func(c *Config) { c.Metadata = base })
 	base["env"] = "changed later"
 
-	require.NoError(t, c.SendLog(ctxT(t), sampleRecord("u-1"), nil).Err)
+	_, err := c.SendLog(ctxT(t), sampleRecord("u-1"), nil)
+	require.NoError(t, err)
 	assert.Equal(t, "base", f.stored()["u-1"].Metadata["env"], "the config's map is copied")
-	assert.True(t, errors.Is(c.SendLog(ctxT(t), nil, nil).Err, ErrInvalidArgument))
+	_, err = c.SendLog(ctxT(t), nil, nil)
+	assert.True(t, errors.Is(err, ErrInvalidArgument))
 }

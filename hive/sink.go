@@ -311,13 +311,13 @@ func (s *Sink) send(q queued) {
 	}
 	for attempt := 0; ; attempt++ {
 		actx, cancel := context.WithTimeout(s.ctx, s.cfg.attemptTimeout)
-		res := s.client.SendLog(actx, rec, nil)
+		_, err := s.client.SendLog(actx, rec, nil)
 		cancel()
-		switch res.Status {
-		case SendSuccess:
+		switch {
+		case err == nil:
 			s.delivered.Add(1)
 			return
-		case SendSilent:
+		case errors.Is(err, ErrSilent):
 			s.silent.Add(1)
 			return
 		}
@@ -325,11 +325,11 @@ func (s *Sink) send(q queued) {
 			s.dropped.Add(1)
 			return
 		}
-		attrs := []slog.Attr{slog.String("uuid", rec.UUID), slog.String("task", rec.TaskName), slog.Any("error", res.Err)}
-		if !errors.Is(res.Err, ErrNetwork) && !Retryable(res.Err) {
+		attrs := []slog.Attr{slog.String("uuid", rec.UUID), slog.String("task", rec.TaskName), slog.Any("error", err)}
+		if !errors.Is(err, ErrNetwork) && !Retryable(err) {
 			s.failed.Add(1)
 			var apiErr *APIError
-			if errors.As(res.Err, &apiErr) {
+			if errors.As(err, &apiErr) {
 				attrs = append(attrs, slog.Int("status", apiErr.StatusCode), slog.String("message", apiErr.Message))
 			}
 			s.warn.log(slog.LevelWarn, "rejected", "hive: record rejected, not retried", attrs...)
@@ -337,7 +337,7 @@ func (s *Sink) send(q queued) {
 		}
 		delay := backoff(attempt, s.cfg.initialBackoff, s.cfg.maxBackoff)
 		var apiErr *APIError
-		if errors.As(res.Err, &apiErr) && apiErr.RetryAfter > delay {
+		if errors.As(err, &apiErr) && apiErr.RetryAfter > delay {
 			delay = apiErr.RetryAfter
 		}
 		if s.cfg.now().Add(delay).Sub(q.at) > s.cfg.maxElapsed {

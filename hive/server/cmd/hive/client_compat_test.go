@@ -39,20 +39,20 @@ func TestClientAgainstServer(t *testing.T) {
 		Boundaries: map[string][]otelrecord.BoundaryRecord{"db": {{Input: json.RawMessage(`[1]`), Output: json.RawMessage(`2`), Timing: &otelrecord.TimingInfo{StartTime: 10, EndTime: 12, Duration: 2}}}},
 		Timing:     &otelrecord.TimingInfo{StartTime: 9, EndTime: 13, Duration: 4},
 	}
-	res := client.SendLog(ctx, rec, map[string]string{"call": "1"})
-	require.Equal(t, hive.SendSuccess, res.Status, "err: %v", res.Err)
-	require.NotNil(t, res.Response)
-	assert.Equal(t, res.UUID, res.Response.UUID)
-	assert.Equal(t, "compatTask", res.Response.TaskName)
-	assert.NotEmpty(t, res.Response.CreatedAt)
+	res, err := client.SendLog(ctx, rec, map[string]string{"call": "1"})
+	require.NoError(t, err)
+	require.NotEmpty(t, res.UUID)
+	assert.Equal(t, "compatTask", res.TaskName)
+	assert.NotEmpty(t, res.CreatedAt)
 
 	// A record without uuid gets a new one each time; idempotency is by uuid.
-	require.Equal(t, hive.SendSuccess, client.SendLog(ctx, rec.Clone(), map[string]string{"call": "1"}).Status)
+	_, err = client.SendLog(ctx, rec.Clone(), map[string]string{"call": "1"})
+	require.NoError(t, err)
 	withUUID := rec.Clone()
 	withUUID.UUID = res.UUID
-	dup := client.SendLog(ctx, withUUID, nil)
-	require.Equal(t, hive.SendSuccess, dup.Status, "err: %v", dup.Err)
-	assert.Equal(t, res.Response.CreatedAt, dup.Response.CreatedAt, "re-sending a uuid returns the stored entry")
+	dup, err := client.SendLog(ctx, withUUID, nil)
+	require.NoError(t, err)
+	assert.Equal(t, res.CreatedAt, dup.CreatedAt, "re-sending a uuid returns the stored entry")
 
 	got, err := client.GetLog(ctx, "compatTask", res.UUID)
 	require.NoError(t, err)
@@ -84,9 +84,8 @@ func TestClientAgainstServer(t *testing.T) {
 	bad.APISecret = "wrong"
 	badClient, err := hive.NewLogClient(bad)
 	require.NoError(t, err)
-	res = badClient.SendLog(ctx, rec, nil)
-	assert.Equal(t, hive.SendError, res.Status)
-	assert.ErrorIs(t, res.Err, hive.ErrUnauthorized)
+	_, err = badClient.SendLog(ctx, rec, nil)
+	assert.ErrorIs(t, err, hive.ErrUnauthorized)
 
 	// Invoke through a task registered with an invoke URL.
 	target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

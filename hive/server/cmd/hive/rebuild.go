@@ -141,13 +141,13 @@ func runRebuild(ctx context.Context, args []string, stdout, stderr io.Writer) in
 
 	if o.send {
 		for _, rec := range records {
-			res := client.SendLog(ctx, rec, nil)
-			if res.Err != nil {
-				fmt.Fprintf(stderr, "%s: send %s (task %q): %v\n", fs.Name(), rec.UUID, rec.TaskName, res.Err)
+			resp, err := client.SendLog(ctx, rec, nil)
+			if err != nil {
+				fmt.Fprintf(stderr, "%s: send %s (task %q): %v\n", fs.Name(), rec.UUID, rec.TaskName, err)
 				failed = true
 				continue
 			}
-			fmt.Fprintf(stdout, "sent %s (task %s)\n", res.UUID, rec.TaskName)
+			fmt.Fprintf(stdout, "sent %s (task %s)\n", resp.UUID, rec.TaskName)
 		}
 	} else if err := printRecords(stdout, records, o.asJSON); err != nil {
 		fmt.Fprintf(stderr, "%s: %v\n", fs.Name(), err)
