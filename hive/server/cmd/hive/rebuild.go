@@ -3,55 +3,52 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/hivetrace/hivetrace/hive"
+	"github.com/hivetrace/hivetrace/internal/httpurl"
+	"github.com/hivetrace/hivetrace/internal/jaegerquery"
 	"github.com/hivetrace/hivetrace/internal/recordfmt"
 	"github.com/hivetrace/hivetrace/otelrecord"
-	"github.com/hivetrace/hivetrace/otelrecord/otlpjson"
 )
 
 // Defaults of hive rebuild.
 const (
 	defaultJaeger       = "http://127.0.0.1:16686"
 	defaultFetchTimeout = 30 * time.Second
-	// maxTraceBytes caps the size of one trace answer read from Jaeger.
-	maxTraceBytes = 256 << 20
 )
 
-// traceIDs is a repeatable --trace flag.
-type traceIDs []string
+// rebuildName prefixes what hive rebuild writes on stderr.
+const rebuildName = "hive rebuild"
 
-func (t *traceIDs) String() string { return strings.Join(*t, ",") }
+// traceIDs is a repeatable --trace flag.
+type traceIDs []trace.TraceID
+
+func (t *traceIDs) String() string {
+	ids := make([]string, len(*t))
+	for i, id := range *t {
+		ids[i] = id.String()
+	}
+	return strings.Join(ids, ",")
+}
 
 func (t *traceIDs) Set(v string) error {
-	for _, id := range strings.Split(v, ",") {
-		id = strings.ToLower(strings.TrimSpace(id))
-		if !isTraceID(id) {
-			return fmt.Errorf("trace id %q: want 32 hex digits", id)
+	for _, s := range strings.Split(v, ",") {
+		s = strings.ToLower(strings.TrimSpace(s))
+		id, err := trace.TraceIDFromHex(s)
+		if err != nil {
+			return fmt.Errorf("trace id %q: want 32 hex digits, not all zero", s)
 		}
 		*t = append(*t, id)
 	}
 	return nil
-}
-
-func isTraceID(s string) bool {
-	if len(s) != 32 || s == strings.Repeat("0", 32) {
-		return false
-	}
-	for _, c := range s {
-		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
-			return false
-		}
-	}
-	return true
 }
 
 type rebuildOptions struct {
@@ -64,7 +61,7 @@ type rebuildOptions struct {
 }
 
 func newRebuildFlags(o *rebuildOptions) *flag.FlagSet {
-	fs := newFlagSet("hive rebuild")
+	fs := newFlagSet(rebuildName)
 	fs.StringVar(&o.jaeger, "jaeger", defaultJaeger, "base `URL` of Jaeger's query API")
 	fs.Var(&o.traces, "trace", "trace `id` (32 hex digits) to rebuild; repeat or separate with commas for several (required)")
 	fs.BoolVar(&o.send, "send", false, "send the rebuilt records to the Hive server instead of printing them")
@@ -90,7 +87,7 @@ func runRebuild(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	if len(o.traces) == 0 {
 		return usageError(stderr, fs.Name(), "--trace is required")
 	}
-	base, err := jaegerBase(o.jaeger)
+	base, err := httpurl.Base(o.jaeger)
 	if err != nil {
 		return usageError(stderr, fs.Name(), "--jaeger: %v", err)
 	}
@@ -107,99 +104,64 @@ func runRebuild(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		client = c
 	}
 
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	defer tr.CloseIdleConnections()
-	hc := &http.Client{Transport: tr, Timeout: o.timeout}
-
-	var records []*otelrecord.ExecutionRecord
-	failed := false
-	for _, id := range o.traces {
-		body, err := fetchTrace(ctx, hc, base, id)
-		if err != nil {
-			fmt.Fprintf(stderr, "%s: trace %s: %v\n", fs.Name(), id, err)
-			failed = true
-			continue
-		}
-		spans, err := otlpjson.Spans(body)
-		if err != nil {
-			fmt.Fprintf(stderr, "%s: trace %s: %v\n", fs.Name(), id, err)
-			failed = true
-			continue
-		}
-		recs, err := otelrecord.Rebuild(spans)
-		if err != nil {
-			// Incomplete records still come out; say what is missing.
-			fmt.Fprintf(stderr, "%s: trace %s: warning: %v\n", fs.Name(), id, err)
-		}
-		if len(recs) == 0 {
-			fmt.Fprintf(stderr, "%s: trace %s: no task run in its %d spans\n", fs.Name(), id, len(spans))
-			failed = true
-			continue
-		}
-		records = append(records, recs...)
-	}
-
+	records, ok := rebuildTraces(ctx, base, o, stderr)
 	if o.send {
-		for _, rec := range records {
-			resp, err := client.SendLog(ctx, rec, nil)
-			if err != nil {
-				fmt.Fprintf(stderr, "%s: send %s (task %q): %v\n", fs.Name(), rec.UUID, rec.TaskName, err)
-				failed = true
-				continue
-			}
-			fmt.Fprintf(stdout, "sent %s (task %s)\n", resp.UUID, rec.TaskName)
-		}
+		ok = sendRecords(ctx, client, records, stdout, stderr) && ok
 	} else if err := printRecords(stdout, records, o.asJSON); err != nil {
-		fmt.Fprintf(stderr, "%s: %v\n", fs.Name(), err)
+		fmt.Fprintf(stderr, "%s: %v\n", rebuildName, err)
 		return exitError
 	}
-	if failed {
+	if !ok {
 		return exitError
 	}
 	return exitOK
 }
 
-// jaegerBase checks the --jaeger URL and drops a trailing slash.
-func jaegerBase(raw string) (string, error) {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return "", err
+// rebuildTraces fetches each trace of o from the Jaeger query API at base
+// and rebuilds the records of its task runs. It reports on stderr each trace
+// that could not be fetched or holds no task run (ok is then false) and
+// each incomplete record (which still comes out).
+func rebuildTraces(ctx context.Context, base string, o rebuildOptions, stderr io.Writer) (records []*otelrecord.ExecutionRecord, ok bool) {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	defer tr.CloseIdleConnections()
+	hc := &http.Client{Transport: tr, Timeout: o.timeout}
+
+	ok = true
+	for _, id := range o.traces {
+		spans, err := jaegerquery.Fetch(ctx, hc, base, id)
+		if err != nil {
+			fmt.Fprintf(stderr, "%s: trace %s: %v\n", rebuildName, id, err)
+			ok = false
+			continue
+		}
+		recs, err := otelrecord.Rebuild(spans)
+		if err != nil {
+			fmt.Fprintf(stderr, "%s: trace %s: warning: %v\n", rebuildName, id, err)
+		}
+		if len(recs) == 0 {
+			fmt.Fprintf(stderr, "%s: trace %s: no task run in its %d spans\n", rebuildName, id, len(spans))
+			ok = false
+			continue
+		}
+		records = append(records, recs...)
 	}
-	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return "", fmt.Errorf("%q is not an http or https URL", raw)
-	}
-	return strings.TrimRight(u.String(), "/"), nil
+	return records, ok
 }
 
-// errTraceNotFound is returned by fetchTrace when Jaeger holds no span of the
-// trace.
-var errTraceNotFound = errors.New("not found in Jaeger")
-
-// fetchTrace returns the body of GET {base}/api/v3/traces/{id}.
-func fetchTrace(ctx context.Context, hc *http.Client, base, id string) ([]byte, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/api/v3/traces/"+id, nil)
-	if err != nil {
-		return nil, err
+// sendRecords sends the records to Hive, saying on stdout which were sent
+// and on stderr which were not; it reports whether all were sent.
+func sendRecords(ctx context.Context, client *hive.LogClient, records []*otelrecord.ExecutionRecord, stdout, stderr io.Writer) bool {
+	ok := true
+	for _, rec := range records {
+		resp, err := client.SendLog(ctx, rec, nil)
+		if err != nil {
+			fmt.Fprintf(stderr, "%s: send %s (task %q): %v\n", rebuildName, rec.UUID, rec.TaskName, err)
+			ok = false
+			continue
+		}
+		fmt.Fprintf(stdout, "sent %s (task %s)\n", resp.UUID, rec.TaskName)
 	}
-	req.Header.Set("Accept", "application/json")
-	resp, err := hc.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxTraceBytes+1))
-	if err != nil {
-		return nil, fmt.Errorf("read answer: %w", err)
-	}
-	switch {
-	case resp.StatusCode == http.StatusNotFound:
-		return nil, errTraceNotFound
-	case resp.StatusCode != http.StatusOK:
-		return nil, fmt.Errorf("jaeger answered %s: %s", resp.Status, strings.TrimSpace(string(body[:min(len(body), 512)])))
-	case len(body) > maxTraceBytes:
-		return nil, fmt.Errorf("answer larger than %d bytes", maxTraceBytes)
-	}
-	return body, nil
+	return ok
 }
 
 // printRecords writes the records as indented JSON followed by their timing

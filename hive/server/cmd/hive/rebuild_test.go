@@ -100,15 +100,16 @@ func TestRebuildFailures(t *testing.T) {
 		{"no trace flag", []string{"--jaeger", jaeger}, exitUsage, "--trace is required", ""},
 		{"bad trace id", []string{"--trace", "xyz"}, exitUsage, "want 32 hex digits", ""},
 		{"zero trace id", []string{"--trace", strings.Repeat("0", 32)}, exitUsage, "want 32 hex digits", ""},
-		{"bad jaeger url", []string{"--jaeger", "ftp://x", "--trace", fixtureTrace}, exitUsage, "not an http or https URL", ""},
+		{"bad jaeger url", []string{"--jaeger", "ftp://x", "--trace", fixtureTrace}, exitUsage, "not an absolute http or https URL", ""},
+		{"jaeger url with a query", []string{"--jaeger", "http://x/?a=1", "--trace", fixtureTrace}, exitUsage, "must not carry a query", ""},
 		{"bad timeout", []string{"--timeout", "0s", "--trace", fixtureTrace}, exitUsage, "--timeout", ""},
 		{"extra argument", []string{"--trace", fixtureTrace, "extra"}, exitUsage, "unexpected arguments", ""},
 		{"send without credentials", []string{"--trace", fixtureTrace, "--send"}, exitUsage, "no credentials", ""},
-		{"unknown trace", []string{"--jaeger", jaeger, "--trace", missing}, exitError, "not found in Jaeger", ""},
+		{"unknown trace", []string{"--jaeger", jaeger, "--trace", missing}, exitError, "trace not found", ""},
 		{"jaeger error", []string{"--jaeger", jaeger, "--trace", "5" + missing[1:]}, exitError, "storage down", ""},
 		{"no task run", []string{"--jaeger", jaeger, "--trace", "e" + missing[1:]}, exitError, "no task run in its 1 spans", ""},
 		// One good trace and one missing: the good one is still printed.
-		{"partial", []string{"--jaeger", jaeger, "--trace", fixtureTrace + "," + missing}, exitError, "not found in Jaeger", `"taskName": "getUserReport"`},
+		{"partial", []string{"--jaeger", jaeger, "--trace", fixtureTrace + "," + missing}, exitError, "trace not found", `"taskName": "getUserReport"`},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			code, out, stderr := runCmd(t, append([]string{"rebuild"}, c.args...)...)
