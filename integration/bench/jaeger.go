@@ -17,7 +17,6 @@ import (
 	"github.com/hivetrace/hivetrace/boundary"
 	"github.com/hivetrace/hivetrace/integration/internal/jaegertest"
 	"github.com/hivetrace/hivetrace/otelrecord"
-	"github.com/hivetrace/hivetrace/otelrecord/otlpjson"
 	"github.com/hivetrace/hivetrace/task"
 )
 
@@ -158,11 +157,7 @@ func fetchRecord(ctx context.Context, j *jaegertest.Jaeger, rec *otelrecord.Exec
 	traceID := rec.Metadata[otelrecord.MetadataTraceID]
 	wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	body, err := j.WaitTrace(wctx, traceID, jaegerPerRun+1)
-	if err != nil {
-		return nil, err
-	}
-	spans, err := otlpjson.Spans(body)
+	spans, err := j.WaitTrace(wctx, traceID, jaegerPerRun+1)
 	if err != nil {
 		return nil, err
 	}

@@ -19,7 +19,6 @@ import (
 	"github.com/hivetrace/hivetrace/exporter/otelsetup"
 	"github.com/hivetrace/hivetrace/integration/internal/jaegertest"
 	"github.com/hivetrace/hivetrace/otelrecord"
-	"github.com/hivetrace/hivetrace/otelrecord/otlpjson"
 )
 
 // collector is a sink keeping every record it is given.
@@ -113,10 +112,8 @@ func TestJaeger(t *testing.T) {
 		ids, want, byTrace := traces(t, records)
 		matched := 0
 		for _, id := range ids {
-			body, err := j.WaitTrace(ctx, id, want[id])
+			spans, err := j.WaitTrace(ctx, id, want[id])
 			require.NoError(t, err, "trace %s with %d spans", id, want[id])
-			spans, err := otlpjson.Spans(body)
-			require.NoError(t, err)
 			require.Len(t, spans, want[id], "trace %s", id)
 			rebuilt, err := otelrecord.Rebuild(spans)
 			require.NoError(t, err, "trace %s", id)

@@ -31,11 +31,7 @@ func ExampleStart() {
 
 		ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
 		defer cancel()
-		body, err := j.WaitTrace(ctx, span.SpanContext().TraceID().String(), 1)
-		if err != nil {
-			t.Fatal(err)
-		}
-		spans, err := jaegertest.ParseTrace(body)
+		spans, err := j.WaitTrace(ctx, span.SpanContext().TraceID().String(), 1)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -173,16 +173,8 @@ func (j *Jaeger) ready(ctx context.Context) bool {
 		}
 		_ = c.Close()
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, j.QueryURL()+"/api/v3/services", nil)
-	if err != nil {
-		return false
-	}
-	resp, err := j.client.Do(req)
-	if err != nil {
-		return false
-	}
-	drain(resp)
-	return resp.StatusCode == http.StatusOK
+	_, err := j.Services(ctx)
+	return err == nil
 }
 
 // stop ends the process and reports its output when the test failed.

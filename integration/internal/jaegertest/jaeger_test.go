@@ -94,33 +94,37 @@ func checkRoundTrip(t *testing.T, j *Jaeger, exp sdktrace.SpanExporter, service 
 	root.End()
 	require.NoError(t, tp.Shutdown(t.Context()))
 
-	traceID := root.SpanContext().TraceID().String()
-	want := map[string]Span{
-		root.SpanContext().SpanID().String(): {Name: "root"},
-		a.SpanContext().SpanID().String():    {Name: "child-a", ParentSpanID: root.SpanContext().SpanID().String()},
-		b.SpanContext().SpanID().String():    {Name: "child-b", ParentSpanID: root.SpanContext().SpanID().String()},
+	traceID := root.SpanContext().TraceID()
+	rootID := root.SpanContext().SpanID()
+	want := map[trace.SpanID]struct {
+		name   string
+		parent trace.SpanID
+	}{
+		rootID:                   {name: "root"},
+		a.SpanContext().SpanID(): {name: "child-a", parent: rootID},
+		b.SpanContext().SpanID(): {name: "child-b", parent: rootID},
 	}
 
 	wctx, cancel := context.WithTimeout(t.Context(), waitTimeout)
 	defer cancel()
-	body, err := j.WaitTrace(wctx, traceID, len(want))
-	require.NoError(t, err)
-	spans, err := ParseTrace(body)
+	spans, err := j.WaitTrace(wctx, traceID.String(), len(want))
 	require.NoError(t, err)
 	require.Len(t, spans, len(want))
 	for _, s := range spans {
 		w, ok := want[s.SpanID]
 		require.True(t, ok, "unexpected span %+v", s)
 		assert.Equal(t, traceID, s.TraceID)
-		assert.Equal(t, w.Name, s.Name)
-		assert.Equal(t, w.ParentSpanID, s.ParentSpanID)
-		assert.Equal(t, service, s.Service)
+		assert.Equal(t, w.name, s.Name)
+		assert.Equal(t, w.parent, s.ParentSpanID)
 	}
+	services, err := j.Services(wctx)
+	require.NoError(t, err)
+	assert.Contains(t, services, service, "the resource's service.name reached Jaeger")
 
 	// Every span is stored now, so asking for one more can only time out.
 	short, cancel2 := context.WithTimeout(t.Context(), 200*time.Millisecond)
 	defer cancel2()
-	_, err = j.WaitTrace(short, traceID, len(want)+1)
+	_, err = j.WaitTrace(short, traceID.String(), len(want)+1)
 	require.ErrorIs(t, err, context.DeadlineExceeded)
 	assert.NotErrorIs(t, err, ErrNotFound)
 	assert.Contains(t, err.Error(), "holds 3 of 4 spans")
