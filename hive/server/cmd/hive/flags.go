@@ -49,6 +49,16 @@ func parseOrUsage(fs *flag.FlagSet, args []string, usage string, stdout, stderr 
 	return pos, exitOK, true
 }
 
+// parseFlagsOnly is parseOrUsage for a command that takes flags only: any
+// other argument is a usage error.
+func parseFlagsOnly(fs *flag.FlagSet, args []string, usage string, stdout, stderr io.Writer) (code int, ok bool) {
+	pos, code, ok := parseOrUsage(fs, args, usage, stdout, stderr)
+	if ok && len(pos) > 0 {
+		return usageError(stderr, fs.Name(), "unexpected arguments %q", pos), false
+	}
+	return code, ok
+}
+
 // usageError reports a command-line problem and returns exitUsage.
 func usageError(stderr io.Writer, cmd, format string, args ...any) int {
 	fmt.Fprintf(stderr, "%s: %s\nRun \"%s --help\" for usage.\n", cmd, fmt.Sprintf(format, args...), cmd)

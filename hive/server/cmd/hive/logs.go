@@ -111,12 +111,8 @@ func newClient(o clientOptions, stderr io.Writer) (*hive.LogClient, func(), erro
 func runList(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var o listOptions
 	fs := newListFlags(&o)
-	pos, code, ok := parseOrUsage(fs, args, listUsage, stdout, stderr)
-	if !ok {
+	if code, ok := parseFlagsOnly(fs, args, listUsage, stdout, stderr); !ok {
 		return code
-	}
-	if len(pos) > 0 {
-		return usageError(stderr, fs.Name(), "unexpected arguments %q", pos)
 	}
 	if o.task == "" {
 		return usageError(stderr, fs.Name(), "--task is required")

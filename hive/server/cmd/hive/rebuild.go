@@ -77,12 +77,8 @@ func newRebuildFlags(o *rebuildOptions) *flag.FlagSet {
 func runRebuild(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var o rebuildOptions
 	fs := newRebuildFlags(&o)
-	pos, code, ok := parseOrUsage(fs, args, rebuildUsage, stdout, stderr)
-	if !ok {
+	if code, ok := parseFlagsOnly(fs, args, rebuildUsage, stdout, stderr); !ok {
 		return code
-	}
-	if len(pos) > 0 {
-		return usageError(stderr, fs.Name(), "unexpected arguments %q", pos)
 	}
 	if len(o.traces) == 0 {
 		return usageError(stderr, fs.Name(), "--trace is required")

@@ -42,12 +42,8 @@ func newServeFlags(o *serveOptions) *flag.FlagSet {
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var o serveOptions
 	fs := newServeFlags(&o)
-	pos, code, ok := parseOrUsage(fs, args, serveUsage, stdout, stderr)
-	if !ok {
+	if code, ok := parseFlagsOnly(fs, args, serveUsage, stdout, stderr); !ok {
 		return code
-	}
-	if len(pos) > 0 {
-		return usageError(stderr, fs.Name(), "unexpected arguments %q", pos)
 	}
 	// The environment is read after parsing, so --help never prints secrets.
 	o.apiKey, o.apiSecret = flagOrEnv(o.apiKey, "HIVE_API_KEY"), flagOrEnv(o.apiSecret, "HIVE_API_SECRET")
