@@ -37,14 +37,7 @@ func TestAssemblerNestedRuns(t *testing.T) {
 	for _, s := range permute(spans) {
 		got = append(got, a.Add(s)...)
 	}
-	require.Len(t, got, 3)
-	byUUID := map[string]*ExecutionRecord{}
-	for _, r := range got {
-		byUUID[r.UUID] = r
-	}
-	for _, w := range want {
-		requireSameJSON(t, w, byUUID[w.UUID])
-	}
+	requireSameRecordsByUUID(t, want, got)
 }
 
 func TestAssemblerRightAway(t *testing.T) {

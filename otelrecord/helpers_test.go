@@ -215,6 +215,20 @@ func requireSameRecords(t testing.TB, want, got []*ExecutionRecord) {
 	}
 }
 
+// requireSameRecordsByUUID asserts that got holds the records of want, in
+// any order, each encoding to the same JSON.
+func requireSameRecordsByUUID(t testing.TB, want, got []*ExecutionRecord) {
+	t.Helper()
+	require.Len(t, got, len(want))
+	byUUID := make(map[string]*ExecutionRecord, len(got))
+	for _, r := range got {
+		byUUID[r.UUID] = r
+	}
+	for _, w := range want {
+		requireSameJSON(t, w, byUUID[w.UUID])
+	}
+}
+
 // permute returns spans in a fixed scrambled order.
 func permute(spans []Span) []Span {
 	out := make([]Span, 0, len(spans))

@@ -376,14 +376,7 @@ func TestRebuild(t *testing.T) {
 		want = append([]*ExecutionRecord{scenarioRecord()}, want...) // scenario starts at t0 too, listed first
 		recs, err := Rebuild(permute(spans))
 		require.NoError(t, err)
-		require.Len(t, recs, 4)
-		byUUID := map[string]*ExecutionRecord{}
-		for _, r := range recs {
-			byUUID[r.UUID] = r
-		}
-		for _, w := range want {
-			requireSameJSON(t, w, byUUID[w.UUID])
-		}
+		requireSameRecordsByUUID(t, want, recs)
 		for i := 1; i < len(recs); i++ {
 			assert.LessOrEqual(t, recs[i-1].Timing.StartTime, recs[i].Timing.StartTime, "ordered by start time")
 		}
