@@ -263,21 +263,9 @@ type otlpJSONUint64 uint64
 
 // UnmarshalJSON implements json.Unmarshaler.
 func (u *otlpJSONUint64) UnmarshalJSON(data []byte) error {
-	s, ok := numberText(data)
-	if !ok {
-		return fmt.Errorf("want an unsigned integer, got %.40s", data)
-	}
-	if s == "" {
-		*u = 0
-		return nil
-	}
-	v, err := strconv.ParseUint(s, 10, 64)
+	v, err := wholeNumber(data, "an unsigned integer", strconv.ParseUint, 0, math.MaxUint64)
 	if err != nil {
-		f, ferr := strconv.ParseFloat(s, 64)
-		if ferr != nil || f < 0 || f >= math.MaxUint64 || f != math.Trunc(f) {
-			return fmt.Errorf("want an unsigned integer, got %q", s)
-		}
-		v = uint64(f)
+		return err
 	}
 	*u = otlpJSONUint64(v)
 	return nil
@@ -288,24 +276,34 @@ type otlpJSONInt64 int64
 
 // UnmarshalJSON implements json.Unmarshaler.
 func (n *otlpJSONInt64) UnmarshalJSON(data []byte) error {
-	s, ok := numberText(data)
-	if !ok {
-		return fmt.Errorf("want an integer, got %.40s", data)
-	}
-	if s == "" {
-		*n = 0
-		return nil
-	}
-	v, err := strconv.ParseInt(s, 10, 64)
+	v, err := wholeNumber(data, "an integer", strconv.ParseInt, math.MinInt64, math.MaxInt64)
 	if err != nil {
-		f, ferr := strconv.ParseFloat(s, 64)
-		if ferr != nil || f < math.MinInt64 || f >= math.MaxInt64 || f != math.Trunc(f) {
-			return fmt.Errorf("want an integer, got %q", s)
-		}
-		v = int64(f)
+		return err
 	}
 	*n = otlpJSONInt64(v)
 	return nil
+}
+
+// wholeNumber reads a 64-bit integer written as a JSON string or number:
+// decimal digits as parse reads them, or else a float that is a whole
+// number in [lo, hi) ("1e3"); an empty string is 0. want names the kind of
+// number in errors.
+func wholeNumber[T int64 | uint64](data []byte, want string, parse func(string, int, int) (T, error), lo, hi float64) (T, error) {
+	s, ok := numberText(data)
+	if !ok {
+		return 0, fmt.Errorf("want %s, got %.40s", want, data)
+	}
+	if s == "" {
+		return 0, nil
+	}
+	if v, err := parse(s, 10, 64); err == nil {
+		return v, nil
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil || f < lo || f >= hi || f != math.Trunc(f) {
+		return 0, fmt.Errorf("want %s, got %q", want, s)
+	}
+	return T(f), nil
 }
 
 // otlpJSONFloat64 is a double written as a number or a string, including
