@@ -256,6 +256,18 @@ func publishes(s composeService, published, target int) bool {
 	return false
 }
 
+// mountedAt returns the source of the last volume s mounts at target, or
+// "" when none is.
+func mountedAt(s composeService, target string) string {
+	source := ""
+	for _, v := range s.Volumes {
+		if v.Target == target {
+			source = v.Source
+		}
+	}
+	return source
+}
+
 func TestComposeServicesExist(t *testing.T) {
 	c := loadCompose(t)
 	for _, name := range []string{JaegerService, CollectorService, HiveService, ExampleService} {
@@ -286,12 +298,7 @@ func TestComposeCollector(t *testing.T) {
 		}
 	}
 	require.NotEmpty(t, configFlag, "collector command %q has no --config=", s.Command)
-	var mounted string
-	for _, v := range s.Volumes {
-		if v.Target == configFlag {
-			mounted = v.Source
-		}
-	}
+	mounted := mountedAt(s, configFlag)
 	require.NotEmpty(t, mounted, "nothing is mounted at %s", configFlag)
 	require.True(t, strings.HasPrefix(mounted, "./"), "mount %q should be a repository path", mounted)
 	checkCollectorConfig(t, filepath.Join(repoRoot, mounted))
@@ -314,12 +321,7 @@ func TestComposeHive(t *testing.T) {
 	assert.Equal(t, "0.0.0.0:"+strconv.Itoa(HivePort), flagValue(s.Command, "addr"))
 	db := flagValue(s.Command, "db")
 	assert.Equal(t, HiveDataDir, filepath.Dir(db), "the database lives in %s", HiveDataDir)
-	var volume string
-	for _, v := range s.Volumes {
-		if v.Target == HiveDataDir {
-			volume = v.Source
-		}
-	}
+	volume := mountedAt(s, HiveDataDir)
 	require.NotEmpty(t, volume, "%s is not a volume", HiveDataDir)
 	assert.Contains(t, c.Volumes, volume, "named volume %q is declared", volume)
 
