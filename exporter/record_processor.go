@@ -20,49 +20,6 @@ import (
 	"github.com/hivetrace/hivetrace/otelrecord/sdkspan"
 )
 
-// DroppedRecordsCounter is the name of the counter of records the record
-// processor dropped, with the reason under DropReasonKey.
-const DroppedRecordsCounter = "hive.processor.records.dropped"
-
-// DropReasonKey is the attribute of DroppedRecordsCounter that says why a
-// record was dropped: one of the DropReason… values.
-const DropReasonKey = attribute.Key("hive.drop.reason")
-
-// Values of DropReasonKey.
-const (
-	// DropReasonQueueFull: a task-run span ended while the queue was full;
-	// the newest run (the one ending) was dropped.
-	DropReasonQueueFull = "queue_full"
-	// DropReasonPendingLimit: a run still open was evicted, oldest first, to
-	// keep the number of pending runs within WithMaxPendingRuns.
-	DropReasonPendingLimit = "pending_limit"
-	// DropReasonPendingTTL: a run stayed open longer than WithPendingRunTTL.
-	DropReasonPendingTTL = "pending_ttl"
-	// DropReasonShutdown: a run was still open when the processor shut down.
-	DropReasonShutdown = "shutdown"
-	// DropReasonLateBoundary: a boundary span ended after the task-run span
-	// of its run (counts boundary calls, not records; see NewRecordProcessor).
-	DropReasonLateBoundary = "late_boundary"
-)
-
-var dropReasons = [...]string{
-	DropReasonQueueFull,
-	DropReasonPendingLimit,
-	DropReasonPendingTTL,
-	DropReasonShutdown,
-	DropReasonLateBoundary,
-}
-
-type dropReason int
-
-const (
-	dropQueueFull dropReason = iota
-	dropPendingLimit
-	dropPendingTTL
-	dropShutdown
-	dropLateBoundary
-)
-
 // recordProcessor is the SpanProcessor returned by NewRecordProcessor.
 type recordProcessor struct {
 	sink Sink
@@ -89,9 +46,11 @@ type recordProcessor struct {
 	droppedOpts [len(dropReasons)][]metric.AddOption
 	counter     metric.Int64Counter
 
-	// Worker-only state of the rate-limited drop warning.
+	// Worker-only state of the rate-limited drop warning and error reports.
 	warnedTotal int64
 	lastWarn    time.Time
+	lastReport  time.Time
+	unreported  int
 }
 
 var _ sdktrace.SpanProcessor = (*recordProcessor)(nil)
@@ -128,15 +87,24 @@ type flushRequest struct {
 // run's uuid and, when the run's task-run span ends, puts the run on a
 // bounded queue; other spans are ignored. One worker goroutine rebuilds each
 // run (otelrecord.RebuildRun) and delivers the records to the sink in batches,
-// each Deliver bounded by the export timeout. Deliver errors are reported
-// through otel.Handle. A record RebuildRun finds incomplete (it carries the
-// otelrecord.MetadataIncomplete marker) is delivered all the same.
+// each Deliver bounded by the export timeout. A record RebuildRun finds
+// incomplete (it carries the otelrecord.MetadataIncomplete marker) is
+// delivered all the same.
+//
+// The processor's queue is the only one between a run and the sink: the sink
+// sends synchronously and retries, if at all, within Deliver's context (see
+// Sink). Records the sink could not deliver are counted as dropped, exactly
+// as many as its DeliveryError says (the whole batch for any other error),
+// under DropReasonRejected, DropReasonExportTimeout or DropReasonExportFailed;
+// the processor does not send them again. Deliver errors of the worker's own
+// batches are reported through otel.Handle at most once per
+// DefaultDropWarnInterval, with the number of errors left unreported since.
 //
 // When the queue is full, the newest run (the one whose task-run span is
-// ending) is dropped, as the SDK's processor does. Drops are counted by the
-// DroppedRecordsCounter instrument (reason under DropReasonKey) and reported
-// by a slog warning at most once per DefaultDropWarnInterval, carrying the
-// counts.
+// ending) is dropped, as the SDK's processor does. Every drop is counted by
+// the one DroppedRecordsCounter instrument (reason under
+// otelrecord.DropReasonKey) and reported by a slog warning at most once per
+// DefaultDropWarnInterval, carrying the counts by reason.
 //
 // The boundary spans of runs whose task-run span has not ended are held in
 // memory, bounded by WithMaxPendingRuns (the oldest run is evicted first) and
@@ -180,14 +148,14 @@ func NewRecordProcessor(sink Sink, opts ...Option) sdktrace.SpanProcessor {
 	}
 	counter, err := mp.Meter(instrument.ScopeName).Int64Counter(DroppedRecordsCounter,
 		metric.WithUnit("{record}"),
-		metric.WithDescription("Task-run records the record processor dropped, by reason "+
-			"(for reason late_boundary: boundary calls that ended after their run)."))
+		metric.WithDescription("Task-run records the record processor dropped or its sink could not deliver, "+
+			"by reason (for reason late_boundary: boundary calls that ended after their run)."))
 	if err != nil {
 		otel.Handle(err)
 	}
 	p.counter = counter
 	for i, r := range dropReasons {
-		p.droppedOpts[i] = []metric.AddOption{metric.WithAttributeSet(attribute.NewSet(DropReasonKey.String(r)))}
+		p.droppedOpts[i] = []metric.AddOption{metric.WithAttributeSet(attribute.NewSet(otelrecord.DropReasonKey.String(r)))}
 	}
 	if sink == nil {
 		p.stopped.Store(true)
@@ -379,7 +347,7 @@ func (p *recordProcessor) work() {
 		case <-timer.C:
 			var err error
 			if batch, err = p.deliver(ctx, batch); err != nil {
-				otel.Handle(err)
+				p.report(err)
 			}
 			p.expire()
 			p.warnDropped(false)
@@ -397,7 +365,7 @@ func (p *recordProcessor) work() {
 			if len(batch) >= p.cfg.maxExportBatchSize {
 				var err error
 				if batch, err = p.deliver(ctx, batch); err != nil {
-					otel.Handle(err)
+					p.report(err)
 				}
 				p.warnDropped(false)
 				timer.Reset(p.cfg.batchTimeout)
@@ -458,7 +426,8 @@ func (p *recordProcessor) rebuild(u *unit) *otelrecord.ExecutionRecord {
 		if err == nil {
 			err = errors.New("no record")
 		}
-		otel.Handle(fmt.Errorf("exporter: rebuild run of span %s: %w", u.task.SpanContext().SpanID(), err))
+		p.drop(dropRebuildFailed, 1)
+		p.report(fmt.Errorf("exporter: rebuild run of span %s: %w", u.task.SpanContext().SpanID(), err))
 	case err != nil:
 		p.logger().Debug("hivetrace: rebuilt an incomplete record",
 			"task", rec.TaskName, "uuid", rec.UUID, "error", err)
@@ -466,18 +435,43 @@ func (p *recordProcessor) rebuild(u *unit) *otelrecord.ExecutionRecord {
 	return rec
 }
 
-// deliver hands batch to the sink with the export timeout and returns the
-// error and a fresh batch: the records, and the slice, belong to the sink.
+// errExportTimeout is the cause of a Deliver context that ran out of time.
+var errExportTimeout = errors.New("exporter: record export timeout")
+
+// deliver hands batch to the sink with the export timeout, counts the
+// records it could not deliver, and returns the error and a fresh batch: the
+// records, and the slice, belong to the sink.
 func (p *recordProcessor) deliver(ctx context.Context, batch []*otelrecord.ExecutionRecord) ([]*otelrecord.ExecutionRecord, error) {
 	if len(batch) == 0 {
 		return batch, nil
 	}
-	ctx, cancel := context.WithTimeoutCause(ctx, p.cfg.exportTimeout, errors.New("exporter: record export timeout"))
+	ctx, cancel := context.WithTimeoutCause(ctx, p.cfg.exportTimeout, errExportTimeout)
 	defer cancel()
-	if err := p.sink.Deliver(ctx, batch...); err != nil {
-		return nil, fmt.Errorf("exporter: deliver %d records: %w", len(batch), err)
+	err := p.sink.Deliver(ctx, batch...)
+	if err == nil {
+		return nil, nil
 	}
-	return nil, nil
+	for r, n := range undelivered(ctx, err, len(batch)) {
+		p.drop(r, n)
+	}
+	return nil, fmt.Errorf("exporter: deliver %d records: %w", len(batch), err)
+}
+
+// report hands a background error to otel.Handle, at most once per drop
+// warning interval; the errors in between are counted and their number is
+// reported with the next one. Worker only.
+func (p *recordProcessor) report(err error) {
+	now := p.cfg.now()
+	if !p.lastReport.IsZero() && now.Sub(p.lastReport) < p.cfg.dropWarnInterval {
+		p.unreported++
+		return
+	}
+	if p.unreported > 0 {
+		err = fmt.Errorf("%w (and %d more errors since the last report)", err, p.unreported)
+	}
+	p.unreported = 0
+	p.lastReport = now
+	otel.Handle(err)
 }
 
 // expire evicts the pending runs older than the TTL.

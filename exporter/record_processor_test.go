@@ -139,7 +139,16 @@ type pipeline struct {
 
 func newPipeline(t *testing.T, sink *collector, opts ...exporter.Option) *pipeline {
 	t.Helper()
-	p := &pipeline{sink: sink, reader: sdkmetric.NewManualReader(), logs: &logCapture{}}
+	p := newSinkPipeline(t, sink, opts...)
+	p.sink = sink
+	return p
+}
+
+// newSinkPipeline is newPipeline for any sink; the pipeline's collector is
+// nil.
+func newSinkPipeline(t *testing.T, sink exporter.Sink, opts ...exporter.Option) *pipeline {
+	t.Helper()
+	p := &pipeline{reader: sdkmetric.NewManualReader(), logs: &logCapture{}}
 	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(p.reader))
 	t.Cleanup(func() { assert.NoError(t, mp.Shutdown(context.Background())) })
 	opts = append([]exporter.Option{
@@ -174,7 +183,7 @@ func (p *pipeline) dropped(t *testing.T) map[string]int64 {
 			require.True(t, ok, "counter data is %T", m.Data)
 			assert.True(t, sum.IsMonotonic)
 			for _, dp := range sum.DataPoints {
-				reason, _ := dp.Attributes.Value(exporter.DropReasonKey)
+				reason, _ := dp.Attributes.Value(otelrecord.DropReasonKey)
 				out[reason.AsString()] += dp.Value
 			}
 		}

@@ -20,6 +20,7 @@ import (
 
 	"github.com/hivetrace/hivetrace/boundary"
 	"github.com/hivetrace/hivetrace/exporter"
+	"github.com/hivetrace/hivetrace/exporter/hivesink"
 	"github.com/hivetrace/hivetrace/exporter/otelsetup"
 	"github.com/hivetrace/hivetrace/hive"
 	"github.com/hivetrace/hivetrace/hive/server"
@@ -132,7 +133,7 @@ func run(ctx context.Context, w io.Writer) (err error) {
 	defer func() { err = errors.Join(err, h.stop()) }()
 	fmt.Fprintf(w, "Hive server listening on %s (SQLite %s)\n\n", h.url, h.dbPath)
 
-	flush, shutdown, err := setupTelemetry(ctx, hive.NewSink(h.client))
+	flush, shutdown, err := setupTelemetry(ctx, hivesink.New(h.client))
 	if err != nil {
 		return err
 	}

@@ -19,6 +19,7 @@ import (
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 
 	"github.com/hivetrace/hivetrace/exporter"
+	"github.com/hivetrace/hivetrace/exporter/hivesink"
 	"github.com/hivetrace/hivetrace/hive"
 )
 
@@ -161,9 +162,9 @@ func Setup(ctx context.Context, opts ...Option) (shutdown func(context.Context) 
 }
 
 // defaultSink returns the sink Setup uses when WithSink is not given: when
-// HIVE_API_KEY is set, a hive.Sink sending through a hive.LogClient
+// HIVE_API_KEY is set, a hivesink.Sink sending through a hive.LogClient
 // configured by the HIVE_* environment alone (see package hive), its
-// counters on mp. Without HIVE_API_KEY
+// counters on mp; the record processor is its only queue. Without HIVE_API_KEY
 // there is no sink, and Setup installs no record processor; with the key but
 // without a secret the client would be silent, so Setup warns and installs
 // none either.
@@ -182,7 +183,7 @@ func defaultSink(_ context.Context, mp metric.MeterProvider) (exporter.Sink, err
 	if client.Conf().ProjectUUID == "" {
 		otel.Handle(errors.New("otelsetup: no Hive project uuid (" + hive.EnvProjectUUID + " or project.uuid in forge.json); Hive will refuse the records"))
 	}
-	return hive.NewSink(client, hive.WithMeterProvider(mp)), nil
+	return hivesink.New(client, hivesink.WithMeterProvider(mp)), nil
 }
 
 // newResource builds the resource: the service name option as a default,

@@ -14,9 +14,11 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
 	"github.com/hivetrace/hivetrace/exporter"
+	"github.com/hivetrace/hivetrace/exporter/hivesink"
 	"github.com/hivetrace/hivetrace/exporter/otelsetup"
 	"github.com/hivetrace/hivetrace/hive"
 	"github.com/hivetrace/hivetrace/hive/server"
@@ -54,8 +56,8 @@ func TestHiveEndToEnd(t *testing.T) {
 	top := s.run(context.Background(), t)
 	ctx, cancel := context.WithTimeout(context.Background(), flushTimeout)
 	defer cancel()
-	// Shutdown flushes the record processor, which shuts the Hive sink down
-	// once everything queued is delivered.
+	// Shutdown flushes the record processor, which delivers everything
+	// queued through the Hive sink before it returns.
 	require.NoError(t, shutdown(ctx))
 
 	env := hiveEnv("HIVE_HOST="+srv.URL, hiveKeyEnv, hiveSecretEnv, "HIVE_PROJECT_UUID="+hiveProject)
@@ -96,7 +98,8 @@ func TestHiveEndToEnd(t *testing.T) {
 // TestHiveOutage stops the real server (its SQLite file stays), produces
 // records through the record processor and the Hive sink while it is down,
 // starts it again on the same port with the same database, and finds every
-// record stored exactly once.
+// record stored exactly once: the processor's queue holds the runs while the
+// sink retries within the export timeout.
 func TestHiveOutage(t *testing.T) {
 	cleanEnv(t)
 	resetGlobals(t)
@@ -111,12 +114,17 @@ func TestHiveOutage(t *testing.T) {
 		Logger:     slog.New(slog.DiscardHandler),
 	})
 	require.NoError(t, err)
-	sink := hive.NewSink(client, hive.WithBackoff(20*time.Millisecond, 250*time.Millisecond), hive.WithBatchSize(8))
+	// The sink's and the processor's counters, readable after Shutdown.
+	metrics := sdkmetric.NewManualReader()
+	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(metrics))
+	t.Cleanup(func() { _ = mp.Shutdown(context.Background()) })
+	sink := hivesink.New(client, hivesink.WithBackoff(20*time.Millisecond, 250*time.Millisecond), hivesink.WithMeterProvider(mp))
 	shutdown, err := otelsetup.Setup(context.Background(),
 		otelsetup.WithSink(sink),
 		otelsetup.WithSpanExporter(tracetest.NewInMemoryExporter()),
 		otelsetup.WithMetricReader(sdkmetric.NewManualReader()),
-		otelsetup.WithRecordProcessorOptions(exporter.WithBatchTimeout(10*time.Millisecond)))
+		otelsetup.WithRecordProcessorOptions(exporter.WithMeterProvider(mp), exporter.WithBatchTimeout(10*time.Millisecond),
+			exporter.WithMaxExportBatchSize(8), exporter.WithExportTimeout(flushTimeout)))
 	require.NoError(t, err)
 	shutdownOnce := func() error {
 		ctx, cancel := context.WithTimeout(context.Background(), flushTimeout)
@@ -132,8 +140,9 @@ func TestHiveOutage(t *testing.T) {
 	ctx := context.Background()
 	s := newScenarios()
 	s.run(ctx, t) // before the outage
+	delivered := func() int64 { return counterValue(t, metrics, hivesink.DeliveredCounter) }
 	waitFor(t, "the records made before the outage are delivered", func() bool {
-		return sink.Stats().Delivered == uint64(len(s.all()))
+		return delivered() == int64(len(s.all()))
 	})
 	before := len(s.all())
 
@@ -141,20 +150,20 @@ func TestHiveOutage(t *testing.T) {
 	for range 3 { // during the outage
 		s.run(ctx, t)
 	}
-	waitFor(t, "the sink retries while the server is down", func() bool { return sink.Stats().Retries > 0 })
-	assert.Equal(t, uint64(before), sink.Stats().Delivered, "nothing delivered during the outage")
+	waitFor(t, "the sink retries while the server is down", func() bool {
+		return counterValue(t, metrics, hivesink.RetriesCounter) > 0
+	})
+	assert.Equal(t, int64(before), delivered(), "nothing delivered during the outage")
 
 	srv = startHiveServe(t, srv.Addr, db)
 	s.run(ctx, t) // after the outage
 	require.NoError(t, shutdownOnce())
 	srv.stop(t)
 
-	st := sink.Stats()
 	records := s.all()
-	t.Logf("outage: %d records, sink stats %+v", len(records), st)
-	assert.Equal(t, uint64(len(records)), st.Delivered)
-	assert.Zero(t, st.Dropped)
-	assert.Zero(t, st.Failed)
+	t.Logf("outage: %d records, %d retries", len(records), counterValue(t, metrics, hivesink.RetriesCounter))
+	assert.Equal(t, int64(len(records)), delivered())
+	assert.Zero(t, counterValue(t, metrics, exporter.DroppedRecordsCounter), "the processor dropped nothing")
 
 	// The database, read once the server has stopped: every record exactly
 	// once, equal to the record its run returned.
@@ -178,6 +187,24 @@ func TestHiveOutage(t *testing.T) {
 		require.NoError(t, json.Unmarshal(e.Record, &got))
 		requireSameRecord(t, want, &got)
 	}
+}
+
+// counterValue returns the sum of the data points of the named counter.
+func counterValue(t *testing.T, reader *sdkmetric.ManualReader, name string) int64 {
+	t.Helper()
+	var rm metricdata.ResourceMetrics
+	require.NoError(t, reader.Collect(context.Background(), &rm))
+	var n int64
+	for _, sm := range rm.ScopeMetrics {
+		for _, m := range sm.Metrics {
+			if sum, ok := m.Data.(metricdata.Sum[int64]); ok && m.Name == name {
+				for _, dp := range sum.DataPoints {
+					n += dp.Value
+				}
+			}
+		}
+	}
+	return n
 }
 
 // waitFor polls cond until it holds; the deadline only keeps a broken test

@@ -1,0 +1,65 @@
+package exporter
+
+import (
+	"errors"
+	"fmt"
+)
+
+// ErrRejected marks records the receiving end refused: sending them again
+// would not help (for Hive, a 4xx answer other than 408 and 429). A Sink
+// wraps it in the Err of a DeliveryError, and the record processor counts
+// such records under DropReasonRejected.
+var ErrRejected = errors.New("exporter: records rejected")
+
+// DeliveryError is what Sink.Deliver returns when some records of the batch
+// were not delivered: Failed of them, for the reason Err. A sink whose
+// records failed for several reasons returns several, joined with
+// errors.Join; a plain error (one that is not and does not wrap a
+// *DeliveryError) means that no record of the batch was delivered.
+//
+// The record processor counts exactly the failed records in its
+// dropped-records counter: under DropReasonRejected when Err wraps
+// ErrRejected, DropReasonExportTimeout when Err wraps context.Canceled or
+// context.DeadlineExceeded or Deliver's ctx was done when it returned, and
+// DropReasonExportFailed otherwise. A Failed of 0 or less counts nothing; the
+// counts of one batch never exceed its size.
+type DeliveryError struct {
+	// Failed is the number of records not delivered.
+	Failed int
+	// Err says why.
+	Err error
+}
+
+// Error says how many records were not delivered and why.
+func (e *DeliveryError) Error() string {
+	if e.Err == nil {
+		return fmt.Sprintf("exporter: %d records not delivered", e.Failed)
+	}
+	return fmt.Sprintf("exporter: %d records not delivered: %v", e.Failed, e.Err)
+}
+
+// Unwrap returns Err.
+func (e *DeliveryError) Unwrap() error { return e.Err }
+
+// deliveryErrors returns the *DeliveryError values in err's tree, not
+// looking inside them, in depth-first order.
+func deliveryErrors(err error, out []*DeliveryError) []*DeliveryError {
+	switch e := err.(type) {
+	case nil:
+		return out
+	case *DeliveryError:
+		if e != nil {
+			out = append(out, e)
+		}
+		return out
+	case interface{ Unwrap() []error }:
+		for _, inner := range e.Unwrap() {
+			out = deliveryErrors(inner, out)
+		}
+		return out
+	case interface{ Unwrap() error }:
+		return deliveryErrors(e.Unwrap(), out)
+	default:
+		return out
+	}
+}
