@@ -11,6 +11,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 	"go.opentelemetry.io/otel/trace/noop"
 
+	"github.com/hivetrace/hivetrace/internal/run"
 	"github.com/hivetrace/hivetrace/otelrecord"
 )
 
@@ -32,13 +33,13 @@ var benchBoundary = New("add", func(_ context.Context, i int) (int, error) { ret
 
 // benchRun returns a run; benchCalls starts a new one every 1024 calls so the
 // benchmark measures calls, not an ever-growing log.
-func benchRun(tp trace.TracerProvider) *Run {
-	return NewRun(RunConfig{UUID: "0193-bench", TaskName: "bench", TracerProvider: tp})
+func benchRun(tp trace.TracerProvider) *run.Run[Mode] {
+	return newRun(tp, run.Config[Mode]{UUID: "0193-bench", TaskName: "bench"})
 }
 
 func benchCalls(b *testing.B, tp trace.TracerProvider) {
-	run := benchRun(tp)
-	ctx := ContextWithRun(context.Background(), run)
+	r := benchRun(tp)
+	ctx := run.NewContext(context.Background(), r)
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; b.Loop(); i++ {
@@ -46,9 +47,9 @@ func benchCalls(b *testing.B, tp trace.TracerProvider) {
 			// A fresh run: its cost is spread over 1024 calls. Stopping the
 			// timer instead would cost more than the calls (it reads memory
 			// statistics, stopping the world).
-			run.Close()
-			run = benchRun(tp)
-			ctx = ContextWithRun(context.Background(), run)
+			r.Close()
+			r = benchRun(tp)
+			ctx = run.NewContext(context.Background(), r)
 		}
 		if _, err := benchBoundary.Call(ctx, 7); err != nil {
 			b.Fatal(err)
@@ -88,14 +89,14 @@ func BenchmarkReplay100k(b *testing.B) {
 	for i := range calls {
 		calls[i] = otelrecord.BoundaryRecord{Input: json.RawMessage("[" + strconv.Itoa(i%1000) + "]"), Output: json.RawMessage(strconv.Itoa(i))}
 	}
-	tape, err := NewTape(map[string][]otelrecord.BoundaryRecord{"add": calls})
+	tape, err := run.NewTape(map[string][]otelrecord.BoundaryRecord{"add": calls})
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		run := NewRun(RunConfig{DefaultMode: Replay, Tape: tape, TracerProvider: noop.NewTracerProvider()})
-		ctx := ContextWithRun(context.Background(), run)
+		r := newRun(noop.NewTracerProvider(), run.Config[Mode]{DefaultMode: Replay, Tape: tape})
+		ctx := run.NewContext(context.Background(), r)
 		for i := range n {
 			if _, err := benchBoundary.Call(ctx, i%1000); err != nil {
 				b.Fatal(err)

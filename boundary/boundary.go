@@ -13,6 +13,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 	"go.opentelemetry.io/otel/trace/noop"
 
+	"github.com/hivetrace/hivetrace/internal/run"
 	"github.com/hivetrace/hivetrace/otelrecord"
 )
 
@@ -59,10 +60,12 @@ var (
 //
 // The call is a child span of the span in ctx, named after the boundary, with
 // the input and output (or error) as JSON attributes. When ctx belongs to a
-// task run (see ContextWithRun), the call runs in the run's mode for this
-// boundary, uses the run's mock if any, and is appended to the run's log with
-// its input and output snapshotted as JSON at call time. Outside any run the
-// real function is called and nothing is recorded.
+// task run (ctx passed to a task's function, or derived from it), the call
+// runs in the run's mode for this boundary, uses the run's mock if any, and
+// is appended to the run's log with its input and output snapshotted as JSON
+// at call time. Outside any run the real function is called and nothing is
+// recorded. A call that outlives its run (it begins after the run has ended)
+// behaves as inside it but is left out of the run's record.
 //
 // A panic in the function is recovered and returned as an error wrapping
 // ErrPanic; the stack is kept in an "exception" event of the span. Call is
@@ -71,85 +74,123 @@ func (b *Boundary[In, Out]) Call(ctx context.Context, in In) (Out, error) {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	if run := RunFromContext(ctx); run != nil {
-		return b.callInRun(ctx, run, in)
+	if r := run.FromContext[Mode](ctx); r != nil {
+		return b.callInRun(ctx, r, in)
 	}
 	return b.callOutside(ctx, in)
 }
 
-func (b *Boundary[In, Out]) callInRun(ctx context.Context, run *Run, in In) (out Out, err error) {
-	mode := run.Mode(b.name)
-	input, err := marshalArgs(&run.payloads, in)
-	if err != nil {
-		err = fmt.Errorf("boundary %s: encode input: %w", b.name, err)
-	}
-	seq, slot, start := run.begin(b.name)
+// inRunCall is one call made inside a run, as it goes through its phases:
+// begin (input, log position, span), answer (the mode's), end (output, log
+// entry, span attributes, instruments).
+type inRunCall struct {
+	run      *run.Run[Mode]
+	mode     Mode
+	input    []byte
+	seq      int
+	entry    *run.Entry
+	start    int64 // run clock reading
+	ctx      context.Context
+	span     trace.Span
+	rawOut   json.RawMessage
+	fromTape bool
+}
 
-	// With the no-op tracer no span is started at all: ctx keeps its span,
-	// so whatever the call propagates downstream is the caller's.
-	cctx, span := ctx, noopSpan
-	if !run.noopTracer {
-		cctx, span = run.tracer.Start(ctx, b.name, clientKind, trace.WithTimestamp(run.timeAt(start)), kindBoundary)
-	}
-
-	var (
-		rawOut   json.RawMessage
-		fromTape bool
-	)
+func (b *Boundary[In, Out]) callInRun(ctx context.Context, r *run.Run[Mode], in In) (out Out, err error) {
+	c := inRunCall{run: r, mode: r.Mode(b.name)}
+	err = b.begin(ctx, &c, in)
 	if err == nil {
-		switch mode {
-		case Proxy:
-			out, err = b.invoke(cctx, run, span, in)
-		case ProxyPass:
-			if rec, ok := run.next(b.name, input); ok {
-				fromTape = true
-				out, rawOut, err = fromRecording[Out](rec)
-			} else {
-				out, err = b.invoke(cctx, run, span, in)
-			}
-		case ProxyCatch:
-			out, err = b.invoke(cctx, run, span, in)
-			if err != nil {
-				if rec, ok := run.next(b.name, input); ok {
-					fromTape = true
-					out, rawOut, err = fromRecording[Out](rec)
-				}
-			}
-		case Replay:
-			if rec, ok := run.next(b.name, input); ok {
-				fromTape = true
-				out, rawOut, err = fromRecording[Out](rec)
-			} else {
-				err = fmt.Errorf("boundary %s: %w for input %s", b.name, ErrNoRecording, input)
-			}
-		default:
-			err = fmt.Errorf("boundary %s: %w: %d", b.name, ErrInvalidMode, int(mode))
-		}
+		out, err = b.answer(&c, in)
 	}
-	if err == nil && !fromTape {
-		if rawOut, err = encodeJSON(&run.payloads, out); err != nil {
+	if err == nil && !c.fromTape {
+		if c.rawOut, err = encodeJSON(out); err != nil {
 			err = fmt.Errorf("boundary %s: encode output: %w", b.name, err)
 		}
 	}
+	b.end(ctx, &c, err)
+	return out, err
+}
 
-	end := run.clock()
-	rec := otelrecord.BoundaryRecord{Input: input}
-	outcome := "success"
+// begin encodes the call's input, reserves its position in the run's log
+// and starts its span. With the no-op tracer no span is started at all:
+// the call's context keeps the caller's span, so whatever the call
+// propagates downstream is the caller's. An input that cannot be encoded is
+// returned as the call's error, once the call has begun: it is still logged.
+func (b *Boundary[In, Out]) begin(ctx context.Context, c *inRunCall, in In) error {
+	input, err := marshalArgs(in)
+	if err != nil {
+		err = fmt.Errorf("boundary %s: encode input: %w", b.name, err)
+	}
+	c.input = input
+	c.seq, c.entry, c.start = c.run.Begin(b.name)
+	c.ctx, c.span = ctx, noopSpan
+	if tr, isNoop := c.run.Tracer(); !isNoop {
+		c.ctx, c.span = tr.Start(ctx, b.name, clientKind, trace.WithTimestamp(c.run.TimeAt(c.start)), kindBoundary)
+	}
+	return err
+}
+
+// answer answers the call as its mode says: from the real function (or the
+// run's mock), from the run's tape, or both.
+func (b *Boundary[In, Out]) answer(c *inRunCall, in In) (out Out, err error) {
+	switch c.mode {
+	case Proxy:
+		return b.invoke(c.ctx, c.run, c.span, in)
+	case ProxyPass:
+		if out, ok, err := b.fromTape(c); ok {
+			return out, err
+		}
+		return b.invoke(c.ctx, c.run, c.span, in)
+	case ProxyCatch:
+		out, err = b.invoke(c.ctx, c.run, c.span, in)
+		if err != nil {
+			if tout, ok, terr := b.fromTape(c); ok {
+				return tout, terr
+			}
+		}
+		return out, err
+	case Replay:
+		if out, ok, err := b.fromTape(c); ok {
+			return out, err
+		}
+		return out, fmt.Errorf("boundary %s: %w for input %s", b.name, ErrNoRecording, c.input)
+	default:
+		return out, fmt.Errorf("boundary %s: %w: %d", b.name, ErrInvalidMode, int(c.mode))
+	}
+}
+
+// fromTape answers the call from the next unused recording of its input on
+// the run's tape; ok is false when there is none.
+func (b *Boundary[In, Out]) fromTape(c *inRunCall) (out Out, ok bool, err error) {
+	rec, ok := c.run.Next(b.name, c.input)
+	if !ok {
+		return out, false, nil
+	}
+	c.fromTape = true
+	out, c.rawOut, err = fromRecording[Out](rec)
+	return out, true, err
+}
+
+// end logs the finished call in the run, ends its span with the attributes
+// of the convention, and records it in the run's instruments.
+func (b *Boundary[In, Out]) end(ctx context.Context, c *inRunCall, err error) {
+	end := c.run.Clock()
+	rec := otelrecord.BoundaryRecord{Input: c.input}
+	outcome := otelrecord.OutcomeSuccess
 	if err != nil {
 		rec.Error = err.Error()
-		outcome = "error"
+		outcome = otelrecord.OutcomeError
 	} else {
-		rec.Output = rawOut
+		rec.Output = c.rawOut
 	}
-	run.finish(slot, rec, start, end)
-	if !run.noopTracer {
-		if span.IsRecording() {
-			b.setEndAttributes(span, run, seq, mode, &rec, err != nil, fromTape)
+	c.run.Finish(c.entry, rec, c.start, end)
+	if _, isNoop := c.run.Tracer(); !isNoop {
+		if c.span.IsRecording() {
+			b.setEndAttributes(c, &rec, err != nil)
 		}
-		span.End(trace.WithTimestamp(run.timeAt(end)))
+		c.span.End(trace.WithTimestamp(c.run.TimeAt(end)))
 	}
-	run.inst.BoundaryCall(ctx, run.taskName, b.name, mode.String(), outcome, fromTape, time.Duration(end-start))
-	return out, err
+	c.run.Instruments().BoundaryCall(ctx, c.run.TaskName(), b.name, c.mode.String(), outcome, c.fromTape, time.Duration(end-c.start))
 }
 
 func (b *Boundary[In, Out]) callOutside(ctx context.Context, in In) (out Out, err error) {
@@ -158,22 +199,22 @@ func (b *Boundary[In, Out]) callOutside(ctx context.Context, in In) (out Out, er
 		// Nothing to record and no span to make: just call.
 		return b.invoke(ctx, nil, noopSpan, in)
 	}
-	input, err := marshalArgs(nil, in)
+	limit := run.PayloadLimit()
+	input, err := marshalArgs(in)
 	if err != nil {
 		err = fmt.Errorf("boundary %s: encode input: %w", b.name, err)
 	}
 	start := time.Now()
 	cctx, span := tr.Start(ctx, b.name, clientKind, trace.WithTimestamp(start), kindBoundary)
 	if span.IsRecording() {
-		span.SetAttributes(b.nameAttr,
-			otelrecord.BoundaryInputKey.String(payloadString(input, otelrecord.DefaultMaxPayloadBytes)))
+		span.SetAttributes(b.nameAttr, otelrecord.BoundaryInputKey.String(otelrecord.TruncateString(input, limit)))
 	}
 	var rawOut json.RawMessage
 	if err == nil {
 		out, err = b.invoke(cctx, nil, span, in)
 	}
 	if err == nil && span.IsRecording() {
-		if rawOut, err = encodeJSON(nil, out); err != nil {
+		if rawOut, err = encodeJSON(out); err != nil {
 			err = fmt.Errorf("boundary %s: encode output: %w", b.name, err)
 		}
 	}
@@ -183,19 +224,19 @@ func (b *Boundary[In, Out]) callOutside(ctx context.Context, in In) (out Out, er
 			span.SetStatus(codes.Error, msg)
 			span.SetAttributes(otelrecord.BoundaryErrorKey.String(msg))
 		} else {
-			span.SetAttributes(otelrecord.BoundaryOutputKey.String(payloadString(rawOut, otelrecord.DefaultMaxPayloadBytes)))
+			span.SetAttributes(otelrecord.BoundaryOutputKey.String(otelrecord.TruncateString(rawOut, limit)))
 		}
 	}
 	span.End(trace.WithTimestamp(time.Now()))
 	return out, err
 }
 
-// invoke runs the real function, or the run's mock for this boundary,
-// turning a panic into an error.
-func (b *Boundary[In, Out]) invoke(ctx context.Context, run *Run, span trace.Span, in In) (out Out, err error) {
+// invoke runs the real function, or the run's mock for this boundary (r may
+// be nil: no run), turning a panic into an error recorded on span.
+func (b *Boundary[In, Out]) invoke(ctx context.Context, r *run.Run[Mode], span trace.Span, in In) (out Out, err error) {
 	fn := b.fn
-	if run != nil && run.mocks != nil {
-		if m, ok := run.mocks[b.name]; ok {
+	if r != nil {
+		if m, ok := r.Mock(b.name); ok {
 			f, ok := m.(func(context.Context, In) (Out, error))
 			if !ok {
 				return out, fmt.Errorf("%w: boundary %s wants func(context.Context, %v) (%v, error), got %T",
@@ -207,12 +248,7 @@ func (b *Boundary[In, Out]) invoke(ctx context.Context, run *Run, span trace.Spa
 	if fn == nil {
 		return out, fmt.Errorf("boundary %s: no function", b.name)
 	}
-	defer func() {
-		if r := recover(); r != nil {
-			err = panicError(r)
-			span.RecordError(err, trace.WithStackTrace(true))
-		}
-	}()
+	defer run.Recover(span, &err)
 	return fn(ctx, in)
 }
 
@@ -252,47 +288,32 @@ const maxEndAttributes = 7
 var endAttributes = sync.Pool{New: func() any { return new([maxEndAttributes]attribute.KeyValue) }}
 
 // setEndAttributes writes the attributes of the convention that follow
-// hive.kind on the boundary span of a call made in run, and the span status
-// of a failed call.
+// hive.kind on the span of a call made in a run, and the span status of a
+// failed call.
 //
 // They are written together at the end because an SDK span grows its
 // attribute list on each SetAttributes: one call that brings the list from
 // one attribute to its final size costs a fraction of a full list at start
 // and a second at the end. hive.boundary.from_tape is written only when true.
-func (b *Boundary[In, Out]) setEndAttributes(span trace.Span, run *Run, seq int, mode Mode, rec *otelrecord.BoundaryRecord, failed, fromTape bool) {
+func (b *Boundary[In, Out]) setEndAttributes(c *inRunCall, rec *otelrecord.BoundaryRecord, failed bool) {
+	limit := c.run.MaxPayloadBytes()
 	buf := endAttributes.Get().(*[maxEndAttributes]attribute.KeyValue)
-	attrs := append(buf[:0], b.nameAttr, run.uuidAttr,
-		otelrecord.BoundarySeqKey.Int(seq),
-		otelrecord.BoundaryInputKey.String(payloadString(rec.Input, run.maxPayload)))
-	if mode != Proxy { // proxy is what an absent mode means
-		attrs = append(attrs, mode.attr())
+	attrs := append(buf[:0], b.nameAttr, c.run.UUIDAttr(),
+		otelrecord.BoundarySeqKey.Int(c.seq),
+		otelrecord.BoundaryInputKey.String(otelrecord.TruncateString(rec.Input, limit)))
+	if c.mode != Proxy { // proxy is what an absent mode means
+		attrs = append(attrs, c.mode.attr())
 	}
 	if failed {
-		span.SetStatus(codes.Error, rec.Error)
+		c.span.SetStatus(codes.Error, rec.Error)
 		attrs = append(attrs, otelrecord.BoundaryErrorKey.String(rec.Error))
 	} else {
-		attrs = append(attrs, otelrecord.BoundaryOutputKey.String(payloadString(rec.Output, run.maxPayload)))
+		attrs = append(attrs, otelrecord.BoundaryOutputKey.String(otelrecord.TruncateString(rec.Output, limit)))
 	}
-	if fromTape {
+	if c.fromTape {
 		attrs = append(attrs, fromTapeAttr)
 	}
-	span.SetAttributes(attrs...)
+	c.span.SetAttributes(attrs...)
 	clear(attrs) // keep no payload alive in the pool
 	endAttributes.Put(buf)
-}
-
-// payloadString returns the payload as attribute text, truncated to max bytes
-// (max < 0: no limit).
-func payloadString(p []byte, max int) string {
-	p, _ = otelrecord.Truncate(p, max)
-	return string(p)
-}
-
-// panicError turns a recovered panic value into an error wrapping ErrPanic
-// (and the value, when it is an error).
-func panicError(r any) error {
-	if e, ok := r.(error); ok {
-		return fmt.Errorf("%w: %w", ErrPanic, e)
-	}
-	return fmt.Errorf("%w: %v", ErrPanic, r)
 }

@@ -18,7 +18,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 	"go.opentelemetry.io/otel/trace/noop"
 
-	"github.com/hivetrace/hivetrace/internal/instrument"
+	"github.com/hivetrace/hivetrace/internal/run"
 	"github.com/hivetrace/hivetrace/otelrecord"
 )
 
@@ -46,9 +46,9 @@ func rec(input, output, errMsg string) otelrecord.BoundaryRecord {
 	return r
 }
 
-func tape(t *testing.T, data map[string][]otelrecord.BoundaryRecord) *Tape {
+func tape(t *testing.T, data map[string][]otelrecord.BoundaryRecord) *run.Tape {
 	t.Helper()
-	tp, err := NewTape(data)
+	tp, err := run.NewTape(data)
 	require.NoError(t, err)
 	return tp
 }
@@ -84,18 +84,18 @@ func TestCallLoggedOnlyInsideRun(t *testing.T) {
 	tp, exp := newTestProvider(t)
 	var n atomic.Int64
 	b := fetcher(&n)
-	run := NewRun(RunConfig{UUID: "run-1", TracerProvider: tp})
+	r := newRun(tp, run.Config[Mode]{UUID: "run-1"})
 
 	_, err := b.Call(context.Background(), 1) // outside: not logged
 	require.NoError(t, err)
-	_, err = b.Call(ContextWithRun(context.Background(), run), 2)
+	_, err = b.Call(run.NewContext(context.Background(), r), 2)
 	require.NoError(t, err)
-	_, err = b.Call(ContextWithRun(context.Background(), run), 99)
+	_, err = b.Call(run.NewContext(context.Background(), r), 99)
 	require.EqualError(t, err, "user 99 not found")
 
-	calls := run.Calls()
+	calls := r.Calls()
 	require.Len(t, calls["fetchUser"], 2)
-	assert.Equal(t, 2, run.CallCount())
+	assert.Equal(t, 2, r.CallCount())
 	first, second := calls["fetchUser"][0], calls["fetchUser"][1]
 	assert.JSONEq(t, `[2]`, string(first.Input))
 	assert.JSONEq(t, `{"id":2,"name":"user-2"}`, string(first.Output))
@@ -104,23 +104,23 @@ func TestCallLoggedOnlyInsideRun(t *testing.T) {
 	assert.JSONEq(t, `[99]`, string(second.Input))
 	assert.Nil(t, second.Output)
 	assert.Equal(t, "user 99 not found", second.Error)
-	assert.Nil(t, RunFromContext(context.Background()))
-	requireCallsRebuilt(t, exp, run) // the call outside the run is not in it
+	assert.Nil(t, run.FromContext[Mode](context.Background()))
+	requireCallsRebuilt(t, exp, r) // the call outside the run is not in it
 }
 
 func TestSpanMatchesLog(t *testing.T) {
 	tp, exp := newTestProvider(t)
 	var n atomic.Int64
 	b := fetcher(&n)
-	run := NewRun(RunConfig{UUID: "run-1", TracerProvider: tp})
-	ctx, parent := tp.Tracer("test").Start(ContextWithRun(context.Background(), run), "task")
+	r := newRun(tp, run.Config[Mode]{UUID: "run-1"})
+	ctx, parent := tp.Tracer("test").Start(run.NewContext(context.Background(), r), "task")
 	_, _ = b.Call(ctx, 1)
 	_, _ = b.Call(ctx, 99)
 	parent.End()
 
 	spans := exp.GetSpans()
 	require.Len(t, spans, 3)
-	calls := run.Calls()["fetchUser"]
+	calls := r.Calls()["fetchUser"]
 	for i, s := range spans[:2] {
 		assert.Equal(t, parent.SpanContext().SpanID(), s.Parent.SpanID(), "child of the current span")
 		a := attrs(s)
@@ -139,7 +139,7 @@ func TestSpanMatchesLog(t *testing.T) {
 	assert.False(t, hasOut)
 	assert.Equal(t, codes.Error, spans[1].Status.Code)
 	assert.Equal(t, "user 99 not found", spans[1].Status.Description)
-	requireCallsRebuilt(t, exp, run)
+	requireCallsRebuilt(t, exp, r)
 }
 
 func TestModes(t *testing.T) {
@@ -175,8 +175,8 @@ func TestModes(t *testing.T) {
 			tp, exp := newTestProvider(t)
 			var n atomic.Int64
 			b := fetcher(&n)
-			run := NewRun(RunConfig{UUID: "r", TracerProvider: tp, Modes: map[string]Mode{"fetchUser": c.mode}, Tape: tape(t, recorded)})
-			got, err := b.Call(ContextWithRun(context.Background(), run), c.in)
+			r := newRun(tp, run.Config[Mode]{UUID: "r", Modes: map[string]Mode{"fetchUser": c.mode}, Tape: tape(t, recorded)})
+			got, err := b.Call(run.NewContext(context.Background(), r), c.in)
 			if c.wantErr != "" {
 				require.EqualError(t, err, c.wantErr)
 			} else {
@@ -196,18 +196,18 @@ func TestModes(t *testing.T) {
 			fromTape, hasFromTape := a[otelrecord.BoundaryFromTapeKey]
 			assert.Equal(t, c.fromTape, hasFromTape, "from_tape is written only when true")
 			assert.Equal(t, c.fromTape, fromTape.AsBool())
-			logged := run.Calls()["fetchUser"]
+			logged := r.Calls()["fetchUser"]
 			require.Len(t, logged, 1)
 			assert.Equal(t, c.wantErr, logged[0].Error)
-			requireCallsRebuilt(t, exp, run)
+			requireCallsRebuilt(t, exp, r)
 		})
 	}
 }
 
 func TestReplayMissShowsInput(t *testing.T) {
 	b := New("search", func(_ context.Context, q map[string]any) (int, error) { return 0, nil })
-	run := NewRun(RunConfig{DefaultMode: Replay, TracerProvider: noop.NewTracerProvider()})
-	_, err := b.Call(ContextWithRun(context.Background(), run), map[string]any{"q": "go", "page": 2})
+	r := newRun(noop.NewTracerProvider(), run.Config[Mode]{DefaultMode: Replay})
+	_, err := b.Call(run.NewContext(context.Background(), r), map[string]any{"q": "go", "page": 2})
 	require.ErrorIs(t, err, ErrNoRecording)
 	assert.Contains(t, err.Error(), "search")
 	assert.Contains(t, err.Error(), `[{"page":2,"q":"go"}]`)
@@ -223,8 +223,8 @@ func TestTapeKthCallKthRecording(t *testing.T) {
 	}}
 	tp := tape(t, data)
 
-	run := NewRun(RunConfig{DefaultMode: Replay, Tape: tp})
-	ctx := ContextWithRun(context.Background(), run)
+	r := newRun(nil, run.Config[Mode]{DefaultMode: Replay, Tape: tp})
+	ctx := run.NewContext(context.Background(), r)
 	for _, want := range []string{"first", "second"} {
 		u, err := b.Call(ctx, 1)
 		require.NoError(t, err)
@@ -234,8 +234,8 @@ func TestTapeKthCallKthRecording(t *testing.T) {
 	require.ErrorIs(t, err, ErrNoRecording, "recordings of the input exhausted")
 
 	// proxy-pass calls the real function once the recordings are used up.
-	run = NewRun(RunConfig{DefaultMode: ProxyPass, Tape: tp})
-	ctx = ContextWithRun(context.Background(), run)
+	r = newRun(nil, run.Config[Mode]{DefaultMode: ProxyPass, Tape: tp})
+	ctx = run.NewContext(context.Background(), r)
 	names := []string{}
 	for range 3 {
 		u, err := b.Call(ctx, 1)
@@ -246,8 +246,8 @@ func TestTapeKthCallKthRecording(t *testing.T) {
 	assert.Equal(t, int64(1), n.Load())
 
 	// Each run has its own position in the shared tape.
-	run = NewRun(RunConfig{DefaultMode: Replay, Tape: tp})
-	u, err := b.Call(ContextWithRun(context.Background(), run), 1)
+	r = newRun(nil, run.Config[Mode]{DefaultMode: Replay, Tape: tp})
+	u, err := b.Call(run.NewContext(context.Background(), r), 1)
 	require.NoError(t, err)
 	assert.Equal(t, "first", u.Name)
 }
@@ -262,18 +262,18 @@ func TestTapeCanonicalLookup(t *testing.T) {
 	data := map[string][]otelrecord.BoundaryRecord{"q": {
 		rec(`[ { "tags": ["x"], "a": 1e0, "b": 2.50 } ]`, `"taped"`, ""),
 	}}
-	run := NewRun(RunConfig{DefaultMode: Replay, Tape: tape(t, data)})
-	got, err := b.Call(ContextWithRun(context.Background(), run), query{A: 1, B: 2.5, Tags: []string{"x"}})
+	r := newRun(nil, run.Config[Mode]{DefaultMode: Replay, Tape: tape(t, data)})
+	got, err := b.Call(run.NewContext(context.Background(), r), query{A: 1, B: 2.5, Tags: []string{"x"}})
 	require.NoError(t, err)
 	assert.Equal(t, "taped", got)
 }
 
 func TestNewTapeInvalidInput(t *testing.T) {
-	tp, err := NewTape(map[string][]otelrecord.BoundaryRecord{"a": {rec(`[1]`, `1`, ""), rec(`[1`, `2`, "")}})
+	tp, err := run.NewTape(map[string][]otelrecord.BoundaryRecord{"a": {rec(`[1]`, `1`, ""), rec(`[1`, `2`, "")}})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "a call 1")
 	assert.Equal(t, 1, tp.Len(), "valid recordings kept")
-	empty, err := NewTape(nil)
+	empty, err := run.NewTape(nil)
 	require.NoError(t, err)
 	assert.Equal(t, 0, empty.Len())
 }
@@ -281,13 +281,13 @@ func TestNewTapeInvalidInput(t *testing.T) {
 func TestSnapshotAtCallTime(t *testing.T) {
 	type box struct{ Items []string }
 	b := New("store", func(_ context.Context, in *box) (*box, error) { return in, nil })
-	run := NewRun(RunConfig{TracerProvider: noop.NewTracerProvider()})
+	r := newRun(noop.NewTracerProvider(), run.Config[Mode]{})
 	in := &box{Items: []string{"a"}}
-	out, err := b.Call(ContextWithRun(context.Background(), run), in)
+	out, err := b.Call(run.NewContext(context.Background(), r), in)
 	require.NoError(t, err)
 	in.Items[0] = "mutated"
 	out.Items = append(out.Items, "more")
-	c := run.Calls()["store"][0]
+	c := r.Calls()["store"][0]
 	assert.JSONEq(t, `[{"Items":["a"]}]`, string(c.Input))
 	assert.JSONEq(t, `{"Items":["a"]}`, string(c.Output))
 }
@@ -295,8 +295,8 @@ func TestSnapshotAtCallTime(t *testing.T) {
 func TestConcurrentCallsInOneRun(t *testing.T) {
 	tp, exp := newTestProvider(t)
 	b := New("work", func(_ context.Context, i int) (int, error) { return i * 2, nil })
-	run := NewRun(RunConfig{UUID: "many", TracerProvider: tp})
-	ctx := ContextWithRun(context.Background(), run)
+	r := newRun(tp, run.Config[Mode]{UUID: "many"})
+	ctx := run.NewContext(context.Background(), r)
 	var wg sync.WaitGroup
 	for i := range 50 {
 		wg.Go(func() {
@@ -307,7 +307,7 @@ func TestConcurrentCallsInOneRun(t *testing.T) {
 	}
 	wg.Wait()
 
-	calls := run.Calls()["work"]
+	calls := r.Calls()["work"]
 	require.Len(t, calls, 50)
 	ins := map[string]bool{}
 	for i, c := range calls {
@@ -331,17 +331,17 @@ func TestConcurrentCallsInOneRun(t *testing.T) {
 	for i, s := range seqs {
 		assert.Equal(t, i, s)
 	}
-	requireCallsRebuilt(t, exp, run)
+	requireCallsRebuilt(t, exp, r)
 }
 
 func TestPanicBecomesError(t *testing.T) {
 	tp, exp := newTestProvider(t)
 	b := New("explode", func(_ context.Context, _ string) (int, error) { panic("boom") })
-	run := NewRun(RunConfig{TracerProvider: tp})
-	_, err := b.Call(ContextWithRun(context.Background(), run), "x")
+	r := newRun(tp, run.Config[Mode]{})
+	_, err := b.Call(run.NewContext(context.Background(), r), "x")
 	require.ErrorIs(t, err, ErrPanic)
 	assert.Equal(t, "panic: boom", err.Error())
-	assert.Equal(t, "panic: boom", run.Calls()["explode"][0].Error)
+	assert.Equal(t, "panic: boom", r.Calls()["explode"][0].Error)
 
 	cause := errors.New("bad state")
 	b2 := New("explode2", func(_ context.Context, _ string) (int, error) { panic(cause) }, WithTracerProvider(tp))
@@ -369,39 +369,39 @@ func TestMocks(t *testing.T) {
 	var n atomic.Int64
 	b := fetcher(&n)
 	mock := func(_ context.Context, id int) (user, error) { return user{ID: id, Name: "mock"}, nil }
-	run := NewRun(RunConfig{Mocks: map[string]any{"fetchUser": mock}})
-	u, err := b.Call(ContextWithRun(context.Background(), run), 5)
+	r := newRun(nil, run.Config[Mode]{Mocks: map[string]any{"fetchUser": mock}})
+	u, err := b.Call(run.NewContext(context.Background(), r), 5)
 	require.NoError(t, err)
 	assert.Equal(t, "mock", u.Name)
 	assert.Zero(t, n.Load())
-	assert.JSONEq(t, `{"id":5,"name":"mock"}`, string(run.Calls()["fetchUser"][0].Output), "a mocked call is recorded")
+	assert.JSONEq(t, `{"id":5,"name":"mock"}`, string(r.Calls()["fetchUser"][0].Output), "a mocked call is recorded")
 
-	run = NewRun(RunConfig{Mocks: map[string]any{"fetchUser": func(context.Context, string) (user, error) { return user{}, nil }}})
-	_, err = b.Call(ContextWithRun(context.Background(), run), 5)
+	r = newRun(nil, run.Config[Mode]{Mocks: map[string]any{"fetchUser": func(context.Context, string) (user, error) { return user{}, nil }}})
+	_, err = b.Call(run.NewContext(context.Background(), r), 5)
 	require.ErrorIs(t, err, ErrMockType)
 }
 
 func TestInvalidModeAndNilFunc(t *testing.T) {
 	b := New[int, int]("nil", nil)
-	run := NewRun(RunConfig{DefaultMode: Mode(42)})
-	_, err := b.Call(ContextWithRun(context.Background(), run), 1)
+	r := newRun(nil, run.Config[Mode]{DefaultMode: Mode(42)})
+	_, err := b.Call(run.NewContext(context.Background(), r), 1)
 	require.ErrorIs(t, err, ErrInvalidMode)
 	_, err = b.Call(context.Background(), 1)
 	require.ErrorContains(t, err, "no function")
-	assert.Equal(t, Mode(42), run.Mode("nil"))
+	assert.Equal(t, Mode(42), r.Mode("nil"))
 }
 
 func TestPayloadTruncatedOnSpanOnly(t *testing.T) {
 	tp, exp := newTestProvider(t)
 	b := New("big", func(_ context.Context, s string) (string, error) { return s + s, nil })
-	run := NewRun(RunConfig{TracerProvider: tp, MaxPayloadBytes: 64})
+	r := newRun(tp, run.Config[Mode]{MaxPayloadBytes: 64})
 	long := string(make([]byte, 100))
-	_, err := b.Call(ContextWithRun(context.Background(), run), long)
+	_, err := b.Call(run.NewContext(context.Background(), r), long)
 	require.NoError(t, err)
 	a := attrs(exp.GetSpans()[0])
 	tin, ok := otelrecord.IsTruncated([]byte(a[otelrecord.BoundaryInputKey].AsString()))
 	require.True(t, ok)
-	c := run.Calls()["big"][0]
+	c := r.Calls()["big"][0]
 	assert.Equal(t, len(c.Input), tin.OriginalSize)
 	_, ok = otelrecord.IsTruncated([]byte(a[otelrecord.BoundaryOutputKey].AsString()))
 	assert.True(t, ok)
@@ -411,11 +411,11 @@ func TestPayloadTruncatedOnSpanOnly(t *testing.T) {
 
 func TestNoopProviderStillRecords(t *testing.T) {
 	b := New("echo", func(_ context.Context, s string) (string, error) { return s, nil })
-	run := NewRun(RunConfig{TracerProvider: noop.NewTracerProvider()})
-	out, err := b.Call(ContextWithRun(context.Background(), run), "hi")
+	r := newRun(noop.NewTracerProvider(), run.Config[Mode]{})
+	out, err := b.Call(run.NewContext(context.Background(), r), "hi")
 	require.NoError(t, err)
 	assert.Equal(t, "hi", out)
-	assert.Equal(t, `"hi"`, string(run.Calls()["echo"][0].Output))
+	assert.Equal(t, `"hi"`, string(r.Calls()["echo"][0].Output))
 }
 
 func TestInstrumentsRecordCalls(t *testing.T) {
@@ -424,8 +424,8 @@ func TestInstrumentsRecordCalls(t *testing.T) {
 	t.Cleanup(func() { _ = mp.Shutdown(context.Background()) })
 	var n atomic.Int64
 	b := fetcher(&n)
-	run := NewRun(RunConfig{TaskName: "report", Instruments: instrument.New(mp)})
-	ctx := ContextWithRun(context.Background(), run)
+	r := newRun(nil, run.Config[Mode]{TaskName: "report", Instruments: run.NewInstruments(mp)})
+	ctx := run.NewContext(context.Background(), r)
 	_, _ = b.Call(ctx, 1)
 	_, _ = b.Call(ctx, 99)
 
@@ -434,7 +434,7 @@ func TestInstrumentsRecordCalls(t *testing.T) {
 	var total uint64
 	for _, sm := range rm.ScopeMetrics {
 		for _, m := range sm.Metrics {
-			if m.Name != instrument.BoundaryCallDuration {
+			if m.Name != run.BoundaryCallDuration {
 				continue
 			}
 			for _, dp := range m.Data.(metricdata.Histogram[float64]).DataPoints {

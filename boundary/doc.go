@@ -4,9 +4,10 @@
 // A Boundary wraps a function. Every call makes an OpenTelemetry child span
 // (span kind Client, named after the boundary) carrying the call's input and
 // output as JSON, following the convention of package otelrecord. Inside a
-// task run, found through the context (see ContextWithRun), each call is also
-// appended to the run's call log, may be answered by a mock, and runs in one
-// of four modes:
+// task run (package task: the context a task's function receives, or one
+// derived from it) each call is also appended to the run's call log, may be
+// answered by a mock (task.MockBoundary), and runs in one of four modes
+// (task.WithMode, task.WithBoundaryMode, task.ReplayConfig):
 //
 //	Proxy       call the real function and record the call (the default)
 //	ProxyPass   answer from the tape when it holds this input, else call
@@ -14,13 +15,14 @@
 //	            from the tape
 //	Replay      answer from the tape; no recording is an error (ErrNoRecording)
 //
-// A Tape indexes recorded calls by a hash of the canonical JSON of their input,
-// so key order, whitespace and number formatting (1, 1.0, 1e0) do not matter
-// and lookups never scan. When one input was recorded several times, the k-th
+// The tape holds recorded calls (task.WithTape, or the record a replay runs
+// from), indexed by a hash of the canonical JSON of their input, so key
+// order, whitespace and number formatting (1, 1.0, 1e0) do not matter and
+// lookups never scan. When one input was recorded several times, the k-th
 // call with that input gets the k-th recording.
 //
 // Outside any run a call still works and still makes a span, but nothing is
-// recorded. Package task builds task runs on the Run type of this package
-// (NewRun, then Calls for the record, then Close so the log's memory serves
-// the next run); most users only call New and Call.
+// recorded. A run's span payloads are capped as the task says
+// (task.WithMaxPayloadBytes); outside a run, at HIVE_MAX_PAYLOAD_BYTES or
+// otelrecord.DefaultMaxPayloadBytes.
 package boundary

@@ -1,6 +1,7 @@
 package boundary
 
 import (
+	"bytes"
 	"encoding/json"
 	"strconv"
 	"unicode/utf8"
@@ -9,13 +10,12 @@ import (
 // encodeJSON returns the JSON encoding of v, exactly as json.Marshal would,
 // with fast paths for the scalar types boundaries most often take and return
 // (integers, booleans and plain strings): they are encoded on the stack,
-// without reflection, and copied into the run's slab (nil: a fresh slice), so
-// they cost no allocation of their own. Everything else goes through
+// without reflection, then copied at their size. Everything else goes through
 // json.Marshal.
-func encodeJSON[T any](s *slab, v T) ([]byte, error) {
+func encodeJSON[T any](v T) ([]byte, error) {
 	var tmp [scalarBufSize]byte
 	if b, ok := appendScalar(tmp[:0], any(v)); ok {
-		return s.copy(b), nil
+		return bytes.Clone(b), nil
 	}
 	return json.Marshal(v)
 }
@@ -27,10 +27,10 @@ const scalarBufSize = 48
 // marshalArgs returns the JSON array of the call's arguments, [in], encoded
 // as encodeJSON encodes. An input that cannot be encoded gives [null] and an
 // error.
-func marshalArgs[In any](s *slab, in In) ([]byte, error) {
+func marshalArgs[In any](in In) ([]byte, error) {
 	var tmp [scalarBufSize]byte
 	if b, ok := appendScalar(append(tmp[:0], '['), any(in)); ok {
-		return s.copy(append(b, ']')), nil
+		return bytes.Clone(append(b, ']')), nil
 	}
 	b, err := json.Marshal([1]In{in})
 	if err != nil {

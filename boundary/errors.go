@@ -1,6 +1,10 @@
 package boundary
 
-import "errors"
+import (
+	"errors"
+
+	"github.com/hivetrace/hivetrace/internal/run"
+)
 
 // ErrNoRecording is wrapped by the error of a Replay-mode call for which the
 // tape holds no unused recording. The error names the boundary and shows the
@@ -9,8 +13,11 @@ var ErrNoRecording = errors.New("no recording")
 
 // ErrPanic is wrapped by the error a recovered panic becomes; its message is
 // "panic: <value>". When the panic value is an error, it is wrapped too.
-var ErrPanic = errors.New("panic")
+// Package task's ErrPanic is the same error.
+var ErrPanic = run.ErrPanic
 
 // ErrMockType is wrapped by the error of a call whose mock has a function type
-// other than the boundary's. Package task's typed MockBoundary prevents it.
+// other than the boundary's: task.MockBoundary ties a mock's type to the
+// boundary it is given, so this happens only when two boundaries of different
+// types share a name.
 var ErrMockType = errors.New("boundary: mock has the wrong function type")

@@ -8,6 +8,7 @@ import (
 
 	"github.com/hivetrace/hivetrace/boundary"
 	"github.com/hivetrace/hivetrace/otelrecord"
+	"github.com/hivetrace/hivetrace/task"
 )
 
 func ExampleNew() {
@@ -20,30 +21,34 @@ func ExampleNew() {
 	// Output: 42 <nil>
 }
 
-func ExampleNewTape() {
+// A boundary in ProxyCatch mode inside a task run: the real function fails,
+// and the tape answers for the inputs it holds.
+func Example_proxyCatch() {
 	fetchPrice := boundary.New("fetchPrice", func(_ context.Context, sku string) (float64, error) {
 		return 0, errors.New("price service unreachable")
 	})
-	tape, err := boundary.NewTape(map[string][]otelrecord.BoundaryRecord{
-		"fetchPrice": {{Input: json.RawMessage(`["book"]`), Output: json.RawMessage(`12.5`)}},
-	})
-	if err != nil {
-		panic(err)
-	}
-	run := boundary.NewRun(boundary.RunConfig{DefaultMode: boundary.ProxyCatch, Tape: tape})
-	defer run.Close()
-	ctx := boundary.ContextWithRun(context.Background(), run)
+	prices := task.New("prices", func(ctx context.Context, skus []string) ([]float64, error) {
+		out := make([]float64, 0, len(skus))
+		for _, sku := range skus {
+			price, err := fetchPrice.Call(ctx, sku)
+			fmt.Println(sku, price, err)
+			out = append(out, price)
+		}
+		return out, nil
+	},
+		task.WithBoundaries(fetchPrice),
+		task.WithMode(boundary.ProxyCatch),
+		task.WithTape(map[string][]otelrecord.BoundaryRecord{
+			"fetchPrice": {{Input: json.RawMessage(`["book"]`), Output: json.RawMessage(`12.5`)}},
+		}))
 
-	price, err := fetchPrice.Call(ctx, "book") // fails, the tape answers
-	fmt.Println(price, err)
-	_, err = fetchPrice.Call(ctx, "pen") // fails, nothing on tape
-	fmt.Println(err)
-	for _, c := range run.Calls()["fetchPrice"] {
+	_, rec, _ := prices.SafeRun(context.Background(), []string{"book", "pen"})
+	for _, c := range rec.Boundaries["fetchPrice"] {
 		fmt.Printf("%s -> output %s, error %q\n", c.Input, c.Output, c.Error)
 	}
 	// Output:
-	// 12.5 <nil>
-	// price service unreachable
+	// book 12.5 <nil>
+	// pen 0 price service unreachable
 	// ["book"] -> output 12.5, error ""
 	// ["pen"] -> output , error "price service unreachable"
 }

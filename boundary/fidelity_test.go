@@ -11,24 +11,25 @@ import (
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/hivetrace/hivetrace/internal/run"
 	"github.com/hivetrace/hivetrace/otelrecord"
 	"github.com/hivetrace/hivetrace/otelrecord/sdkspan"
 )
 
 // requireCallsRebuilt is the boundary side of the fidelity check the task
 // tests make with exportertest: the calls rebuilt from the boundary spans of
-// run (otelrecord.RebuildRun, under a task-run span made up for the run) must
-// equal the run's call log, timing included. run must have a uuid.
-func requireCallsRebuilt(t *testing.T, exp *tracetest.InMemoryExporter, run *Run) {
+// r (otelrecord.RebuildRun, under a task-run span made up for the run) must
+// equal the run's call log, timing included. r must have a uuid.
+func requireCallsRebuilt(t *testing.T, exp *tracetest.InMemoryExporter, r *run.Run[Mode]) {
 	t.Helper()
-	require.NotEmpty(t, run.UUID(), "the run needs a uuid")
+	require.NotEmpty(t, r.UUID(), "the run needs a uuid")
 	var spans []otelrecord.Span
 	for _, s := range sdkspan.Spans(exp.GetSpans().Snapshots()) {
-		if kind, id := otelrecord.Classify(s.Attributes); kind == otelrecord.KindBoundary && id == run.UUID() {
+		if kind, id := otelrecord.Classify(s.Attributes); kind == otelrecord.KindBoundary && id == r.UUID() {
 			spans = append(spans, s)
 		}
 	}
-	calls := run.Calls()
+	calls := r.Calls()
 	names := make([]string, 0, len(calls))
 	for name := range calls {
 		names = append(names, name)
@@ -45,13 +46,13 @@ func requireCallsRebuilt(t *testing.T, exp *tracetest.InMemoryExporter, run *Run
 		EndTime:   end,
 		Attributes: []attribute.KeyValue{
 			otelrecord.KindKey.String(otelrecord.KindTask),
-			otelrecord.RunUUIDKey.String(run.UUID()),
+			otelrecord.RunUUIDKey.String(r.UUID()),
 			otelrecord.TaskNameKey.String("task"),
 			otelrecord.TaskBoundariesKey.StringSlice(names),
 			otelrecord.TaskInputKey.String("null"),
 			otelrecord.TaskOutputKey.String("null"),
 			otelrecord.RecordTypeKey.String(string(otelrecord.TypeSuccess)),
-			otelrecord.TaskBoundaryCallsKey.Int(run.CallCount()),
+			otelrecord.TaskBoundaryCallsKey.Int(r.CallCount()),
 			otelrecord.TaskMetadataKey.String("{}"),
 			otelrecord.TaskMetricsKey.String("[]"),
 		},

@@ -4,9 +4,11 @@ import (
 	"context"
 	"testing"
 
+	"github.com/hivetrace/hivetrace/internal/run"
 	"go.opentelemetry.io/otel/attribute"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // newTestProvider returns a TracerProvider whose spans land synchronously in
@@ -26,4 +28,12 @@ func attrs(s tracetest.SpanStub) map[attribute.Key]attribute.Value {
 		m[kv.Key] = kv.Value
 	}
 	return m
+}
+
+// newRun returns a run of cfg whose boundary spans tp makes (nil: none).
+func newRun(tp trace.TracerProvider, cfg run.Config[Mode]) *run.Run[Mode] {
+	if tp != nil {
+		cfg.Tracer = tp.Tracer(ScopeName, trace.WithInstrumentationVersion(Version))
+	}
+	return run.New(cfg)
 }

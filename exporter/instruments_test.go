@@ -11,7 +11,7 @@ import (
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 
-	"github.com/hivetrace/hivetrace/internal/instrument"
+	"github.com/hivetrace/hivetrace/internal/run"
 	"github.com/hivetrace/hivetrace/otelrecord"
 )
 
@@ -22,7 +22,7 @@ func collectMetrics(t *testing.T, r *sdkmetric.ManualReader) map[string]metricda
 	require.NoError(t, r.Collect(context.Background(), &rm))
 	out := map[string]metricdata.Metrics{}
 	for _, sm := range rm.ScopeMetrics {
-		if sm.Scope.Name != instrument.ScopeName {
+		if sm.Scope.Name != run.ScopeName {
 			continue
 		}
 		for _, m := range sm.Metrics {
@@ -54,31 +54,31 @@ func TestInstrumentsWithManualReader(t *testing.T) {
 	reader := sdkmetric.NewManualReader()
 	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
 	t.Cleanup(func() { require.NoError(t, mp.Shutdown(context.Background())) })
-	ins := instrument.New(mp)
+	ins := run.NewInstruments(mp)
 	ctx := context.Background()
 
-	ins.TaskRun(ctx, "report", instrument.OutcomeSuccess, 1500*time.Millisecond)
-	ins.TaskRun(ctx, "report", instrument.OutcomeSuccess, 500*time.Millisecond)
-	ins.TaskRun(ctx, "report", instrument.OutcomeError, 250*time.Millisecond)
-	ins.BoundaryCall(ctx, "report", "fetchUser", "replay", instrument.OutcomeSuccess, true, 2*time.Millisecond)
-	ins.BoundaryCall(ctx, "report", "fetchUser", "proxy", instrument.OutcomeError, false, 4*time.Millisecond)
+	ins.TaskRun(ctx, "report", otelrecord.OutcomeSuccess, 1500*time.Millisecond)
+	ins.TaskRun(ctx, "report", otelrecord.OutcomeSuccess, 500*time.Millisecond)
+	ins.TaskRun(ctx, "report", otelrecord.OutcomeError, 250*time.Millisecond)
+	ins.BoundaryCall(ctx, "report", "fetchUser", "replay", otelrecord.OutcomeSuccess, true, 2*time.Millisecond)
+	ins.BoundaryCall(ctx, "report", "fetchUser", "proxy", otelrecord.OutcomeError, false, 4*time.Millisecond)
 	ins.Metric(ctx, "report", otelrecord.Metric{Type: "business", Name: "Order Total", Value: 42})
 	ins.Metric(ctx, "report", otelrecord.Metric{Type: "business", Name: "Order Total", Value: 8})
 	ins.Metric(ctx, "report", otelrecord.Metric{Type: "", Name: "invalid", Value: 1}) // ignored
 
 	ms := collectMetrics(t, reader)
 
-	runs := ms[instrument.TaskRunDuration]
+	runs := ms[run.TaskRunDuration]
 	assert.Equal(t, "s", runs.Unit)
 	points := histogramPoints(t, runs)
 	require.Len(t, points, 2)
-	ok := points[key(otelrecord.TaskNameKey.String("report"), instrument.OutcomeKey.String("success"))]
+	ok := points[key(otelrecord.TaskNameKey.String("report"), otelrecord.OutcomeKey.String("success"))]
 	assert.Equal(t, uint64(2), ok.Count)
 	assert.InDelta(t, 2.0, ok.Sum, 1e-9, "durations in seconds")
-	failed := points[key(otelrecord.TaskNameKey.String("report"), instrument.OutcomeKey.String("error"))]
+	failed := points[key(otelrecord.TaskNameKey.String("report"), otelrecord.OutcomeKey.String("error"))]
 	assert.Equal(t, uint64(1), failed.Count)
 
-	calls := ms[instrument.BoundaryCallDuration]
+	calls := ms[run.BoundaryCallDuration]
 	assert.Equal(t, "s", calls.Unit)
 	points = histogramPoints(t, calls)
 	require.Len(t, points, 2)
@@ -86,13 +86,13 @@ func TestInstrumentsWithManualReader(t *testing.T) {
 		otelrecord.TaskNameKey.String("report"),
 		otelrecord.BoundaryNameKey.String("fetchUser"),
 		otelrecord.BoundaryModeKey.String("replay"),
-		instrument.OutcomeKey.String("success"),
+		otelrecord.OutcomeKey.String("success"),
 		otelrecord.BoundaryFromTapeKey.Bool(true),
 	)]
 	assert.Equal(t, uint64(1), replayed.Count)
 	assert.InDelta(t, 0.002, replayed.Sum, 1e-12)
 
-	name := instrument.MetricName("business", "Order Total")
+	name := run.MetricName("business", "Order Total")
 	assert.Equal(t, "hive.metric.business.order_total", name, "names are sanitised")
 	points = histogramPoints(t, ms[name])
 	require.Len(t, points, 1)

@@ -15,7 +15,7 @@ import (
 	"github.com/hivetrace/hivetrace/boundary"
 	"github.com/hivetrace/hivetrace/exporter"
 	"github.com/hivetrace/hivetrace/exporter/exportertest"
-	"github.com/hivetrace/hivetrace/internal/instrument"
+	"github.com/hivetrace/hivetrace/internal/run"
 	"github.com/hivetrace/hivetrace/otelrecord"
 	"github.com/hivetrace/hivetrace/task"
 )
@@ -106,22 +106,22 @@ func TestRealTasksInstruments(t *testing.T) {
 	}
 
 	ms := collectMetrics(t, reader)
-	runs := histogramPoints(t, ms[instrument.TaskRunDuration])
-	assert.Equal(t, "s", ms[instrument.TaskRunDuration].Unit)
-	assert.Equal(t, uint64(2), runs[key(otelrecord.TaskNameKey.String("getUserReport"), instrument.OutcomeKey.String("success"))].Count)
-	assert.Equal(t, uint64(1), runs[key(otelrecord.TaskNameKey.String("getUserReport"), instrument.OutcomeKey.String("error"))].Count)
+	runs := histogramPoints(t, ms[run.TaskRunDuration])
+	assert.Equal(t, "s", ms[run.TaskRunDuration].Unit)
+	assert.Equal(t, uint64(2), runs[key(otelrecord.TaskNameKey.String("getUserReport"), otelrecord.OutcomeKey.String("success"))].Count)
+	assert.Equal(t, uint64(1), runs[key(otelrecord.TaskNameKey.String("getUserReport"), otelrecord.OutcomeKey.String("error"))].Count)
 
-	calls := histogramPoints(t, ms[instrument.BoundaryCallDuration])
-	assert.Equal(t, "s", ms[instrument.BoundaryCallDuration].Unit)
+	calls := histogramPoints(t, ms[run.BoundaryCallDuration])
+	assert.Equal(t, "s", ms[run.BoundaryCallDuration].Unit)
 	callKey := func(outcome string) attribute.Distinct {
 		return key(otelrecord.TaskNameKey.String("getUserReport"), otelrecord.BoundaryNameKey.String("fetchUser"),
-			otelrecord.BoundaryModeKey.String("proxy"), instrument.OutcomeKey.String(outcome),
+			otelrecord.BoundaryModeKey.String("proxy"), otelrecord.OutcomeKey.String(outcome),
 			otelrecord.BoundaryFromTapeKey.Bool(false))
 	}
-	assert.Equal(t, uint64(2), calls[callKey(instrument.OutcomeSuccess)].Count)
-	assert.Equal(t, uint64(1), calls[callKey(instrument.OutcomeError)].Count)
+	assert.Equal(t, uint64(2), calls[callKey(otelrecord.OutcomeSuccess)].Count)
+	assert.Equal(t, uint64(1), calls[callKey(otelrecord.OutcomeError)].Count)
 
-	name := instrument.MetricName("business", "Report Score")
+	name := run.MetricName("business", "Report Score")
 	require.Contains(t, ms, name, "task.SetMetrics writes an instrument")
 	score := histogramPoints(t, ms[name])[key(otelrecord.TaskNameKey.String("getUserReport"))]
 	assert.Equal(t, uint64(3), score.Count)

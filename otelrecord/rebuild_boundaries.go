@@ -9,6 +9,8 @@ import (
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
+
+	"github.com/hivetrace/hivetrace/internal/tally"
 )
 
 // payload returns an attribute's JSON text as a record payload, copied once.
@@ -132,50 +134,23 @@ func checkCallCount(t *taskAttrs, order []callKey, p *problems) {
 // within each boundary. A call without a boundary name takes its span's
 // name, and is reported. The records of all calls share one backing array.
 func addCalls(out map[string][]BoundaryRecord, calls []boundaryCall, order []callKey, p *problems) {
-	// Group the calls by boundary name: group[i] is the group of order[i],
-	// names holds the names in order of first call, counts the calls of each.
+	// Group the calls by boundary name: group[i] is the group of order[i];
+	// the tally numbers the names in order of first call and counts the
+	// calls of each.
 	group := make([]int32, len(order))
-	var names []string
-	var counts []int
-	var index map[string]int
+	var names tally.Tally[string]
 	for i, k := range order {
 		c := &calls[k.idx]
 		if !c.hasName {
 			c.name = c.span.Name
 			p.addf("boundary span %s: missing %s", c.span.SpanID, BoundaryNameKey)
 		}
-		g := -1
-		if index != nil {
-			if j, ok := index[c.name]; ok {
-				g = j
-			}
-		} else {
-			for j, name := range names {
-				if name == c.name {
-					g = j
-					break
-				}
-			}
-		}
-		if g < 0 {
-			g = len(names)
-			names = append(names, c.name)
-			counts = append(counts, 0)
-			if index != nil {
-				index[c.name] = g
-			} else if len(names) > 16 {
-				index = make(map[string]int, 2*len(names))
-				for j, name := range names {
-					index[name] = j
-				}
-			}
-		}
-		group[i] = int32(g)
-		counts[g]++
+		group[i] = int32(names.Add(c.name))
 	}
+	counts := names.Counts()
 	records := boundaryRecords(calls, order, group, counts, p)
 	start := 0
-	for g, name := range names {
+	for g, name := range names.Keys() {
 		end := start + counts[g]
 		out[name] = records[start:end:end]
 		start = end

@@ -1,22 +1,23 @@
 package task
 
 import (
-	"log/slog"
 	"maps"
-	"os"
-	"strconv"
 
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/hivetrace/hivetrace/boundary"
+	"github.com/hivetrace/hivetrace/internal/run"
 	"github.com/hivetrace/hivetrace/otelrecord"
 )
 
-// EnvMaxPayloadBytes names the environment variable that overrides the
-// default payload limit (see WithMaxPayloadBytes). It is read by New.
-const EnvMaxPayloadBytes = "HIVE_MAX_PAYLOAD_BYTES"
+// EnvMaxPayloadBytes, HIVE_MAX_PAYLOAD_BYTES, names the environment variable
+// that overrides the default payload limit (see WithMaxPayloadBytes). It is
+// read once per process, when the first task is made (or the first boundary
+// called outside a task), and applies to every task made afterwards; an
+// invalid value is reported through otel.Handle and ignored.
+const EnvMaxPayloadBytes = run.EnvMaxPayloadBytes
 
 // DefaultMaxRequestBytes is the default cap on the request bodies Handler
 // reads.
@@ -45,19 +46,10 @@ type config struct {
 	maxRequestBytes int64
 }
 
-// newConfig applies the defaults, then the environment, then opts.
+// newConfig applies the defaults and the environment (run.PayloadLimit,
+// read once per process), then opts.
 func newConfig(opts []Option) config {
-	c := config{maxPayload: otelrecord.DefaultMaxPayloadBytes, maxRequestBytes: DefaultMaxRequestBytes}
-	if v := os.Getenv(EnvMaxPayloadBytes); v != "" {
-		if n, err := strconv.Atoi(v); err == nil {
-			if n <= 0 {
-				n = -1 // no limit
-			}
-			c.maxPayload = n
-		} else {
-			slog.Warn("task: ignoring invalid "+EnvMaxPayloadBytes, "value", v, "error", err)
-		}
-	}
+	c := config{maxPayload: run.PayloadLimit(), maxRequestBytes: DefaultMaxRequestBytes}
 	for _, o := range opts {
 		if o != nil {
 			o.apply(&c)
@@ -112,7 +104,8 @@ func WithBoundaryMode(name string, m boundary.Mode) Option {
 // WithTape sets the recorded calls (keyed by boundary name, the shape of
 // ExecutionRecord.Boundaries) that answer boundary calls in the ProxyPass,
 // ProxyCatch and Replay modes. Every run starts at the beginning of the tape.
-// Recordings whose input is not valid JSON are left out and logged.
+// Recordings whose input is not valid JSON are left out and reported through
+// otel.Handle.
 func WithTape(data map[string][]otelrecord.BoundaryRecord) Option {
 	return optionFunc(func(c *config) { c.tapeData = maps.Clone(data) })
 }
@@ -140,17 +133,14 @@ func WithMeterProvider(mp metric.MeterProvider) Option {
 }
 
 // WithMaxPayloadBytes caps the size of the input and output JSON written to
-// span attributes; larger payloads are replaced by a truncation marker (see
+// span attributes, for the task-run span and the boundary spans of its runs:
+// a payload of more than n bytes is replaced by a truncation marker, and
+// n <= 0 means no limit (the one rule of payload limits, see
 // otelrecord.Truncate). Records returned in process keep full payloads. The
 // default is otelrecord.DefaultMaxPayloadBytes, or the value of
-// HIVE_MAX_PAYLOAD_BYTES when set; n <= 0 means no limit.
+// HIVE_MAX_PAYLOAD_BYTES when set.
 func WithMaxPayloadBytes(n int) Option {
-	return optionFunc(func(c *config) {
-		if n <= 0 {
-			n = -1
-		}
-		c.maxPayload = n
-	})
+	return optionFunc(func(c *config) { c.maxPayload = n })
 }
 
 // WithMaxRequestBytes caps the request bodies Handler reads; larger bodies

@@ -22,4 +22,18 @@
 // from the record's calls; MockBoundary replaces a boundary's function for a
 // task; AsBoundary lets one task call another as a boundary; Handler serves a
 // task over HTTP.
+//
+// # Errors and settings
+//
+// Errors go back to the caller wherever there is one. Those that have none (a
+// panicking listener, a record dropped for the busy global listeners, a
+// boundary declared twice or a tape recording that cannot be indexed, which
+// New and SafeReplay ignore) go to the OpenTelemetry error handler
+// (otel.Handle, see otel.SetErrorHandler), rate-limited: one report per
+// reason a minute, the next one saying how many were suppressed. The package
+// never logs by itself.
+//
+// The environment is read once per process, at first use:
+// HIVE_MAX_PAYLOAD_BYTES (EnvMaxPayloadBytes) sets the default payload limit
+// of every task made afterwards and of boundary calls made outside any run.
 package task

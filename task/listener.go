@@ -2,16 +2,17 @@ package task
 
 import (
 	"context"
-	"log/slog"
+	"fmt"
 	"sync"
 	"sync/atomic"
 
+	"github.com/hivetrace/hivetrace/internal/run"
 	"github.com/hivetrace/hivetrace/otelrecord"
 )
 
 // Listener receives the record of every finished run. It must not modify the
-// record. A panicking listener is recovered and logged; it never affects the
-// run or the other listeners.
+// record. A panicking listener is recovered and reported through otel.Handle
+// (see the package doc); it never affects the run or the other listeners.
 type Listener func(ctx context.Context, rec *otelrecord.ExecutionRecord)
 
 // ListenerID identifies a listener added with AddListener.
@@ -69,11 +70,11 @@ func (ls *listeners) snapshot() []listenerEntry {
 	return nil
 }
 
-// callListener calls l, recovering and logging a panic.
+// callListener calls l, recovering a panic and reporting it.
 func callListener(ctx context.Context, task string, l Listener, rec *otelrecord.ExecutionRecord) {
 	defer func() {
 		if r := recover(); r != nil {
-			slog.ErrorContext(ctx, "task: listener panicked", "task", task, "uuid", rec.UUID, "panic", r)
+			run.Handle(reasonListenerPanic, fmt.Errorf("task %s: record %s: %w", task, rec.UUID, run.PanicError(r)))
 		}
 	}()
 	l(ctx, rec)
@@ -85,7 +86,7 @@ func callListener(ctx context.Context, task string, l Listener, rec *otelrecord.
 // that calls every global listener in turn with a copy of the record, so a
 // slow listener never delays a run. At most maxGlobalDeliveries deliveries are
 // in flight; beyond that a record is dropped for the global listeners, the
-// drop is counted and logged. Deliveries of different runs may reach a
+// drop is counted and reported through otel.Handle (see the package doc). Deliveries of different runs may reach a
 // listener concurrently and in any order. Nothing is kept once a delivery has
 // finished.
 const maxGlobalDeliveries = 1024
@@ -122,8 +123,8 @@ func deliverGlobal(ctx context.Context, task string, rec *otelrecord.ExecutionRe
 	case globalInFlight <- struct{}{}:
 	default:
 		n := globalDropped.Add(1)
-		slog.WarnContext(ctx, "task: global listeners busy; record dropped for them",
-			"task", task, "uuid", rec.UUID, "dropped_total", n)
+		run.Handle(reasonGlobalBusy, fmt.Errorf("task %s: record %s dropped for the global listeners (%d dropped since the process started)",
+			task, rec.UUID, n))
 		return
 	}
 	c := rec.Clone()

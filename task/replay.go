@@ -2,10 +2,11 @@ package task
 
 import (
 	"context"
-	"log/slog"
+	"fmt"
 	"maps"
 
 	"github.com/hivetrace/hivetrace/boundary"
+	"github.com/hivetrace/hivetrace/internal/run"
 	"github.com/hivetrace/hivetrace/otelrecord"
 )
 
@@ -49,9 +50,9 @@ func (t *Task[In, Out]) SafeReplay(ctx context.Context, rec *otelrecord.Executio
 		modes[name] = m
 		data[name] = rec.Boundaries[name]
 	}
-	tape, err := boundary.NewTape(data)
+	tape, err := run.NewTape(data)
 	if err != nil {
-		slog.WarnContext(ctx, "task: replay tape recordings left out", "task", t.name, "replay_from", rec.UUID, "error", err)
+		run.Handle(reasonConfig, fmt.Errorf("task %s: replay of %s: recordings left out of the tape: %w", t.name, rec.UUID, err))
 	}
 	p.modes, p.tape = modes, tape
 	return t.execute(ctx, p)

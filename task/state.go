@@ -9,7 +9,7 @@ import (
 
 	"go.opentelemetry.io/otel/trace"
 
-	"github.com/hivetrace/hivetrace/internal/instrument"
+	"github.com/hivetrace/hivetrace/internal/run"
 	"github.com/hivetrace/hivetrace/otelrecord"
 )
 
@@ -26,7 +26,7 @@ var ErrEmptyMetadataKey = errors.New("task: empty metadata key")
 type runState struct {
 	taskName    string
 	span        trace.Span
-	inst        *instrument.Instruments
+	inst        *run.Instruments
 	mockMeta    MetadataFunc
 	mockMetrics MetricsFunc
 

@@ -5,24 +5,24 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"log/slog"
+	"maps"
 	"reflect"
 	"sync"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/invopop/jsonschema"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/hivetrace/hivetrace/boundary"
-	"github.com/hivetrace/hivetrace/internal/instrument"
+	"github.com/hivetrace/hivetrace/internal/run"
 	"github.com/hivetrace/hivetrace/otelrecord"
 )
 
 // ErrPanic is wrapped by the error a recovered panic of the task function
-// becomes (it is boundary.ErrPanic); the message is "panic: <value>".
+// becomes (it is boundary.ErrPanic); the message is "panic: <value>", and a
+// panic value that is an error is wrapped too.
 var ErrPanic = boundary.ErrPanic
 
 // Task is a named unit of work from In to Out whose runs are recorded. A Task
@@ -35,8 +35,8 @@ type Task[In, Out any] struct {
 	cfg      config
 	names    []string // declared boundary names, in declaration order
 	declared map[string]bool
-	tape     *boundary.Tape
-	inst     *instrument.Instruments
+	tape     *run.Tape
+	inst     *run.Instruments
 	validate bool
 
 	kindAttr, nameAttr, boundariesAttr attribute.KeyValue
@@ -57,8 +57,8 @@ type Task[In, Out any] struct {
 // (resolved at use time), span payloads capped at
 // otelrecord.DefaultMaxPayloadBytes (or HIVE_MAX_PAYLOAD_BYTES), request
 // bodies of Handler capped at 1 MiB. Duplicate boundary names and tape
-// recordings that cannot be indexed are logged with slog and otherwise
-// ignored. A nil fn makes every run fail.
+// recordings that cannot be indexed are reported through otel.Handle (see
+// the package doc) and otherwise ignored. A nil fn makes every run fail.
 func New[In, Out any](name string, fn func(context.Context, In) (Out, error), opts ...Option) *Task[In, Out] {
 	t := &Task[In, Out]{
 		name:     name,
@@ -72,7 +72,7 @@ func New[In, Out any](name string, fn func(context.Context, In) (Out, error), op
 	for _, b := range t.cfg.boundaries {
 		n := b.Name()
 		if t.declared[n] {
-			slog.Warn("task: boundary declared twice", "task", name, "boundary", n)
+			run.Handle(reasonConfig, fmt.Errorf("task %s: boundary %s declared twice", name, n))
 			continue
 		}
 		t.declared[n] = true
@@ -80,13 +80,13 @@ func New[In, Out any](name string, fn func(context.Context, In) (Out, error), op
 	}
 	t.boundariesAttr = otelrecord.TaskBoundariesKey.StringSlice(t.names)
 	if len(t.cfg.tapeData) > 0 {
-		tape, err := boundary.NewTape(t.cfg.tapeData)
+		tape, err := run.NewTape(t.cfg.tapeData)
 		if err != nil {
-			slog.Warn("task: tape recordings left out", "task", name, "error", err)
+			run.Handle(reasonConfig, fmt.Errorf("task %s: recordings left out of the tape: %w", name, err))
 		}
 		t.tape = tape
 	}
-	t.inst = instrument.New(t.cfg.mp)
+	t.inst = run.NewInstruments(t.cfg.mp)
 	t.schema = sync.OnceValue(func() json.RawMessage {
 		r := jsonschema.Reflector{ExpandedStruct: true}
 		s := r.Reflect(new(In))
@@ -197,19 +197,35 @@ type runParams[In any] struct {
 	invalid *ValidationError
 	replay  *otelrecord.ExecutionRecord
 	modes   map[string]boundary.Mode
-	tape    *boundary.Tape
+	tape    *run.Tape
 }
 
 var internalKind = trace.WithSpanKind(trace.SpanKindInternal)
 
-// execute makes one run: span, record, boundary run, listeners.
+// execute makes one run: its record and span, then (for a valid input) the
+// task function inside a boundary run, then the listeners.
 func (t *Task[In, Out]) execute(ctx context.Context, p runParams[In]) (out Out, rec *otelrecord.ExecutionRecord, err error) {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	callerCtx := ctx
-	rec = &otelrecord.ExecutionRecord{
-		UUID:       newUUID(),
+	rec = t.newRecord(p)
+	tp := t.cfg.tracerProvider()
+	sctx, span, start := t.startSpan(ctx, tp, rec, p)
+	if p.invalid != nil {
+		err = t.rejectInput(sctx, span, rec, p.invalid, start)
+	} else {
+		out, err = t.runFunction(sctx, tp, span, rec, p, start)
+	}
+	t.notify(ctx, rec)
+	return out, rec, err
+}
+
+// newRecord returns the record a run starts with: a fresh uuid, the input,
+// every declared boundary without calls, and for a replay the replayed
+// record's metadata and metrics.
+func (t *Task[In, Out]) newRecord(p runParams[In]) *otelrecord.ExecutionRecord {
+	rec := &otelrecord.ExecutionRecord{
+		UUID:       run.NewUUID(),
 		TaskName:   t.name,
 		Input:      p.input,
 		Boundaries: make(map[string][]otelrecord.BoundaryRecord, len(t.names)),
@@ -220,43 +236,80 @@ func (t *Task[In, Out]) execute(ctx context.Context, p runParams[In]) (out Out, 
 		rec.Boundaries[n] = []otelrecord.BoundaryRecord{}
 	}
 	if p.replay != nil {
-		for k, v := range p.replay.Metadata {
-			rec.Metadata[k] = v
-		}
+		maps.Copy(rec.Metadata, p.replay.Metadata)
 		rec.Metrics = append(rec.Metrics, p.replay.Metrics...)
 	}
+	return rec
+}
 
-	tp := t.cfg.tracerProvider()
-	startAttrs := make([]attribute.KeyValue, 0, 6)
-	startAttrs = append(startAttrs, t.kindAttr, t.nameAttr, otelrecord.RunUUIDKey.String(rec.UUID), t.boundariesAttr,
-		otelrecord.TaskInputKey.String(payloadString(p.input, t.cfg.maxPayload)))
+// startSpan starts the task-run span with the attributes known at start and
+// puts its trace and span id in the record's metadata. It returns the span's
+// context, the span and the run's start time.
+func (t *Task[In, Out]) startSpan(ctx context.Context, tp trace.TracerProvider, rec *otelrecord.ExecutionRecord, p runParams[In]) (context.Context, trace.Span, time.Time) {
+	attrs := make([]attribute.KeyValue, 0, 6)
+	attrs = append(attrs, t.kindAttr, t.nameAttr, otelrecord.RunUUIDKey.String(rec.UUID), t.boundariesAttr,
+		otelrecord.TaskInputKey.String(otelrecord.TruncateString(p.input, t.cfg.maxPayload)))
 	if p.replay != nil {
-		startAttrs = append(startAttrs, otelrecord.TaskReplayFromKey.String(p.replay.UUID))
+		attrs = append(attrs, otelrecord.TaskReplayFromKey.String(p.replay.UUID))
 	}
 	start := time.Now()
 	ctx, span := tp.Tracer(ScopeName, trace.WithInstrumentationVersion(Version)).
-		Start(ctx, t.name, internalKind, trace.WithTimestamp(start), trace.WithAttributes(startAttrs...))
+		Start(ctx, t.name, internalKind, trace.WithTimestamp(start), trace.WithAttributes(attrs...))
 	if sc := span.SpanContext(); sc.HasTraceID() && sc.HasSpanID() {
 		rec.Metadata[otelrecord.MetadataTraceID] = sc.TraceID().String()
 		rec.Metadata[otelrecord.MetadataSpanID] = sc.SpanID().String()
 	}
+	return ctx, span, start
+}
 
-	if p.invalid != nil {
-		err = p.invalid
-		rec.Type = otelrecord.TypeError
-		rec.Error = err.Error()
-		end := time.Now()
-		t.endSpan(span, rec, 0, true, end)
-		t.inst.TaskRun(ctx, t.name, instrument.OutcomeError, end.Sub(start))
-		t.notify(callerCtx, rec)
-		return out, rec, err
+// rejectInput ends a run whose input is invalid without calling the task
+// function: the record is an error without timing, and invalid is the run's
+// error.
+func (t *Task[In, Out]) rejectInput(ctx context.Context, span trace.Span, rec *otelrecord.ExecutionRecord, invalid *ValidationError, start time.Time) error {
+	rec.Type = otelrecord.TypeError
+	rec.Error = invalid.Error()
+	end := time.Now()
+	t.endSpan(span, rec, 0, true, end)
+	t.inst.TaskRun(ctx, t.name, otelrecord.OutcomeError, end.Sub(start))
+	return invalid
+}
+
+// runFunction runs the task function inside a boundary run, completes the
+// record from the run (calls, metadata, metrics, output or error, timing),
+// ends the span and closes the boundary run.
+func (t *Task[In, Out]) runFunction(ctx context.Context, tp trace.TracerProvider, span trace.Span, rec *otelrecord.ExecutionRecord, p runParams[In], start time.Time) (Out, error) {
+	r, state := t.newRun(tp, span, rec, p, start)
+	rctx := context.WithValue(run.NewContext(ctx, r), stateKey{}, state)
+	out, err := t.call(rctx, span, p.in)
+	end := r.Now()
+
+	rec.Metadata, rec.Metrics = state.end()
+	callCount := 0
+	for name, cs := range r.Calls() {
+		rec.Boundaries[name] = cs
+		callCount += len(cs)
 	}
+	err = t.setResult(rec, out, err)
+	rec.Timing = otelrecord.NewTiming(start, end)
+	t.endSpan(span, rec, callCount, false, end)
+	r.Close()
+	outcome := otelrecord.OutcomeSuccess
+	if err != nil {
+		outcome = otelrecord.OutcomeError
+	}
+	t.inst.TaskRun(ctx, t.name, outcome, end.Sub(start))
+	return out, err
+}
 
+// newRun returns the boundary run of a run of t, with the mocks, modes and
+// tape in place now, and the state SetMetadata and SetMetrics reach.
+func (t *Task[In, Out]) newRun(tp trace.TracerProvider, span trace.Span, rec *otelrecord.ExecutionRecord, p runParams[In], start time.Time) (*run.Run[boundary.Mode], *runState) {
+	modes, tape := t.cfg.modes, t.tape
+	if p.replay != nil {
+		modes, tape = p.modes, p.tape
+	}
 	t.mu.RLock()
-	var mocks map[string]any
-	if len(t.mocks) > 0 {
-		mocks = t.mocks // NewRun copies it
-	}
+	defer t.mu.RUnlock()
 	state := &runState{
 		taskName:    t.name,
 		span:        span,
@@ -266,54 +319,37 @@ func (t *Task[In, Out]) execute(ctx context.Context, p runParams[In]) (out Out, 
 		metadata:    rec.Metadata,
 		metrics:     rec.Metrics,
 	}
-	modes, tape := t.cfg.modes, t.tape
-	if p.replay != nil {
-		modes, tape = p.modes, p.tape
-	}
-	run := boundary.NewRun(boundary.RunConfig{
+	r := run.New(run.Config[boundary.Mode]{
 		UUID:            rec.UUID,
 		TaskName:        t.name,
-		TracerProvider:  tp,
+		Tracer:          tp.Tracer(boundary.ScopeName, trace.WithInstrumentationVersion(boundary.Version)),
 		Instruments:     t.inst,
 		MaxPayloadBytes: t.cfg.maxPayload,
 		DefaultMode:     t.cfg.defaultMode,
 		Modes:           modes,
 		Tape:            tape,
-		Mocks:           mocks,
+		Mocks:           t.mocks, // copied by run.New
 		Start:           start,
 	})
-	t.mu.RUnlock()
+	return r, state
+}
 
-	rctx := context.WithValue(boundary.ContextWithRun(ctx, run), stateKey{}, state)
-	out, err = t.call(rctx, span, p.in)
-	end := run.Now()
-
-	rec.Metadata, rec.Metrics = state.end()
-	calls := run.Calls()
-	callCount := 0
-	for name, cs := range calls {
-		rec.Boundaries[name] = cs
-		callCount += len(cs)
-	}
+// setResult sets the record's type and its output (the JSON of out) or
+// error, and returns the run's error: err, or the failure to encode out.
+func (t *Task[In, Out]) setResult(rec *otelrecord.ExecutionRecord, out Out, err error) error {
 	if err == nil {
 		if rec.Output, err = json.Marshal(out); err != nil {
 			rec.Output = nil
 			err = fmt.Errorf("task %s: encode output: %w", t.name, err)
 		}
 	}
-	outcome := instrument.OutcomeSuccess
-	rec.Type = otelrecord.TypeSuccess
 	if err != nil {
-		outcome = instrument.OutcomeError
 		rec.Type = otelrecord.TypeError
 		rec.Error = err.Error()
+		return err
 	}
-	rec.Timing = otelrecord.NewTiming(start, end)
-	t.endSpan(span, rec, callCount, false, end)
-	run.Close()
-	t.inst.TaskRun(ctx, t.name, outcome, end.Sub(start))
-	t.notify(callerCtx, rec)
-	return out, rec, err
+	rec.Type = otelrecord.TypeSuccess
+	return nil
 }
 
 // call runs the task function, turning a panic into an error recorded on the
@@ -322,18 +358,7 @@ func (t *Task[In, Out]) call(ctx context.Context, span trace.Span, in In) (out O
 	if t.fn == nil {
 		return out, fmt.Errorf("task %s: no function", t.name)
 	}
-	defer func() {
-		if r := recover(); r != nil {
-			var zero Out
-			out = zero
-			if e, ok := r.(error); ok {
-				err = fmt.Errorf("%w: %w", ErrPanic, e)
-			} else {
-				err = fmt.Errorf("%w: %v", ErrPanic, r)
-			}
-			span.RecordError(err, trace.WithStackTrace(true))
-		}
-	}()
+	defer run.Recover(span, &err)
 	return t.fn(ctx, in)
 }
 
@@ -345,7 +370,7 @@ func (t *Task[In, Out]) endSpan(span trace.Span, rec *otelrecord.ExecutionRecord
 		if rec.Type == otelrecord.TypeError {
 			attrs = append(attrs, otelrecord.TaskErrorKey.String(rec.Error))
 		} else {
-			attrs = append(attrs, otelrecord.TaskOutputKey.String(payloadString(rec.Output, t.cfg.maxPayload)))
+			attrs = append(attrs, otelrecord.TaskOutputKey.String(otelrecord.TruncateString(rec.Output, t.cfg.maxPayload)))
 		}
 		if invalid {
 			attrs = append(attrs, otelrecord.TaskInvalidInputKey.Bool(true))
@@ -392,19 +417,4 @@ func (t *Task[In, Out]) AddListener(l Listener) ListenerID {
 // there.
 func (t *Task[In, Out]) RemoveListener(id ListenerID) bool {
 	return t.listeners.remove(id)
-}
-
-// payloadString returns the payload as attribute text, truncated to max bytes
-// (max <= 0: no limit).
-func payloadString(p []byte, max int) string {
-	p, _ = otelrecord.Truncate(p, max)
-	return string(p)
-}
-
-func newUUID() string {
-	id, err := uuid.NewV7()
-	if err != nil { // only when the random source fails
-		return uuid.NewString()
-	}
-	return id.String()
 }

@@ -19,7 +19,7 @@ import (
 	"go.opentelemetry.io/otel/trace/noop"
 
 	"github.com/hivetrace/hivetrace/boundary"
-	"github.com/hivetrace/hivetrace/internal/instrument"
+	"github.com/hivetrace/hivetrace/internal/run"
 	"github.com/hivetrace/hivetrace/otelrecord"
 	"github.com/hivetrace/hivetrace/task"
 )
@@ -424,29 +424,37 @@ func TestModeAndTapeOptions(t *testing.T) {
 // TestPayloadLimit is the one scenario without the fidelity check: by design
 // the spans carry the cut payload (with its truncation marker) while the
 // record SafeRun returns keeps the full one, so the two records differ in
-// input and output.
+// input and output. (HIVE_MAX_PAYLOAD_BYTES is read once per process: its
+// parsing is tested in internal/run.)
 func TestPayloadLimit(t *testing.T) {
 	h := newTestProvider(t)
-	t.Setenv(task.EnvMaxPayloadBytes, "40")
-	tk := task.New("big", func(_ context.Context, s string) (string, error) { return s + s, nil },
-		task.WithTracerProvider(h.TracerProvider()))
+	echo := boundary.New("echo", func(_ context.Context, s string) (string, error) { return s + s, nil })
+	tk := task.New("big", func(ctx context.Context, s string) (string, error) { return echo.Call(ctx, s) },
+		task.WithTracerProvider(h.TracerProvider()), task.WithBoundaries(echo), task.WithMaxPayloadBytes(40))
 	long := fmt.Sprintf("%0100d", 0)
 	out, rec, err := tk.SafeRun(context.Background(), long)
 	require.NoError(t, err)
 	assert.Len(t, out, 200)
 	assert.Len(t, rec.Output, 202, "the record keeps the full payload")
-	ta := attrs(h.Exporter().GetSpans()[0])
-	tr, ok := otelrecord.IsTruncated([]byte(ta[otelrecord.TaskOutputKey].AsString()))
+	assert.Len(t, rec.Boundaries["echo"][0].Output, 202, "the record keeps the call's full payload")
+	spans := h.Exporter().GetSpans()
+	tr, ok := otelrecord.IsTruncated([]byte(attrs(spanNamed(t, spans, "big"))[otelrecord.TaskOutputKey].AsString()))
 	require.True(t, ok)
 	assert.Equal(t, 202, tr.OriginalSize)
+	tr, ok = otelrecord.IsTruncated([]byte(attrs(spanNamed(t, spans, "echo"))[otelrecord.BoundaryOutputKey].AsString()))
+	require.True(t, ok, "the task's limit applies to the boundary spans of its runs")
+	assert.Equal(t, 202, tr.OriginalSize)
 
-	tk = task.New("big2", func(_ context.Context, s string) (string, error) { return s, nil },
-		task.WithTracerProvider(h.TracerProvider()), task.WithMaxPayloadBytes(0))
-	_, _, err = tk.SafeRun(context.Background(), long)
-	require.NoError(t, err)
-	spans := h.Exporter().GetSpans()
-	_, ok = otelrecord.IsTruncated([]byte(attrs(spans[len(spans)-1])[otelrecord.TaskOutputKey].AsString()))
-	assert.False(t, ok, "WithMaxPayloadBytes(0) lifts the limit")
+	// n <= 0 means no limit (the rule of otelrecord.Truncate).
+	for _, n := range []int{0, -1} {
+		name := fmt.Sprintf("unlimited%d", n)
+		tk := task.New(name, func(_ context.Context, s string) (string, error) { return s, nil },
+			task.WithTracerProvider(h.TracerProvider()), task.WithMaxPayloadBytes(n))
+		_, _, err = tk.SafeRun(context.Background(), long)
+		require.NoError(t, err)
+		_, ok = otelrecord.IsTruncated([]byte(attrs(spanNamed(t, h.Exporter().GetSpans(), name))[otelrecord.TaskOutputKey].AsString()))
+		assert.False(t, ok, "WithMaxPayloadBytes(%d) lifts the limit", n)
+	}
 }
 
 func TestInstruments(t *testing.T) {
@@ -469,9 +477,9 @@ func TestInstruments(t *testing.T) {
 			}
 		}
 	}
-	assert.Equal(t, uint64(2), counts[instrument.TaskRunDuration])
-	assert.Equal(t, uint64(2), counts[instrument.BoundaryCallDuration])
-	assert.Equal(t, uint64(1), counts[instrument.MetricName("business", "score")])
+	assert.Equal(t, uint64(2), counts[run.TaskRunDuration])
+	assert.Equal(t, uint64(2), counts[run.BoundaryCallDuration])
+	assert.Equal(t, uint64(1), counts[run.MetricName("business", "score")])
 }
 
 func TestDescribe(t *testing.T) {

@@ -1,7 +1,4 @@
-// Package instrument holds the OTel metric instruments that task runs and
-// boundary calls write to: the run and call duration histograms and one
-// histogram per metric set with task.SetMetrics.
-//
-// Recording never allocates on the hot path once an attribute combination has
-// been seen: the record options for each combination are cached.
+// Package instrument is what is left of the instruments, which moved to
+// internal/run: the scope name, for the exporter module's record processor
+// until it names run.ScopeName. Then this package goes.
 package instrument

@@ -1,4 +1,4 @@
-package boundary
+package run
 
 import (
 	"bytes"
@@ -21,10 +21,10 @@ func canonicalJSON(data []byte) ([]byte, error) {
 	dec.UseNumber()
 	var v any
 	if err := dec.Decode(&v); err != nil {
-		return nil, fmt.Errorf("boundary: canonical JSON: %w", err)
+		return nil, fmt.Errorf("canonical JSON: %w", err)
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return nil, errors.New("boundary: canonical JSON: data after the value")
+		return nil, errors.New("canonical JSON: data after the value")
 	}
 	var b bytes.Buffer
 	b.Grow(len(data))

@@ -1,4 +1,4 @@
-package boundary
+package run
 
 import (
 	"bytes"
@@ -41,7 +41,7 @@ func NewTape(data map[string][]otelrecord.BoundaryRecord) (*Tape, error) {
 		for i, c := range calls {
 			canon, err := canonicalJSON(c.Input)
 			if err != nil {
-				errs = append(errs, fmt.Errorf("boundary: tape: %s call %d: input: %w", name, i, err))
+				errs = append(errs, fmt.Errorf("tape: %s call %d: input: %w", name, i, err))
 				continue
 			}
 			h := hashBytes(canon)

@@ -1,4 +1,4 @@
-package boundary
+package run
 
 import (
 	"math/bits"
@@ -13,7 +13,7 @@ import (
 // Chunks are reused: recycle clears them and hands them to the next runs, so
 // a process making many runs allocates its logs once.
 type callLog struct {
-	chunks []*[]entry
+	chunks []*[]Entry
 	n      int
 }
 
@@ -35,7 +35,7 @@ func locate(i int) (chunk, offset int) {
 }
 
 // add appends an empty entry and returns its position and the entry.
-func (l *callLog) add() (int, *entry) {
+func (l *callLog) add() (int, *Entry) {
 	i := l.n
 	c, o := locate(i)
 	if c == len(l.chunks) {
@@ -46,7 +46,7 @@ func (l *callLog) add() (int, *entry) {
 }
 
 // each calls f with every entry, in position order.
-func (l *callLog) each(f func(*entry)) {
+func (l *callLog) each(f func(*Entry)) {
 	left := l.n
 	for _, ch := range l.chunks {
 		for i := range (*ch)[:min(left, len(*ch))] {
@@ -71,12 +71,12 @@ func (l *callLog) recycle() {
 }
 
 // newChunk returns an empty chunk of index c, reused when one is pooled.
-func newChunk(c int) *[]entry {
+func newChunk(c int) *[]Entry {
 	if c < pooledChunks {
-		if ch, ok := chunkPools[c].Get().(*[]entry); ok {
+		if ch, ok := chunkPools[c].Get().(*[]Entry); ok {
 			return ch
 		}
 	}
-	ch := make([]entry, 1<<(c+firstChunkBits))
+	ch := make([]Entry, 1<<(c+firstChunkBits))
 	return &ch
 }

@@ -1,4 +1,4 @@
-package instrument
+package run
 
 import (
 	"context"
@@ -16,7 +16,9 @@ import (
 // ScopeName is the instrumentation scope of every hivetrace instrument.
 const ScopeName = "github.com/hivetrace/hivetrace"
 
-// Instrument names and the attribute keys they carry.
+// Instrument names. Their attribute keys are those of the span convention
+// (otelrecord.TaskNameKey, BoundaryNameKey, BoundaryModeKey,
+// BoundaryFromTapeKey) and otelrecord.OutcomeKey.
 const (
 	// TaskRunDuration is the task-run duration histogram, in seconds.
 	TaskRunDuration = "hive.task.run.duration"
@@ -25,15 +27,6 @@ const (
 	// MetricPrefix prefixes the histogram of each metric set during runs:
 	// hive.metric.<type>.<name>, sanitised to a valid instrument name.
 	MetricPrefix = "hive.metric."
-
-	// OutcomeKey is "success" or "error".
-	OutcomeKey = attribute.Key("hive.outcome")
-)
-
-// Outcome values.
-const (
-	OutcomeSuccess = "success"
-	OutcomeError   = "error"
 )
 
 // Instruments records hivetrace's metrics through one MeterProvider. It is
@@ -48,11 +41,11 @@ type Instruments struct {
 	metricMu sync.Mutex
 }
 
-// New returns the instruments of mp; a nil mp means the global MeterProvider
+// NewInstruments returns the instruments of mp; a nil mp means the global MeterProvider
 // (resolved through its delegate, so a provider installed later is used).
 // Instrument creation errors are reported through otel.Handle and leave a
 // no-op instrument in place.
-func New(mp metric.MeterProvider) *Instruments {
+func NewInstruments(mp metric.MeterProvider) *Instruments {
 	if mp == nil {
 		mp = otel.GetMeterProvider()
 	}
@@ -79,7 +72,8 @@ type callKey struct {
 
 type metricKey struct{ typ, name, task string }
 
-// TaskRun records one task run.
+// TaskRun records one task run; outcome is otelrecord.OutcomeSuccess or
+// OutcomeError.
 func (i *Instruments) TaskRun(ctx context.Context, task, outcome string, d time.Duration) {
 	if i == nil || i.runs == nil || !i.runs.Enabled(ctx) {
 		return
@@ -88,12 +82,13 @@ func (i *Instruments) TaskRun(ctx context.Context, task, outcome string, d time.
 	o, ok := i.opts.Load(k)
 	if !ok {
 		o, _ = i.opts.LoadOrStore(k, []metric.RecordOption{metric.WithAttributeSet(attribute.NewSet(
-			otelrecord.TaskNameKey.String(task), OutcomeKey.String(outcome)))})
+			otelrecord.TaskNameKey.String(task), otelrecord.OutcomeKey.String(outcome)))})
 	}
 	i.runs.Record(ctx, d.Seconds(), o.([]metric.RecordOption)...)
 }
 
-// BoundaryCall records one boundary call.
+// BoundaryCall records one boundary call; outcome is
+// otelrecord.OutcomeSuccess or OutcomeError.
 func (i *Instruments) BoundaryCall(ctx context.Context, task, boundary, mode, outcome string, fromTape bool, d time.Duration) {
 	if i == nil || i.calls == nil || !i.calls.Enabled(ctx) {
 		return
@@ -105,7 +100,7 @@ func (i *Instruments) BoundaryCall(ctx context.Context, task, boundary, mode, ou
 			otelrecord.TaskNameKey.String(task),
 			otelrecord.BoundaryNameKey.String(boundary),
 			otelrecord.BoundaryModeKey.String(mode),
-			OutcomeKey.String(outcome),
+			otelrecord.OutcomeKey.String(outcome),
 			otelrecord.BoundaryFromTapeKey.Bool(fromTape)))})
 	}
 	i.calls.Record(ctx, d.Seconds(), o.([]metric.RecordOption)...)

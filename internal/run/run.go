@@ -1,51 +1,51 @@
-package boundary
+package run
 
 import (
-	"context"
 	"maps"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/trace"
 	"go.opentelemetry.io/otel/trace/noop"
 
-	"github.com/hivetrace/hivetrace/internal/instrument"
+	"github.com/hivetrace/hivetrace/internal/tally"
 	"github.com/hivetrace/hivetrace/otelrecord"
 )
 
-// RunConfig describes a task run to NewRun. The zero value is a valid run with
-// no uuid, every boundary in Proxy mode, no tape and no mocks.
-type RunConfig struct {
+// Config describes a run to New. M is the type of boundary modes
+// (boundary.Mode): the run stores modes and hands them back, but never reads
+// them, so this package need not import boundary. The zero value is a valid
+// run with no uuid, every boundary in the zero mode, no tape, no mocks and no
+// payload limit.
+type Config[M any] struct {
 	// UUID is the record uuid of the run, written on every boundary span made
 	// inside it (otelrecord.RunUUIDKey).
 	UUID string
 	// TaskName names the task, for instruments.
 	TaskName string
-	// TracerProvider makes the boundary spans of the run; nil means the global
-	// provider, resolved when NewRun is called.
-	TracerProvider trace.TracerProvider
+	// Tracer makes the boundary spans of the run (package boundary's
+	// instrumentation scope); nil makes none, as the no-op tracer.
+	Tracer trace.Tracer
 	// Instruments receive one BoundaryCall per call; nil records nothing.
-	Instruments *instrument.Instruments
+	Instruments *Instruments
 	// MaxPayloadBytes caps the input and output JSON written to span
-	// attributes (see otelrecord.Truncate); 0 means
-	// otelrecord.DefaultMaxPayloadBytes and a negative value means no limit.
-	// The call log always keeps the full payloads.
+	// attributes, by the rule of otelrecord.Truncate (n <= 0: no limit). The
+	// call log always keeps the full payloads.
 	MaxPayloadBytes int
 	// DefaultMode is the mode of boundaries absent from Modes.
-	DefaultMode Mode
+	DefaultMode M
 	// Modes sets the mode of individual boundaries, by name.
-	Modes map[string]Mode
-	// Tape answers calls in ProxyPass, ProxyCatch and Replay modes.
+	Modes map[string]M
+	// Tape answers calls in the modes that read it.
 	Tape *Tape
-	// Mocks replace the real function of boundaries, by name. Each value must
-	// be a func(context.Context, In) (Out, error) with the boundary's types;
-	// a call whose mock has another type fails with ErrMockType.
+	// Mocks replace the real function of boundaries, by name. Each value is a
+	// func(context.Context, In) (Out, error) with the boundary's types, as
+	// task.MockBoundary stores it; package boundary checks the type.
 	Mocks map[string]any
 	// Start is when the run started, as read by time.Now; zero means when
-	// NewRun is called. Calls take their timestamps as Start plus the
+	// New is called. Calls take their timestamps as Start plus the
 	// monotonic time elapsed since, as the SDK does for span end times: a
 	// wall-clock step during the run moves no call, and a reading costs one
 	// clock read instead of two.
@@ -56,63 +56,61 @@ type RunConfig struct {
 // the modes, tape position, mocks, and the log of calls. It is safe for
 // concurrent use: calls from many goroutines are logged in the order they
 // started.
-type Run struct {
+//
+// A call goes through Begin (a position in the log and a start time), then
+// Finish (its record and end time); the task builds its record with Calls and
+// ends the run with Close.
+type Run[M any] struct {
 	uuid        string
 	taskName    string
 	tracer      trace.Tracer
 	noopTracer  bool
-	inst        *instrument.Instruments
+	inst        *Instruments
 	maxPayload  int
-	defaultMode Mode
-	modes       map[string]Mode
+	defaultMode M
+	modes       map[string]M
 	tape        *Tape
 	mocks       map[string]any
 	uuidAttr    attribute.KeyValue
 	epoch       time.Time // with a monotonic reading, normally
 	epochNanos  int64     // epoch in Unix nanoseconds
 
-	payloads slab // buffers of scalar payloads
-
 	mu    sync.Mutex
 	log   callLog // indexed by seq; its structure is guarded by mu
-	tally callTally
+	tally tally.Tally[string]
 	// listed and listedDone are the log length and the finished calls the
 	// last Calls saw.
 	listed, listedDone int
 	closed             bool
 	counted            int // finished calls when the run was closed
+	lateSeq            int // the position of the next call after Close
 	cursors            map[*tapeGroup]int
 }
 
-// entry is one call in the log. The call that reserved it writes its fields
-// without a lock, then sets done; readers read the fields only after seeing
-// done set.
-type entry struct {
+// Entry is one call in the log, from Begin to Finish. The call that reserved
+// it writes its fields without a lock, then sets done; readers read the
+// fields only after seeing done set.
+type Entry struct {
 	rec        otelrecord.BoundaryRecord // without Timing: see Calls
-	start, end int64                     // run clock readings (see Run.clock)
-	group      int32                     // the boundary's index in the run's callTally
+	start, end int64                     // run clock readings (see Run.Clock)
+	group      int32                     // the boundary's index in the run's tally
 	done       atomic.Bool
 }
 
-// NewRun returns a run described by cfg. The maps in cfg are copied.
-func NewRun(cfg RunConfig) *Run {
-	tp := cfg.TracerProvider
-	if tp == nil {
-		tp = otel.GetTracerProvider()
+// New returns a run described by cfg. The maps in cfg are copied.
+func New[M any](cfg Config[M]) *Run[M] {
+	tr := cfg.Tracer
+	if tr == nil {
+		tr = noop.Tracer{}
 	}
-	tr := tp.Tracer(ScopeName, trace.WithInstrumentationVersion(Version))
 	_, isNoop := tr.(noop.Tracer)
-	maxPayload := cfg.MaxPayloadBytes
-	if maxPayload == 0 {
-		maxPayload = otelrecord.DefaultMaxPayloadBytes
-	}
-	r := &Run{
+	r := &Run[M]{
 		uuid:        cfg.UUID,
 		taskName:    cfg.TaskName,
 		tracer:      tr,
 		noopTracer:  isNoop,
 		inst:        cfg.Instruments,
-		maxPayload:  maxPayload,
+		maxPayload:  cfg.MaxPayloadBytes,
 		defaultMode: cfg.DefaultMode,
 		tape:        cfg.Tape,
 		uuidAttr:    otelrecord.RunUUIDKey.String(cfg.UUID),
@@ -131,57 +129,61 @@ func NewRun(cfg RunConfig) *Run {
 	return r
 }
 
-type runKey struct{}
-
-// ContextWithRun returns a copy of ctx carrying run: boundary calls made with
-// the returned context (or one derived from it) belong to run.
-func ContextWithRun(ctx context.Context, run *Run) context.Context {
-	return context.WithValue(ctx, runKey{}, run)
-}
-
-// RunFromContext returns the run ctx carries, or nil (also for a nil ctx).
-func RunFromContext(ctx context.Context) *Run {
-	if ctx == nil {
-		return nil
-	}
-	r, _ := ctx.Value(runKey{}).(*Run)
-	return r
-}
-
 // UUID returns the run's record uuid.
-func (r *Run) UUID() string { return r.uuid }
+func (r *Run[M]) UUID() string { return r.uuid }
+
+// UUIDAttr returns the run's uuid as the attribute its boundary spans carry.
+func (r *Run[M]) UUIDAttr() attribute.KeyValue { return r.uuidAttr }
 
 // TaskName returns the name of the task the run belongs to.
-func (r *Run) TaskName() string { return r.taskName }
+func (r *Run[M]) TaskName() string { return r.taskName }
+
+// Tracer returns the tracer of the run's boundary spans, and whether it is
+// the no-op tracer (calls then start no span at all).
+func (r *Run[M]) Tracer() (tr trace.Tracer, isNoop bool) { return r.tracer, r.noopTracer }
+
+// Instruments returns the run's instruments (nil records nothing).
+func (r *Run[M]) Instruments() *Instruments { return r.inst }
+
+// MaxPayloadBytes returns the payload limit of the run's span attributes,
+// by the rule of otelrecord.Truncate.
+func (r *Run[M]) MaxPayloadBytes() int { return r.maxPayload }
 
 // Mode returns the mode calls of the named boundary run in.
-func (r *Run) Mode(name string) Mode {
+func (r *Run[M]) Mode(name string) M {
 	if m, ok := r.modes[name]; ok {
 		return m
 	}
 	return r.defaultMode
 }
 
+// Mock returns the mock of the named boundary, if any.
+func (r *Run[M]) Mock(name string) (any, bool) {
+	m, ok := r.mocks[name]
+	return m, ok
+}
+
 // Calls returns the finished calls of the run by boundary name, each list in
 // call start order. Calls still running are left out, and after Close there
 // are none. The result is a fresh map the caller owns.
-func (r *Run) Calls() map[string][]otelrecord.BoundaryRecord {
+func (r *Run[M]) Calls() map[string][]otelrecord.BoundaryRecord {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.closed {
 		return map[string][]otelrecord.BoundaryRecord{}
 	}
 	// Each list is allocated once, at the number of calls begun (see
-	// callTally): calls still running, if any, leave room unused.
-	lists := make([][]otelrecord.BoundaryRecord, len(r.tally.names))
+	// Begin): calls still running, if any, leave room unused.
+	counts := r.tally.Counts()
+	lists := make([][]otelrecord.BoundaryRecord, len(counts))
 	total := 0
-	for i, n := range r.tally.counts {
+	for i, n := range counts {
 		lists[i] = make([]otelrecord.BoundaryRecord, 0, n)
 		total += n
 	}
 	timings := make([]otelrecord.TimingInfo, total) // never grows: pointers into it stay valid
 	k := 0
-	r.log.each(func(e *entry) {
+	r.log.each(func(e *Entry) {
 		if !e.done.Load() {
 			return
 		}
@@ -195,36 +197,38 @@ func (r *Run) Calls() map[string][]otelrecord.BoundaryRecord {
 	})
 	r.listed, r.listedDone = r.log.n, k
 	out := make(map[string][]otelrecord.BoundaryRecord, len(lists))
+	names := r.tally.Keys()
 	for i, list := range lists {
 		if len(list) > 0 {
-			out[r.tally.names[i]] = list
+			out[names[i]] = list
 		}
 	}
 	return out
 }
 
 // Now returns the current time on the run's clock: its start plus the
-// monotonic time elapsed since (see RunConfig.Start). Package task ends the
+// monotonic time elapsed since (see Config.Start). Package task ends the
 // run's span on it, so a run never ends before its last call.
-func (r *Run) Now() time.Time {
-	return r.timeAt(r.clock())
+func (r *Run[M]) Now() time.Time {
+	return r.TimeAt(r.Clock())
 }
 
-// clock reads the run's clock: nanoseconds since the run's start, from the
+// Clock reads the run's clock: nanoseconds since the run's start, from the
 // monotonic clock (one read, and no time.Time to build).
-func (r *Run) clock() int64 {
+func (r *Run[M]) Clock() int64 {
 	return int64(time.Since(r.epoch))
 }
 
-// timeAt turns a reading of the run's clock into a time. Its Unix nanoseconds
+// TimeAt turns a reading of the run's clock into a time. Its Unix nanoseconds
 // are the run's start plus the reading, which is what Calls puts in the
 // record's timing: spans and record agree to the nanosecond.
-func (r *Run) timeAt(reading int64) time.Time {
+func (r *Run[M]) TimeAt(reading int64) time.Time {
 	return r.epoch.Add(time.Duration(reading))
 }
 
-// CallCount returns the number of finished calls of the run.
-func (r *Run) CallCount() int {
+// CallCount returns the number of finished calls of the run; after Close,
+// the number finished when it closed.
+func (r *Run[M]) CallCount() int {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.closed {
@@ -234,9 +238,9 @@ func (r *Run) CallCount() int {
 }
 
 // finished counts the finished calls of the log. r.mu must be held.
-func (r *Run) finished() int {
+func (r *Run[M]) finished() int {
 	n := 0
-	r.log.each(func(e *entry) {
+	r.log.each(func(e *Entry) {
 		if e.done.Load() {
 			n++
 		}
@@ -244,34 +248,50 @@ func (r *Run) finished() int {
 	return n
 }
 
-// begin reserves the next position in the log and takes the call's start
-// time under the same lock, so the log order is the start order. The entry
-// is the call's until finish.
-func (r *Run) begin(name string) (seq int, e *entry, start int64) {
+// Begin reserves the next position in the log for a call of the boundary
+// name and takes the call's start time (a Clock reading) under the same
+// lock, so the log order is the start order. The entry is the call's until
+// it passes it to Finish.
+//
+// A call that begins after Close is not logged: it gets an entry of its own,
+// which Finish fills and nothing reads, and a position past those of the
+// logged calls, so the call still runs and still makes its span.
+func (r *Run[M]) Begin(name string) (seq int, e *Entry, start int64) {
 	r.mu.Lock()
-	if r.closed { // a call that outlived its run: it is not logged
-		seq, e = r.log.n, new(entry)
-		r.log.n++
+	if r.closed {
+		seq, e = r.lateSeq, new(Entry)
+		r.lateSeq++
 	} else {
 		seq, e = r.log.add()
-		e.group = int32(r.tally.add(name))
+		e.group = int32(r.tally.Add(name))
 	}
-	start = r.clock()
+	start = r.Clock()
 	r.mu.Unlock()
 	return seq, e, start
 }
 
+// Finish stores a finished call and its start and end readings of the run's
+// clock in the entry Begin gave it. It takes no lock: entries never move (see
+// callLog), only this call writes this entry, and readers wait for done.
+func (r *Run[M]) Finish(e *Entry, rec otelrecord.BoundaryRecord, start, end int64) {
+	e.rec, e.start, e.end = rec, start, end
+	e.done.Store(true)
+}
+
 // Close ends the run's log once the record has been built from it: calls
-// that start later are not logged, Calls returns nothing, and the log's
+// that begin later are not logged, Calls returns nothing, and the log's
 // memory is reused by later runs when no call is still running (otherwise it
-// is left to the garbage collector). Close is idempotent.
-func (r *Run) Close() {
+// is left to the garbage collector, and the running calls finish into
+// entries nothing reads). Close is idempotent and safe to call concurrently
+// with calls.
+func (r *Run[M]) Close() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.closed {
 		return
 	}
 	r.closed = true
+	r.lateSeq = r.log.n
 	if r.listed == r.log.n && r.listedDone == r.log.n {
 		r.counted = r.listedDone // Calls saw every call begun, finished
 	} else {
@@ -284,17 +304,9 @@ func (r *Run) Close() {
 	r.log.chunks = nil // running calls still hold their entries
 }
 
-// finish stores a finished call and its start and end readings of the run's
-// clock in the entry begin gave it. It takes no lock: entries never move (see
-// callLog), only this call writes this entry, and readers wait for done.
-func (r *Run) finish(e *entry, rec otelrecord.BoundaryRecord, start, end int64) {
-	e.rec, e.start, e.end = rec, start, end
-	e.done.Store(true)
-}
-
-// next returns the next unused recording of the boundary name for the call
+// Next returns the next unused recording of the boundary name for the call
 // input (any JSON array; canonicalised here), consuming it.
-func (r *Run) next(name string, input []byte) (otelrecord.BoundaryRecord, bool) {
+func (r *Run[M]) Next(name string, input []byte) (otelrecord.BoundaryRecord, bool) {
 	if r.tape.Len() == 0 {
 		return otelrecord.BoundaryRecord{}, false
 	}

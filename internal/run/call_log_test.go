@@ -1,4 +1,4 @@
-package boundary
+package run
 
 import (
 	"testing"
@@ -54,7 +54,7 @@ func TestLocate(t *testing.T) {
 }
 
 // at returns the entry at position i (< the number added).
-func (l *callLog) at(i int) *entry {
+func (l *callLog) at(i int) *Entry {
 	c, o := locate(i)
 	return &(*l.chunks[c])[o]
 }
