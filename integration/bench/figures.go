@@ -74,6 +74,22 @@ const runs = 3
 // measure runs every figure, one after the other in this process, and
 // returns the rows of the table.
 func measure(s sizes) ([]row, error) {
+	rows, err := callRows(s)
+	if err != nil {
+		return nil, err
+	}
+	for _, figure := range []func(sizes) (row, error){replayRow, rebuildRow, memoryRow} {
+		r, err := figure(s)
+		if err != nil {
+			return nil, err
+		}
+		rows = append(rows, r)
+	}
+	return append(rows, jaegerRow(s)), nil
+}
+
+// callRows measures figures 1 and 2, the cost of one boundary call.
+func callRows(s sizes) ([]row, error) {
 	setBenchtime(s.benchtime)
 
 	// Figure 1: the two sides one after the other, several times, keeping
@@ -111,7 +127,7 @@ func measure(s sizes) ([]row, error) {
 			return nil, err
 		}
 	}
-	rows := []row{
+	return []row{
 		{
 			figure: "1 boundary call / bare span, SDK + record processor", measured: nsPerOp(call) / nsPerOp(bare), unit: "×", target: 1.2, dir: atMost,
 			note: fmt.Sprintf("int → int, %d calls per run: boundary call %s ns, %d allocs; bare span + 2 JSON attributes %s ns, %d allocs\n"+
@@ -126,63 +142,65 @@ func measure(s sizes) ([]row, error) {
 			note: fmt.Sprintf("int → int; struct payload: %s ns, %d allocs", number(nsPerOp(rowRes[2])), rowRes[2].AllocsPerOp()),
 		},
 		{figure: "2 allocations of that call", measured: float64(noop.AllocsPerOp()), unit: "allocs", target: 6, dir: atMost},
-	}
+	}, nil
+}
 
-	// Figure 3: replay, 100 000 calls and a tenth of that for linearity.
+// replayRow measures figure 3: replay, 100 000 calls and a tenth of that
+// for linearity.
+func replayRow(s sizes) (row, error) {
 	setBenchtime("3x")
 	small, err := benchmark("3 replay (small)", s, Replay(s.replay/10))
 	if err != nil {
-		return nil, err
+		return row{}, err
 	}
 	big, err := benchmark("3 replay", s, Replay(s.replay))
 	if err != nil {
-		return nil, err
+		return row{}, err
 	}
-	rows = append(rows, row{
+	return row{
 		figure:   fmt.Sprintf("3 replay of a run of %s boundary calls", number(float64(s.replay))),
 		measured: time.Duration(big.NsPerOp()).Seconds(), unit: "s", target: s.replayTarget.Seconds(), dir: below,
 		note: fmt.Sprintf("%s calls: %.3f s; linearity %s/(10 × %s) = %.2f (1.00 is linear)",
 			number(float64(s.replay/10)), time.Duration(small.NsPerOp()).Seconds(),
 			number(float64(s.replay)), number(float64(s.replay/10)), float64(big.NsPerOp())/float64(10*small.NsPerOp())),
-	})
+	}, nil
+}
 
-	// Figure 4: rebuild throughput on one core.
+// rebuildRow measures figure 4: rebuild throughput on one core.
+func rebuildRow(s sizes) (row, error) {
 	setBenchtime(s.rebuildtime)
 	rb, err := bestOf(runs, "4 rebuild", s, Rebuild)
 	if err != nil {
-		return nil, err
+		return row{}, err
 	}
 	rbInt, err := benchmark("4 rebuild (int payload)", s, RebuildInt)
 	if err != nil {
-		return nil, err
+		return row{}, err
 	}
-	rows = append(rows, row{
+	return row{
 		figure: "4 rebuild from SDK spans, one core", measured: rb.Extra["boundary_spans/s"], unit: "spans/s", target: 500_000, dir: atLeast,
 		note: fmt.Sprintf("struct payload, 1 000 runs × 10 calls per op: %.2f ms, %d allocs\n"+
 			"int → int payload (figures 1 and 2): %s boundary spans/s",
 			nsPerOp(rb)/1e6, rb.AllocsPerOp(), number(rbInt.Extra["boundary_spans/s"])),
-	})
+	}, nil
+}
 
-	// Figure 5: memory of a million runs.
-	setBenchtime("1x")
+// memoryRow measures figure 5: memory of a million runs.
+func memoryRow(s sizes) (row, error) {
 	if s.skipMemory {
-		rows = append(rows, row{figure: "5 live heap growth", unit: "MB", target: 5, dir: below, skipped: "-skip-memory"})
-	} else {
-		mem, err := benchmark(fmt.Sprintf("5 memory (%s runs)", number(float64(s.memoryRuns))), s, Memory(s.memoryRuns, s.warmup))
-		if err != nil {
-			return nil, err
-		}
-		rows = append(rows, row{
-			figure:   fmt.Sprintf("5 live heap growth, %s runs × 10 calls", number(float64(s.memoryRuns))),
-			measured: mem.Extra["heap_growth_B"] / 1e6, unit: "MB", target: 5, dir: below,
-			note: fmt.Sprintf("%s records delivered to the sink; %s runs/s; %.1f s",
-				number(mem.Extra["records"]), number(mem.Extra["runs/s"]), mem.T.Seconds()),
-		})
+		return row{figure: "5 live heap growth", unit: "MB", target: 5, dir: below, skipped: "-skip-memory"}, nil
 	}
-
-	// Figure 6: end to end into Jaeger.
-	rows = append(rows, jaegerRow(s))
-	return rows, nil
+	setBenchtime("1x")
+	mem, err := benchmark(fmt.Sprintf("5 memory (%s runs)", number(float64(s.memoryRuns))), s, Memory(s.memoryRuns, s.warmup))
+	if err != nil {
+		return row{}, err
+	}
+	return row{
+		figure:   fmt.Sprintf("5 live heap growth, %s runs × 10 calls", number(float64(s.memoryRuns))),
+		measured: mem.Extra["heap_growth_B"] / 1e6, unit: "MB", target: 5, dir: below,
+		note: fmt.Sprintf("%s records delivered to the sink; %s runs/s; %.1f s",
+			number(mem.Extra["records"]), number(mem.Extra["runs/s"]), mem.T.Seconds()),
+	}, nil
 }
 
 // jaegerRow measures figure 6, or says why it was skipped.
@@ -198,6 +216,7 @@ func jaegerRow(s sizes) row {
 		return r
 	}
 	var res JaegerResult
+	setBenchtime("1x")
 	if _, err := benchmark("6 Jaeger end to end", s, Jaeger(s.jaegerRuns, &res)); err != nil {
 		r.skipped = err.Error()
 		return r
