@@ -89,13 +89,15 @@ type inRunCall struct {
 	input    []byte
 	seq      int
 	entry    *run.Entry
-	start    int64 // run clock reading
-	ctx      context.Context
+	start    int64           // run clock reading
+	ctx      context.Context // the call's: its span's, or the caller's with the no-op tracer
 	span     trace.Span
 	rawOut   json.RawMessage
 	fromTape bool
 }
 
+// callInRun makes a call inside run r: begin, answer, encode the output
+// (unless the tape gave it), end.
 func (b *Boundary[In, Out]) callInRun(ctx context.Context, r *run.Run[Mode], in In) (out Out, err error) {
 	c := inRunCall{run: r, mode: r.Mode(b.name)}
 	err = b.begin(ctx, &c, in)
@@ -193,6 +195,9 @@ func (b *Boundary[In, Out]) end(ctx context.Context, c *inRunCall, err error) {
 	c.run.Instruments().BoundaryCall(ctx, c.run.TaskName(), b.name, c.mode.String(), outcome, c.fromTape, time.Duration(end-c.start))
 }
 
+// callOutside makes a call outside any run: the real function and, unless
+// the tracer is the no-op one and ctx has no recording span, a span with the
+// call's payloads capped at run.PayloadLimit.
 func (b *Boundary[In, Out]) callOutside(ctx context.Context, in In) (out Out, err error) {
 	tr := b.cfg.tracer()
 	if _, isNoop := tr.(noop.Tracer); isNoop && !trace.SpanFromContext(ctx).IsRecording() {
