@@ -1,7 +1,6 @@
 package hive
 
 import (
-	"context"
 	"fmt"
 	"log/slog"
 	"maps"
@@ -10,8 +9,6 @@ import (
 	"os"
 	"strings"
 	"time"
-
-	"go.opentelemetry.io/otel/metric"
 )
 
 // Environment variables read when the matching Config field is empty.
@@ -149,162 +146,4 @@ func firstNonEmpty(values ...string) string {
 		}
 	}
 	return ""
-}
-
-// Sink defaults.
-const (
-	// DefaultQueueSize is how many records may wait for delivery.
-	DefaultQueueSize = 2048
-	// DefaultBatchSize is how many records the worker takes at a time.
-	DefaultBatchSize = 64
-	// DefaultInitialBackoff is the ceiling of the first retry's delay.
-	DefaultInitialBackoff = 100 * time.Millisecond
-	// DefaultMaxBackoff caps the ceiling of every retry's delay.
-	DefaultMaxBackoff = 30 * time.Second
-	// DefaultMaxElapsed is how long a record may wait, from the moment it was
-	// queued, before it is given up.
-	DefaultMaxElapsed = 5 * time.Minute
-	// DefaultAttemptTimeout bounds each attempt to send one record.
-	DefaultAttemptTimeout = 30 * time.Second
-	// DefaultLogInterval is the minimum interval between two warnings of the
-	// same kind (retrying, failed, dropped); the ones in between are counted
-	// and reported with the next.
-	DefaultLogInterval = 10 * time.Second
-)
-
-// SinkOption configures a Sink.
-type SinkOption interface {
-	apply(*sinkConfig)
-}
-
-type sinkOptionFunc func(*sinkConfig)
-
-func (f sinkOptionFunc) apply(c *sinkConfig) { f(c) }
-
-type sinkConfig struct {
-	queueSize      int
-	batchSize      int
-	initialBackoff time.Duration
-	maxBackoff     time.Duration
-	maxElapsed     time.Duration
-	attemptTimeout time.Duration
-	logInterval    time.Duration
-	logger         *slog.Logger         // nil: the client's logger
-	meterProvider  metric.MeterProvider // nil: the global provider
-
-	// Test hooks.
-	now  func() time.Time
-	wait func(ctx context.Context, d time.Duration) error
-}
-
-func newSinkConfig(opts []SinkOption) sinkConfig {
-	c := sinkConfig{
-		queueSize:      DefaultQueueSize,
-		batchSize:      DefaultBatchSize,
-		initialBackoff: DefaultInitialBackoff,
-		maxBackoff:     DefaultMaxBackoff,
-		maxElapsed:     DefaultMaxElapsed,
-		attemptTimeout: DefaultAttemptTimeout,
-		logInterval:    DefaultLogInterval,
-		now:            time.Now,
-		wait:           sleepCtx,
-	}
-	for _, o := range opts {
-		if o != nil {
-			o.apply(&c)
-		}
-	}
-	if c.maxBackoff < c.initialBackoff {
-		c.maxBackoff = c.initialBackoff
-	}
-	return c
-}
-
-// WithQueueSize sets how many records may wait for delivery (including those
-// being sent); more are dropped and counted. Values below 1 are ignored.
-// Default DefaultQueueSize.
-func WithQueueSize(n int) SinkOption {
-	return sinkOptionFunc(func(c *sinkConfig) {
-		if n > 0 {
-			c.queueSize = n
-		}
-	})
-}
-
-// WithBatchSize sets how many records the worker takes from the queue at a
-// time. Values below 1 are ignored. Default DefaultBatchSize.
-func WithBatchSize(n int) SinkOption {
-	return sinkOptionFunc(func(c *sinkConfig) {
-		if n > 0 {
-			c.batchSize = n
-		}
-	})
-}
-
-// WithBackoff sets the retry backoff: the n-th retry waits a random delay in
-// [0, min(max, initial·2ⁿ)) ("full jitter"). Non-positive values are ignored.
-// Defaults DefaultInitialBackoff and DefaultMaxBackoff.
-func WithBackoff(initial, max time.Duration) SinkOption {
-	return sinkOptionFunc(func(c *sinkConfig) {
-		if initial > 0 {
-			c.initialBackoff = initial
-		}
-		if max > 0 {
-			c.maxBackoff = max
-		}
-	})
-}
-
-// WithMaxElapsed sets how long a record may wait, from the moment it was
-// queued, before the sink stops retrying it and counts it Failed. Every
-// record gets at least one attempt. Non-positive values are ignored. Default
-// DefaultMaxElapsed.
-func WithMaxElapsed(d time.Duration) SinkOption {
-	return sinkOptionFunc(func(c *sinkConfig) {
-		if d > 0 {
-			c.maxElapsed = d
-		}
-	})
-}
-
-// WithAttemptTimeout bounds each attempt to send one record, on top of the
-// HTTP client's own timeout. Non-positive values are ignored. Default
-// DefaultAttemptTimeout.
-func WithAttemptTimeout(d time.Duration) SinkOption {
-	return sinkOptionFunc(func(c *sinkConfig) {
-		if d > 0 {
-			c.attemptTimeout = d
-		}
-	})
-}
-
-// WithLogger sets the sink's logger. Nil is ignored; the default is the
-// client's logger.
-func WithLogger(l *slog.Logger) SinkOption {
-	return sinkOptionFunc(func(c *sinkConfig) {
-		if l != nil {
-			c.logger = l
-		}
-	})
-}
-
-// WithLogInterval sets the minimum interval between two warnings of the same
-// kind. Non-positive values are ignored. Default DefaultLogInterval.
-func WithLogInterval(d time.Duration) SinkOption {
-	return sinkOptionFunc(func(c *sinkConfig) {
-		if d > 0 {
-			c.logInterval = d
-		}
-	})
-}
-
-// WithMeterProvider sets the MeterProvider of the sink's counters
-// (hive.sink.records by outcome, hive.sink.retries, hive.sink.queue.size).
-// Nil is ignored; the default is the global MeterProvider.
-func WithMeterProvider(mp metric.MeterProvider) SinkOption {
-	return sinkOptionFunc(func(c *sinkConfig) {
-		if mp != nil {
-			c.meterProvider = mp
-		}
-	})
 }

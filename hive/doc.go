@@ -21,17 +21,20 @@
 //	HIVE_FORGE_PATH    the forge.json file (Config.ForgePath)
 //
 // A forge.json file (LoadForge) maps task names to the uuids the server knows
-// them by. otelsetup.Setup delivers records through a Sink built from these
-// variables alone when HIVE_API_KEY is set and no sink is given.
+// them by.
 //
-// Sink delivers records reliably: it queues them in memory without ever
-// blocking the caller, sends them from one goroutine and retries network
-// errors, 5xx and 429 answers with exponential backoff and jitter, so an
-// outage of the server loses nothing that fits in the queue. Ingest is
-// idempotent by record uuid on the server, so a retry never duplicates a
-// record. Sink satisfies the Sink, Flusher and Shutdowner interfaces of
-// package exporter, so it plugs into the record processor; LogClient.Listener
-// plugs a client into task listeners the same way.
+// Delivering the records of a running program: with an OpenTelemetry record
+// processor (package exporter), the processor holds the one queue and
+// hivesink.Sink sends each batch synchronously through a LogClient, retrying
+// within the export's context; otelsetup.Setup builds that sink from these
+// variables alone when HIVE_API_KEY is set and no sink is given. Without a
+// processor, LogClient.Listener plugs a client into task listeners: it queues
+// records in memory without ever blocking the run, sends them from one
+// goroutine and retries network errors, 5xx and 429 answers with exponential
+// backoff and jitter, so an outage of the server loses nothing that fits in
+// the queue. Ingest is idempotent by record uuid on the server, and both give
+// a record its uuid before the first attempt, so a retry never duplicates a
+// record.
 //
 // Every failure is an error value that wraps one of the package's sentinel
 // errors (ErrUnauthorized, ErrNotFound, ErrServer, ErrNetwork, …), so callers

@@ -51,11 +51,6 @@ var (
 	// ErrInvokeFailed: the server reached the invoked task but the task
 	// reported an error.
 	ErrInvokeFailed = errors.New("hive: invoked task failed")
-
-	// ErrQueueFull: Sink.Deliver dropped records because the queue was full.
-	ErrQueueFull = errors.New("hive: delivery queue full")
-	// ErrSinkClosed: Sink.Deliver was called after Shutdown.
-	ErrSinkClosed = errors.New("hive: sink is shut down")
 )
 
 // APIError is an HTTP answer outside 2xx. It wraps the sentinel matching its

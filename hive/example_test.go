@@ -70,7 +70,7 @@ func ExampleLogClient_SendLog() {
 	// Output: stored 0193a000-0000-7000-8000-00000000beef in shop
 }
 
-func ExampleNewSink() {
+func ExampleLogClient_Listener() {
 	var ingested atomic.Int32
 	srv := fakeServer(&ingested)
 	defer srv.Close()
@@ -85,18 +85,19 @@ func ExampleNewSink() {
 		fmt.Println(err)
 		return
 	}
-	// The sink plugs into exporter.NewRecordProcessor; Deliver never blocks.
-	sink := hive.NewSink(client, hive.WithQueueSize(1024), hive.WithMaxElapsed(time.Minute))
+	// A program without a record processor: the listener (a task.Listener)
+	// queues each record and never blocks the run.
+	listen := client.Listener(hive.WithQueueSize(1024), hive.WithMaxElapsed(time.Minute))
 	for range 3 {
-		_ = sink.Deliver(context.Background(), &otelrecord.ExecutionRecord{TaskName: "getUserReport", Type: otelrecord.TypeSuccess})
+		listen(context.Background(), &otelrecord.ExecutionRecord{TaskName: "getUserReport", Type: otelrecord.TypeSuccess})
 	}
 
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if err := sink.Shutdown(ctx); err != nil { // flushes first
+	if err := client.Shutdown(ctx); err != nil { // flushes first
 		fmt.Println(err)
 	}
-	st := sink.Stats()
+	st := client.ListenerStats()
 	fmt.Println("delivered:", st.Delivered, "dropped:", st.Dropped, "server saw:", ingested.Load())
 	// Output: delivered: 3 dropped: 0 server saw: 3
 }

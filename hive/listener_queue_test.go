@@ -10,15 +10,26 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/hivetrace/hivetrace/otelrecord"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 )
 
-// withWait replaces the sink's backoff sleep.
-func withWait(f func(ctx context.Context, d time.Duration) error) SinkOption {
-	return sinkOptionFunc(func(c *sinkConfig) { c.wait = f })
+// withWait replaces the queue's backoff sleep.
+func withWait(f func(ctx context.Context, d time.Duration) error) ListenerOption {
+	return listenerOptionFunc(func(c *listenerConfig) { c.wait = f })
+}
+
+// withBatchSize sets how many records the worker takes at a time.
+func withBatchSize(n int) ListenerOption {
+	return listenerOptionFunc(func(c *listenerConfig) { c.batchSize = n })
+}
+
+// withLogger sets the queue's logger.
+func withLogger(l *slog.Logger) ListenerOption {
+	return listenerOptionFunc(func(c *listenerConfig) { c.logger = l })
 }
 
 // delayRecorder is a wait hook that records the delays asked for and returns
@@ -41,9 +52,9 @@ func (d *delayRecorder) all() []time.Duration {
 	return append([]time.Duration(nil), d.delays...)
 }
 
-func newTestSink(t *testing.T, c *LogClient, opts ...SinkOption) *Sink {
+func newTestQueue(t *testing.T, c *LogClient, opts ...ListenerOption) *listenerQueue {
 	t.Helper()
-	s := NewSink(c, append([]SinkOption{WithBackoff(time.Millisecond, 5*time.Millisecond), WithLogger(discardLogger())}, opts...)...)
+	s := newListenerQueue(c, newListenerConfig(append([]ListenerOption{WithBackoff(time.Millisecond, 5*time.Millisecond), withLogger(discardLogger())}, opts...)))
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
@@ -52,10 +63,10 @@ func newTestSink(t *testing.T, c *LogClient, opts ...SinkOption) *Sink {
 	return s
 }
 
-func TestSinkDelivers(t *testing.T) {
+func TestListenerQueueDelivers(t *testing.T) {
 	f := newFakeHive()
 	c := newTestLogClient(t, f.start(t).URL)
-	s := newTestSink(t, c, WithBatchSize(3))
+	s := newTestQueue(t, c, withBatchSize(3))
 
 	var want []string
 	for i := range 10 {
@@ -65,10 +76,10 @@ func TestSinkDelivers(t *testing.T) {
 		} else {
 			want = append(want, rec.UUID)
 		}
-		require.NoError(t, s.Deliver(ctxT(t), rec))
+		require.NoError(t, s.Deliver(rec))
 	}
-	require.NoError(t, s.Deliver(ctxT(t)), "no records")
-	require.NoError(t, s.Deliver(ctxT(t), nil), "nil records are skipped")
+	require.NoError(t, s.Deliver(), "no records")
+	require.NoError(t, s.Deliver(nil), "nil records are skipped")
 	require.NoError(t, s.ForceFlush(ctxT(t)))
 
 	stored := f.stored()
@@ -76,10 +87,10 @@ func TestSinkDelivers(t *testing.T) {
 	for _, id := range want {
 		assert.Contains(t, stored, id)
 	}
-	assert.Equal(t, SinkStats{Delivered: 10}, s.Stats())
+	assert.Equal(t, ListenerStats{Delivered: 10}, s.Stats())
 }
 
-func TestSinkRetriesServerErrorsWithStableUUID(t *testing.T) {
+func TestListenerQueueRetriesServerErrorsWithStableUUID(t *testing.T) {
 	f := newFakeHive()
 	var calls atomic.Int32
 	f.setOverride(func(w http.ResponseWriter, r *http.Request, _ []byte) bool {
@@ -91,12 +102,12 @@ func TestSinkRetriesServerErrorsWithStableUUID(t *testing.T) {
 	})
 	c := newTestLogClient(t, f.start(t).URL)
 	d := &delayRecorder{}
-	s := newTestSink(t, c, withWait(d.wait), WithBackoff(10*time.Millisecond, 25*time.Millisecond))
+	s := newTestQueue(t, c, withWait(d.wait), WithBackoff(10*time.Millisecond, 25*time.Millisecond))
 
-	require.NoError(t, s.Deliver(ctxT(t), sampleRecord("")))
+	require.NoError(t, s.Deliver(sampleRecord("")))
 	require.NoError(t, s.ForceFlush(ctxT(t)))
 
-	assert.Equal(t, SinkStats{Delivered: 1, Retries: 3}, s.Stats())
+	assert.Equal(t, ListenerStats{Delivered: 1, Retries: 3}, s.Stats())
 	stored := f.stored()
 	require.Len(t, stored, 1)
 	for id := range stored {
@@ -112,19 +123,19 @@ func TestSinkRetriesServerErrorsWithStableUUID(t *testing.T) {
 	}
 }
 
-func TestSinkRetriesNetworkErrors(t *testing.T) {
+func TestListenerQueueRetriesNetworkErrors(t *testing.T) {
 	c := newTestLogClient(t, closedURL(t))
 	d := &delayRecorder{}
 	var now atomic.Int64
 	now.Store(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).UnixNano())
-	clock := sinkOptionFunc(func(c *sinkConfig) { c.now = func() time.Time { return time.Unix(0, now.Load()) } })
+	clock := listenerOptionFunc(func(c *listenerConfig) { c.now = func() time.Time { return time.Unix(0, now.Load()) } })
 	wait := func(ctx context.Context, delay time.Duration) error {
 		now.Add(int64(time.Second)) // each wait moves the clock by 1s
 		return d.wait(ctx, delay)
 	}
-	s := newTestSink(t, c, clock, withWait(wait), WithMaxElapsed(5*time.Second))
+	s := newTestQueue(t, c, clock, withWait(wait), WithMaxElapsed(5*time.Second))
 
-	require.NoError(t, s.Deliver(ctxT(t), sampleRecord("")))
+	require.NoError(t, s.Deliver(sampleRecord("")))
 	require.NoError(t, s.ForceFlush(ctxT(t)))
 
 	st := s.Stats()
@@ -134,7 +145,7 @@ func TestSinkRetriesNetworkErrors(t *testing.T) {
 	assert.Len(t, d.all(), 5)
 }
 
-func TestSinkHonoursRetryAfter(t *testing.T) {
+func TestListenerQueueHonoursRetryAfter(t *testing.T) {
 	for name, header := range map[string]string{
 		"seconds":   "7",
 		"HTTP date": time.Now().Add(time.Hour).UTC().Format(http.TimeFormat),
@@ -152,12 +163,12 @@ func TestSinkHonoursRetryAfter(t *testing.T) {
 			})
 			c := newTestLogClient(t, f.start(t).URL)
 			d := &delayRecorder{}
-			s := newTestSink(t, c, withWait(d.wait), WithMaxElapsed(2*time.Hour))
+			s := newTestQueue(t, c, withWait(d.wait), WithMaxElapsed(2*time.Hour))
 
-			require.NoError(t, s.Deliver(ctxT(t), sampleRecord("u-1")))
+			require.NoError(t, s.Deliver(sampleRecord("u-1")))
 			require.NoError(t, s.ForceFlush(ctxT(t)))
 
-			assert.Equal(t, SinkStats{Delivered: 1, Retries: 1}, s.Stats())
+			assert.Equal(t, ListenerStats{Delivered: 1, Retries: 1}, s.Stats())
 			delays := d.all()
 			require.Len(t, delays, 1)
 			assert.GreaterOrEqual(t, delays[0], 7*time.Second, "the server's delay wins over the backoff")
@@ -166,7 +177,7 @@ func TestSinkHonoursRetryAfter(t *testing.T) {
 	}
 }
 
-func TestSinkRetryAfterBeyondMaxElapsedGivesUp(t *testing.T) {
+func TestListenerQueueRetryAfterBeyondMaxElapsedGivesUp(t *testing.T) {
 	f := newFakeHive()
 	f.setOverride(func(w http.ResponseWriter, r *http.Request, _ []byte) bool {
 		w.Header().Set("Retry-After", "3600")
@@ -174,16 +185,16 @@ func TestSinkRetryAfterBeyondMaxElapsedGivesUp(t *testing.T) {
 		return true
 	})
 	d := &delayRecorder{}
-	s := newTestSink(t, newTestLogClient(t, f.start(t).URL), withWait(d.wait), WithMaxElapsed(time.Minute))
+	s := newTestQueue(t, newTestLogClient(t, f.start(t).URL), withWait(d.wait), WithMaxElapsed(time.Minute))
 
-	require.NoError(t, s.Deliver(ctxT(t), sampleRecord("u-1")))
+	require.NoError(t, s.Deliver(sampleRecord("u-1")))
 	require.NoError(t, s.ForceFlush(ctxT(t)))
 
-	assert.Equal(t, SinkStats{Failed: 1}, s.Stats())
+	assert.Equal(t, ListenerStats{Failed: 1}, s.Stats())
 	assert.Empty(t, d.all())
 }
 
-func TestSinkNoRetryOnClientErrors(t *testing.T) {
+func TestListenerQueueNoRetryOnClientErrors(t *testing.T) {
 	for _, status := range []int{http.StatusBadRequest, http.StatusUnauthorized, http.StatusNotFound, http.StatusRequestEntityTooLarge} {
 		t.Run(http.StatusText(status), func(t *testing.T) {
 			f := newFakeHive()
@@ -195,13 +206,13 @@ func TestSinkNoRetryOnClientErrors(t *testing.T) {
 			})
 			logs := &captureHandler{}
 			c := newTestLogClient(t, f.start(t).URL)
-			s := newTestSink(t, c, WithLogger(slog.New(logs)))
+			s := newTestQueue(t, c, withLogger(slog.New(logs)))
 
-			require.NoError(t, s.Deliver(ctxT(t), sampleRecord("u-1")))
+			require.NoError(t, s.Deliver(sampleRecord("u-1")))
 			require.NoError(t, s.ForceFlush(ctxT(t)))
 
 			assert.Equal(t, int32(1), calls.Load(), "exactly one attempt")
-			assert.Equal(t, SinkStats{Failed: 1}, s.Stats())
+			assert.Equal(t, ListenerStats{Failed: 1}, s.Stats())
 			msgs := logs.messages()
 			require.Len(t, msgs, 1)
 			assert.Contains(t, msgs[0], "rejected: bad record", "the server's message is logged")
@@ -209,7 +220,7 @@ func TestSinkNoRetryOnClientErrors(t *testing.T) {
 	}
 }
 
-func TestSinkQueueFullDropsAreCounted(t *testing.T) {
+func TestListenerQueueQueueFullDropsAreCounted(t *testing.T) {
 	f := newFakeHive()
 	release := make(chan struct{})
 	entered := make(chan struct{}, 1)
@@ -223,29 +234,29 @@ func TestSinkQueueFullDropsAreCounted(t *testing.T) {
 	})
 	srv := f.start(t)
 	c := newTestLogClient(t, srv.URL)
-	s := newTestSink(t, c, WithQueueSize(4))
+	s := newTestQueue(t, c, WithQueueSize(4))
 
 	start := time.Now()
 	var err error
 	for range 10 {
-		if e := s.Deliver(ctxT(t), sampleRecord("")); e != nil {
+		if e := s.Deliver(sampleRecord("")); e != nil {
 			err = e
 		}
 	}
 	<-entered // the worker is blocked in a request
 	assert.Less(t, time.Since(start), 5*time.Second, "Deliver never waits for the network")
-	require.ErrorIs(t, err, ErrQueueFull)
+	require.ErrorIs(t, err, errQueueFull)
 	st := s.Stats()
 	assert.Equal(t, uint64(6), st.Dropped)
 	assert.Equal(t, uint64(4), st.Queued)
 
 	close(release)
 	require.NoError(t, s.ForceFlush(ctxT(t)))
-	assert.Equal(t, SinkStats{Delivered: 4, Dropped: 6}, s.Stats())
+	assert.Equal(t, ListenerStats{Delivered: 4, Dropped: 6}, s.Stats())
 	assert.Len(t, f.stored(), 4)
 }
 
-func TestSinkShutdownDeadlineDropsAndCounts(t *testing.T) {
+func TestListenerQueueShutdownDeadlineDropsAndCounts(t *testing.T) {
 	f := newFakeHive()
 	release := make(chan struct{})
 	entered := make(chan struct{}, 1)
@@ -264,10 +275,10 @@ func TestSinkShutdownDeadlineDropsAndCounts(t *testing.T) {
 	srv := f.start(t)
 	defer close(release)
 	c := newTestLogClient(t, srv.URL)
-	s := newTestSink(t, c)
+	s := newTestQueue(t, c)
 
 	for range 5 {
-		require.NoError(t, s.Deliver(ctxT(t), sampleRecord("")))
+		require.NoError(t, s.Deliver(sampleRecord("")))
 	}
 	<-entered
 	flushCtx, cancelFlush := context.WithCancel(context.Background())
@@ -280,35 +291,35 @@ func TestSinkShutdownDeadlineDropsAndCounts(t *testing.T) {
 	err := s.Shutdown(ctx)
 	require.ErrorIs(t, err, context.Canceled)
 	assert.Contains(t, err.Error(), "5 records dropped")
-	assert.Equal(t, SinkStats{Dropped: 5}, s.Stats())
+	assert.Equal(t, ListenerStats{Dropped: 5}, s.Stats())
 
-	require.ErrorIs(t, s.Deliver(ctxT(t), sampleRecord("")), ErrSinkClosed)
+	require.ErrorIs(t, s.Deliver(sampleRecord("")), errQueueClosed)
 	assert.Equal(t, uint64(6), s.Stats().Dropped)
 	require.NoError(t, s.Shutdown(ctxT(t)), "a second Shutdown returns at once")
 	require.NoError(t, s.ForceFlush(ctxT(t)), "nothing left to flush")
 }
 
-func TestSinkShutdownFlushes(t *testing.T) {
+func TestListenerQueueShutdownFlushes(t *testing.T) {
 	f := newFakeHive()
 	c := newTestLogClient(t, f.start(t).URL)
-	s := newTestSink(t, c)
+	s := newTestQueue(t, c)
 	for range 20 {
-		require.NoError(t, s.Deliver(ctxT(t), sampleRecord("")))
+		require.NoError(t, s.Deliver(sampleRecord("")))
 	}
 	require.NoError(t, s.Shutdown(ctxT(t)))
 	assert.Len(t, f.stored(), 20)
-	assert.Equal(t, SinkStats{Delivered: 20}, s.Stats())
+	assert.Equal(t, ListenerStats{Delivered: 20}, s.Stats())
 }
 
-func TestSinkConcurrentDeliver(t *testing.T) {
+func TestListenerQueueConcurrentDeliver(t *testing.T) {
 	f := newFakeHive()
 	c := newTestLogClient(t, f.start(t).URL)
-	s := newTestSink(t, c, WithQueueSize(1000))
+	s := newTestQueue(t, c, WithQueueSize(1000))
 	var wg sync.WaitGroup
 	for range 8 {
 		wg.Go(func() {
 			for range 25 {
-				assert.NoError(t, s.Deliver(context.Background(), sampleRecord("")))
+				assert.NoError(t, s.Deliver(sampleRecord("")))
 				_ = s.Stats()
 			}
 		})
@@ -317,18 +328,18 @@ func TestSinkConcurrentDeliver(t *testing.T) {
 	wg.Wait()
 	require.NoError(t, s.Shutdown(ctxT(t)))
 	assert.Len(t, f.stored(), 200)
-	assert.Equal(t, SinkStats{Delivered: 200}, s.Stats())
+	assert.Equal(t, ListenerStats{Delivered: 200}, s.Stats())
 }
 
-func TestSinkMetrics(t *testing.T) {
+func TestListenerQueueMetrics(t *testing.T) {
 	f := newFakeHive()
 	reader := sdkmetric.NewManualReader()
 	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
 	t.Cleanup(func() { _ = mp.Shutdown(context.Background()) })
 	c := newTestLogClient(t, f.start(t).URL)
-	s := newTestSink(t, c, WithMeterProvider(mp), WithMeterProvider(nil))
+	s := newTestQueue(t, c, WithMeterProvider(mp), WithMeterProvider(nil))
 
-	require.NoError(t, s.Deliver(ctxT(t), sampleRecord(""), sampleRecord("")))
+	require.NoError(t, s.Deliver(sampleRecord(""), sampleRecord("")))
 	require.NoError(t, s.ForceFlush(ctxT(t)))
 
 	var rm metricdata.ResourceMetrics
@@ -340,7 +351,7 @@ func TestSinkMetrics(t *testing.T) {
 			if sum, ok := m.Data.(metricdata.Sum[int64]); ok {
 				for _, dp := range sum.DataPoints {
 					key := m.Name
-					if v, ok := dp.Attributes.Value("hive.outcome"); ok {
+					if v, ok := dp.Attributes.Value(otelrecord.OutcomeKey); ok {
 						key += "/" + v.AsString()
 					}
 					got[key] = dp.Value
@@ -348,10 +359,11 @@ func TestSinkMetrics(t *testing.T) {
 			}
 		}
 	}
-	assert.Equal(t, int64(2), got["hive.sink.records/delivered"])
-	assert.Equal(t, int64(0), got["hive.sink.records/dropped"])
-	assert.Equal(t, int64(0), got["hive.sink.retries"])
-	assert.Contains(t, got, "hive.sink.queue.size")
+	assert.Equal(t, int64(2), got[ListenerRecordsCounter+"/delivered"])
+	assert.Equal(t, int64(0), got[ListenerRecordsCounter+"/dropped"])
+	assert.Equal(t, int64(0), got[ListenerRecordsCounter+"/failed"])
+	assert.Equal(t, int64(0), got[ListenerRetriesCounter])
+	assert.Contains(t, got, ListenerQueueSize)
 
 	require.NoError(t, s.Shutdown(ctxT(t)))
 	rm = metricdata.ResourceMetrics{}
@@ -364,8 +376,8 @@ func TestSinkMetrics(t *testing.T) {
 func TestListenerNeverBlocksAndDelivers(t *testing.T) {
 	f := newFakeHive()
 	c := newTestLogClient(t, f.start(t).URL)
-	listen := c.Listener(WithLogger(discardLogger()))
-	again := c.Listener() // same sink
+	listen := c.Listener(WithQueueSize(10), nil)
+	again := c.Listener() // same queue
 
 	rec := sampleRecord("")
 	listen(context.Background(), rec)
@@ -380,12 +392,12 @@ func TestListenerNeverBlocksAndDelivers(t *testing.T) {
 	assert.Equal(t, uint64(1), c.ListenerStats().Dropped)
 }
 
-func TestSinkRecordsLeftUntouched(t *testing.T) {
+func TestListenerQueueRecordsLeftUntouched(t *testing.T) {
 	f := newFakeHive()
 	c := newTestLogClient(t, f.start(t).URL, func(c *Config) { c.Metadata = map[string]string{"env": "x"} })
-	s := newTestSink(t, c)
+	s := newTestQueue(t, c)
 	rec := sampleRecord("")
-	require.NoError(t, s.Deliver(ctxT(t), rec))
+	require.NoError(t, s.Deliver(rec))
 	require.NoError(t, s.ForceFlush(ctxT(t)))
 	assert.Empty(t, rec.UUID)
 	assert.Nil(t, rec.Metadata)
@@ -416,11 +428,4 @@ func (h *captureHandler) messages() []string {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return append([]string(nil), h.msgs...)
-}
-
-func TestSinkNilClientIsSilent(t *testing.T) {
-	s := NewSink(nil, WithLogger(discardLogger()))
-	require.NoError(t, s.Deliver(ctxT(t), sampleRecord("")))
-	require.NoError(t, s.Shutdown(ctxT(t)))
-	assert.Equal(t, SinkStats{Silent: 1}, s.Stats())
 }

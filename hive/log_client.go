@@ -22,8 +22,8 @@ type LogClient struct {
 	s  *settings
 	tr *transport
 
-	listenerMu   sync.Mutex
-	listenerSink *Sink
+	listenerMu sync.Mutex
+	listener   *listenerQueue // behind Listener; nil until its first call
 }
 
 // NewLogClient returns a LogClient for cfg, after applying the fallbacks
@@ -172,61 +172,4 @@ func mergeMetadata(base, own, call map[string]string) map[string]string {
 func isAPIError(err error) bool {
 	var apiErr *APIError
 	return errors.As(err, &apiErr)
-}
-
-// Listener returns a function with the signature of task.Listener that hands
-// each record to a Sink owned by the client, so it never blocks the run that
-// produced the record: records are queued and sent from one goroutine, with
-// the Sink's retries. The Sink is created on the first call (with opts; later
-// calls return a function feeding the same Sink and ignore opts); call
-// Shutdown to flush it before the program exits. A silent client returns a
-// function that does nothing.
-func (c *LogClient) Listener(opts ...SinkOption) func(ctx context.Context, rec *otelrecord.ExecutionRecord) {
-	if c.IsSilent() {
-		return func(context.Context, *otelrecord.ExecutionRecord) {}
-	}
-	c.listenerMu.Lock()
-	if c.listenerSink == nil {
-		c.listenerSink = NewSink(c, opts...)
-	}
-	sink := c.listenerSink
-	c.listenerMu.Unlock()
-	return func(ctx context.Context, rec *otelrecord.ExecutionRecord) {
-		_ = sink.Deliver(ctx, rec) // never blocks; drops are counted and logged by the sink
-	}
-}
-
-// ListenerStats returns the statistics of the Sink behind Listener; zero
-// before Listener was called.
-func (c *LogClient) ListenerStats() SinkStats {
-	if s := c.sink(); s != nil {
-		return s.Stats()
-	}
-	return SinkStats{}
-}
-
-// ForceFlush waits until every record handed to the Listener so far has been
-// delivered or given up, or until ctx is done. It returns nil when Listener
-// was never called.
-func (c *LogClient) ForceFlush(ctx context.Context) error {
-	if s := c.sink(); s != nil {
-		return s.ForceFlush(ctx)
-	}
-	return nil
-}
-
-// Shutdown flushes and stops the Sink behind Listener, bounded by ctx (see
-// Sink.Shutdown). Records handed to the Listener afterwards are dropped. The
-// client's other methods keep working.
-func (c *LogClient) Shutdown(ctx context.Context) error {
-	if s := c.sink(); s != nil {
-		return s.Shutdown(ctx)
-	}
-	return nil
-}
-
-func (c *LogClient) sink() *Sink {
-	c.listenerMu.Lock()
-	defer c.listenerMu.Unlock()
-	return c.listenerSink
 }

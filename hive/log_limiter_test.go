@@ -27,16 +27,3 @@ func TestLogLimiter(t *testing.T) {
 	assert.Equal(t, "queue full", msgs[1])
 	assert.Equal(t, "retrying n=4 suppressed=2", msgs[2])
 }
-
-func TestBackoffBounds(t *testing.T) {
-	initial, max := 10*time.Millisecond, 100*time.Millisecond
-	for n := range 40 {
-		ceil := min(max, initial<<min(n, 20))
-		for range 50 {
-			d := backoff(n, initial, max)
-			require.GreaterOrEqual(t, d, time.Duration(0))
-			require.Less(t, d, ceil, "retry %d", n)
-		}
-	}
-	assert.Zero(t, backoff(3, 0, 0))
-}

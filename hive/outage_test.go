@@ -73,12 +73,12 @@ func (r *restartableServer) start() {
 	r.serve(ln)
 }
 
-func TestSinkOutageLosesNothing(t *testing.T) {
+func TestListenerQueueOutageLosesNothing(t *testing.T) {
 	f := newFakeHive()
 	server := newRestartableServer(t, f)
 	c := newTestLogClient(t, server.url())
-	s := newTestSink(t, c, WithBackoff(5*time.Millisecond, 50*time.Millisecond), WithMaxElapsed(2*time.Minute),
-		WithQueueSize(1000), WithBatchSize(8))
+	s := newTestQueue(t, c, WithBackoff(5*time.Millisecond, 50*time.Millisecond), WithMaxElapsed(2*time.Minute),
+		WithQueueSize(1000), withBatchSize(8))
 	ctx := ctxT(t)
 
 	var ids []string
@@ -89,7 +89,7 @@ func TestSinkOutageLosesNothing(t *testing.T) {
 				rec.UUID = uuid.Must(uuid.NewV7()).String()
 				ids = append(ids, rec.UUID)
 			}
-			require.NoError(t, s.Deliver(ctx, rec))
+			require.NoError(t, s.Deliver(rec))
 		}
 	}
 
@@ -129,10 +129,10 @@ func TestSinkOutageLosesNothing(t *testing.T) {
 	require.NoError(t, s.Shutdown(ctx))
 }
 
-// TestSinkLostResponseIsIdempotent: the server stores a record but the answer
+// TestListenerQueueLostResponseIsIdempotent: the server stores a record but the answer
 // never reaches the client; the retry carries the same uuid, so the server
 // keeps one copy.
-func TestSinkLostResponseIsIdempotent(t *testing.T) {
+func TestListenerQueueLostResponseIsIdempotent(t *testing.T) {
 	f := newFakeHive()
 	var mu sync.Mutex
 	cut := map[string]bool{}
@@ -156,10 +156,10 @@ func TestSinkLostResponseIsIdempotent(t *testing.T) {
 		return true
 	})
 	c := newTestLogClient(t, f.start(t).URL)
-	s := newTestSink(t, c)
+	s := newTestQueue(t, c)
 
 	for range 5 {
-		require.NoError(t, s.Deliver(ctxT(t), sampleRecord("")))
+		require.NoError(t, s.Deliver(sampleRecord("")))
 	}
 	require.NoError(t, s.ForceFlush(ctxT(t)))
 
@@ -169,7 +169,7 @@ func TestSinkLostResponseIsIdempotent(t *testing.T) {
 		assert.Equal(t, 2, f.ingestRequestsFor(id), "sent twice")
 		assert.Equal(t, 2, f.attemptsFor(id), "received twice, stored once")
 	}
-	assert.Equal(t, SinkStats{Delivered: 5, Retries: 5}, s.Stats())
+	assert.Equal(t, ListenerStats{Delivered: 5, Retries: 5}, s.Stats())
 }
 
 // recordingWriter keeps an answer in memory.
