@@ -145,25 +145,10 @@ func run(ctx context.Context, w io.Writer) (err error) {
 
 	wld := newWorld()
 	ts := newTasks(wld)
-
-	section(w, "1. a successful run: getUserReport{userId: 1}")
-	_, okRec, err := ts.report.SafeRun(ctx, userInput{UserID: 1})
+	okRec, err := runTasks(ctx, w, ts)
 	if err != nil {
-		return fmt.Errorf("getUserReport(1): %w", err)
+		return err
 	}
-	printRecord(w, okRec)
-
-	section(w, "2. a failing boundary: getUserReport{userId: 99}")
-	_, failRec, err := ts.report.SafeRun(ctx, userInput{UserID: 99})
-	fmt.Fprintf(w, "run error: %v\n", err)
-	printRecord(w, failRec)
-
-	section(w, "3. a nested task: weeklyDigest calls getUserReport as a boundary")
-	_, digestRec, err := ts.digest.SafeRun(ctx, digestInput{UserIDs: []int{1, 2}})
-	if err != nil {
-		return fmt.Errorf("weeklyDigest: %w", err)
-	}
-	printRecord(w, digestRec)
 
 	// The record processor rebuilt each record from the spans and handed it
 	// to the Hive sink; flushing waits until the server has stored them.
@@ -182,6 +167,43 @@ func run(ctx context.Context, w io.Writer) (err error) {
 		return err
 	}
 
+	if err := replayFetched(ctx, w, wld, ts, fetched); err != nil {
+		return err
+	}
+
+	section(w, "Next")
+	fmt.Fprint(w, nextSteps)
+	return nil
+}
+
+// runTasks runs the tasks three ways (sections 1 to 3) and prints their
+// records; it returns the record of the successful run.
+func runTasks(ctx context.Context, w io.Writer, ts *tasks) (*otelrecord.ExecutionRecord, error) {
+	section(w, "1. a successful run: getUserReport{userId: 1}")
+	_, okRec, err := ts.report.SafeRun(ctx, userInput{UserID: 1})
+	if err != nil {
+		return nil, fmt.Errorf("getUserReport(1): %w", err)
+	}
+	printRecord(w, okRec)
+
+	section(w, "2. a failing boundary: getUserReport{userId: 99}")
+	_, failRec, err := ts.report.SafeRun(ctx, userInput{UserID: 99})
+	fmt.Fprintf(w, "run error: %v\n", err)
+	printRecord(w, failRec)
+
+	section(w, "3. a nested task: weeklyDigest calls getUserReport as a boundary")
+	_, digestRec, err := ts.digest.SafeRun(ctx, digestInput{UserIDs: []int{1, 2}})
+	if err != nil {
+		return nil, fmt.Errorf("weeklyDigest: %w", err)
+	}
+	printRecord(w, digestRec)
+	return okRec, nil
+}
+
+// replayFetched replays the record fetched back from Hive with its
+// boundaries in replay mode (section 5), after changing the world the real
+// boundaries read, and prints what the replay did.
+func replayFetched(ctx context.Context, w io.Writer, wld *world, ts *tasks, fetched *otelrecord.ExecutionRecord) error {
 	section(w, "5. replay of the fetched record, boundaries in replay mode")
 	// The world changed since the record was made: replay does not care.
 	wld.mu.Lock()
@@ -198,13 +220,7 @@ func run(ctx context.Context, w io.Writer) (err error) {
 	fmt.Fprintf(w, "replayed output: %s\n", replayed)
 	fmt.Fprintf(w, "recorded output: %s\n", fetched.Output)
 	fmt.Fprintf(w, "real boundary calls during the replay: %d\n", wld.realCalls.Load()-before)
-	if err := recordfmt.WriteTimingTable(w, replayRec); err != nil {
-		return err
-	}
-
-	section(w, "Next")
-	fmt.Fprint(w, nextSteps)
-	return nil
+	return recordfmt.WriteTimingTable(w, replayRec)
 }
 
 const nextSteps = `The same code sends its spans to Jaeger or any OpenTelemetry collector:
