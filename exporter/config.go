@@ -19,7 +19,7 @@ const (
 	// DefaultBatchTimeout is the longest a rebuilt record waits for its batch
 	// to fill before it is delivered.
 	DefaultBatchTimeout = time.Second
-	// DefaultExportTimeout bounds one Deliver call.
+	// DefaultExportTimeout bounds one Deliver call, retries included.
 	DefaultExportTimeout = 30 * time.Second
 	// DefaultMaxPendingRuns is the number of runs whose boundary spans are
 	// held while their task-run span is still open.
@@ -117,8 +117,9 @@ func WithBatchTimeout(d time.Duration) Option {
 	return optionFunc(func(c *config) { c.batchTimeout = d })
 }
 
-// WithExportTimeout bounds each Sink.Deliver call. Default
-// DefaultExportTimeout.
+// WithExportTimeout bounds each Sink.Deliver call: a sink retries only
+// within it, and the records it has not delivered when it passes are counted
+// as dropped (DropReasonExportTimeout). Default DefaultExportTimeout.
 func WithExportTimeout(d time.Duration) Option {
 	return optionFunc(func(c *config) { c.exportTimeout = d })
 }
