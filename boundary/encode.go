@@ -1,7 +1,6 @@
 package boundary
 
 import (
-	"bytes"
 	"encoding/json"
 	"strconv"
 	"unicode/utf8"
@@ -15,7 +14,7 @@ import (
 func encodeJSON[T any](v T) ([]byte, error) {
 	var tmp [scalarBufSize]byte
 	if b, ok := appendScalar(tmp[:0], any(v)); ok {
-		return bytes.Clone(b), nil
+		return clone(b), nil
 	}
 	return json.Marshal(v)
 }
@@ -30,13 +29,21 @@ const scalarBufSize = 48
 func marshalArgs[In any](in In) ([]byte, error) {
 	var tmp [scalarBufSize]byte
 	if b, ok := appendScalar(append(tmp[:0], '['), any(in)); ok {
-		return bytes.Clone(append(b, ']')), nil
+		return clone(append(b, ']')), nil
 	}
 	b, err := json.Marshal([1]In{in})
 	if err != nil {
 		return []byte("[null]"), err
 	}
 	return b, nil
+}
+
+// clone returns a copy of b at its size. (make and copy cost less than
+// bytes.Clone's append, which rounds the capacity up.)
+func clone(b []byte) []byte {
+	c := make([]byte, len(b))
+	copy(c, b)
+	return c
 }
 
 // appendScalar appends the JSON of v when v is a scalar with a trivially
