@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 )
@@ -47,4 +48,9 @@ func TestCount(t *testing.T) {
 	assert.Equal(t, "10 000", count(10_000))
 	assert.Equal(t, "1 234 567", count(int64(1_234_567)))
 	assert.Equal(t, "-45 000", count(-45_000))
+}
+
+func TestSecs(t *testing.T) {
+	assert.Equal(t, "60s", secs(time.Minute))
+	assert.Equal(t, "2.5s", secs(2500*time.Millisecond))
 }

@@ -40,7 +40,7 @@ func (h *harness) latencyScenario(ctx context.Context, rep *report) error {
 	healthy := summarize(window(runs, from, from+s.outage.Nanoseconds()))
 	down := summarize(window(o.runs, o.killed, o.back))
 	bound := latencyBound(healthy.p99)
-	load := fmt.Sprintf("%d runs/s; the %s window after a %s lead", s.outageRate, s.outage, s.lead)
+	load := fmt.Sprintf("%d runs/s; the %s window after a %s lead", s.outageRate, secs(s.outage), secs(s.lead))
 	rep.add(
 		row{scenario: "latency", load: load, figure: "task-run latency, Hive healthy",
 			measured: healthy.String(), target: "reported", result: info},

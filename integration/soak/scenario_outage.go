@@ -37,7 +37,7 @@ func (h *harness) runOutage(ctx context.Context) (*outageRun, error) {
 		return nil, err
 	}
 	started := time.Now()
-	o := &outageRun{load: fmt.Sprintf("%d runs/s; %s up, %s down, %s up; defaults", s.outageRate, s.lead, s.outage, s.tail)}
+	o := &outageRun{load: fmt.Sprintf("%d runs/s; %s up, %s down, %s up; defaults", s.outageRate, secs(s.lead), secs(s.outage), secs(s.tail))}
 	if err := sleepUntil(ctx, started.Add(s.lead)); err != nil {
 		return nil, err
 	}

@@ -17,7 +17,7 @@ import (
 // made but neither spooled nor stored at the kill are reported.
 func (h *harness) spoolScenario(ctx context.Context, rep *report) error {
 	s := h.s
-	load := fmt.Sprintf("%d runs/s, spool on; %s up, %s down, producer SIGKILLed", s.spoolRate, s.spoolLead, s.spoolDown)
+	load := fmt.Sprintf("%d runs/s, spool on; %s up, %s down, producer SIGKILLed", s.spoolRate, secs(s.spoolLead), secs(s.spoolDown))
 	st, err := h.newStage(ctx, "spool", true)
 	if err != nil {
 		return err
@@ -109,7 +109,7 @@ func (h *harness) spoolScenario(ctx context.Context, rep *report) error {
 			measured: fmt.Sprintf("%s of %s made", count(notSpooled), count(len(made))), target: "reported", result: info},
 		row{scenario: "spool", load: load, figure: "runs of the killed producer not in Hive at the end",
 			measured: fmt.Sprintf("%s of %s", count(missing(made, storedAfter)), count(len(made))), target: "reported", result: info},
-		row{scenario: "spool", load: fmt.Sprintf("%d runs/s for %s after the restart", s.spoolRate, s.spoolDrain),
+		row{scenario: "spool", load: fmt.Sprintf("%d runs/s for %s after the restart", s.spoolRate, secs(s.spoolDrain)),
 			figure: "runs of the restarted producer lost", measured: fmt.Sprintf("%s of %s", count(missing(after, storedAfter)), count(len(after))),
 			target: "reported", result: info},
 	)

@@ -13,7 +13,7 @@ import (
 // paced rate only when every run was made on time and delivered in time.
 func (h *harness) throughputScenario(ctx context.Context, rep *report) error {
 	s := h.s
-	load := fmt.Sprintf("%s runs/s for %s, healthy Hive, one producer", count(s.throughputRate), s.throughputWindow)
+	load := fmt.Sprintf("%s runs/s for %s, healthy Hive, one producer", count(s.throughputRate), secs(s.throughputWindow))
 	st, err := h.newStage(ctx, "throughput", false)
 	if err != nil {
 		return err
@@ -56,7 +56,7 @@ func (h *harness) throughputScenario(ctx context.Context, rep *report) error {
 		ds = append(ds, r.latency)
 	}
 	rep.add(
-		row{scenario: "throughput", load: load, figure: fmt.Sprintf("delivered/s (stored by the window's end + %s)", s.deliveryGrace),
+		row{scenario: "throughput", load: load, figure: fmt.Sprintf("delivered/s (stored by the window's end + %s)", secs(s.deliveryGrace)),
 			measured: count(int64(rate)) + " /s", target: "≥ " + count(s.throughputRate) + " /s", result: check(rate >= float64(s.throughputRate))},
 		row{scenario: "throughput", load: load, figure: "records lost (made, not stored)",
 			measured: fmt.Sprintf("%s of %s", count(lost), count(len(runs))), target: "0", result: check(lost == 0 && len(runs) > 0)},
