@@ -3,6 +3,8 @@ package exporter
 import (
 	"errors"
 	"fmt"
+
+	"github.com/hivetrace/hivetrace/otelrecord"
 )
 
 // ErrRejected marks records the receiving end refused: sending them again
@@ -23,9 +25,20 @@ var ErrRejected = errors.New("exporter: records rejected")
 // context.DeadlineExceeded or Deliver's ctx was done when it returned, and
 // DropReasonExportFailed otherwise. A Failed of 0 or less counts nothing; the
 // counts of one batch never exceed its size.
+//
+// Records, when the sink sets it, holds the records not delivered (then
+// len(Records) is Failed). When Err does not wrap ErrRejected, the record
+// processor keeps those records queued and delivers them again after a
+// backoff instead of dropping them: a sink sets Records for failures that a
+// later attempt may overcome (the receiver unreachable, 5xx, 429, Deliver's
+// ctx done first). Records the processor cannot hand back (Records nil) are
+// counted as dropped.
 type DeliveryError struct {
 	// Failed is the number of records not delivered.
 	Failed int
+	// Records are the records not delivered, for a retry; nil when the sink
+	// does not say which.
+	Records []*otelrecord.ExecutionRecord
 	// Err says why.
 	Err error
 }
