@@ -13,7 +13,7 @@ MODULES := . exporter hive/server examples integration
 # The suite must never test fewer packages than this (make test fails).
 MIN_TESTED_PACKAGES := 22
 
-.PHONY: run test bench fuzz jaeger up lint tidy
+.PHONY: run test bench soak fuzz jaeger up lint tidy
 
 ## run: the quickstart demo with embedded defaults (no Docker, no cloud)
 run:
@@ -29,6 +29,12 @@ test: $(JAEGER)
 ## needs the Jaeger binary)
 bench: $(JAEGER)
 	cd integration && $(GO) run ./bench
+
+## soak: the soak and outage report: real hive serve processes killed and
+## restarted under load, figures against their targets (about 6 minutes; not
+## part of make test; SOAKFLAGS=-quick for a short try)
+soak:
+	cd integration && $(GO) run ./soak $(SOAKFLAGS)
 
 ## fuzz: every Fuzz* target of every module, FUZZTIME (30s) each
 FUZZTIME ?= 30s
