@@ -5,15 +5,15 @@ import (
 	"unicode/utf8"
 )
 
+// DefaultMaxPayloadBytes is the default size above which a payload written to
+// a span attribute is replaced by a truncation marker. It keeps a batch of
+// spans well under the 4 MiB default message size of OTLP gRPC.
+//
 // Payload limits. Every payload limit of this module follows one rule, the
 // one Truncate applies: a limit n > 0 lets a payload of up to n bytes through
 // whole and replaces a larger one by a truncation marker; n <= 0 means no
 // limit. Options and settings that take a limit (task.WithMaxPayloadBytes,
-// HIVE_MAX_PAYLOAD_BYTES) say so by referring here.
-
-// DefaultMaxPayloadBytes is the default size above which a payload written to
-// a span attribute is replaced by a truncation marker. It keeps a batch of
-// spans well under the 4 MiB default message size of OTLP gRPC.
+// HIVE_MAX_PAYLOAD_BYTES) refer to this rule.
 const DefaultMaxPayloadBytes = 64 << 10
 
 // TruncatedKey is the key of the truncation marker object.
@@ -33,7 +33,7 @@ type Truncation struct {
 }
 
 // Truncate returns payload unchanged when it fits in max bytes or max <= 0
-// (no limit: see "Payload limits" above), and otherwise the JSON of a
+// (no limit: the rule of payload limits, see DefaultMaxPayloadBytes), and otherwise the JSON of a
 // Truncation marker whose preview keeps the first max/2 bytes of the payload,
 // cut back to a UTF-8 boundary (the preview is escaped inside a JSON string,
 // so it needs room to grow). The second result reports whether the payload
