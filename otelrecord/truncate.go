@@ -33,11 +33,12 @@ type Truncation struct {
 }
 
 // Truncate returns payload unchanged when it fits in max bytes or max <= 0
-// (no limit: the rule of payload limits, see DefaultMaxPayloadBytes), and otherwise the JSON of a
-// Truncation marker whose preview keeps the first max/2 bytes of the payload,
-// cut back to a UTF-8 boundary (the preview is escaped inside a JSON string,
-// so it needs room to grow). The second result reports whether the payload
-// was cut. The marker may be longer than a very small max.
+// (no limit: the rule of payload limits, see DefaultMaxPayloadBytes), and
+// otherwise the JSON of a Truncation marker whose preview keeps the first
+// max/2 bytes of the payload, cut back to a UTF-8 boundary (the preview is
+// escaped inside a JSON string, so it needs room to grow). The second result
+// reports whether the payload was cut. The marker may be longer than a very
+// small max.
 func Truncate(payload []byte, max int) ([]byte, bool) {
 	if max <= 0 || len(payload) <= max {
 		return payload, false
