@@ -78,3 +78,21 @@ type Task struct {
 	// be invoked.
 	InvokeURL string `json:"invokeUrl,omitempty"`
 }
+
+// IngestResponse is the answer of POST /api/log-ingest, and of each stored
+// item of POST /api/log-ingest/batch. ReplayFrom is null when the record
+// replays nothing.
+type IngestResponse struct {
+	// UUID is the uuid the record is stored under.
+	UUID string `json:"uuid"`
+	// TaskName is the record's task name.
+	TaskName string `json:"taskName"`
+	// ProjectName names the project the record is stored in.
+	ProjectName string `json:"projectName"`
+	// LogItem is the stored record as a JSON string.
+	LogItem string `json:"logItem"`
+	// ReplayFrom is the uuid of the record a replay ran from; nil for none.
+	ReplayFrom *string `json:"replayFrom"`
+	// CreatedAt is when the record was stored (RFC 3339, milliseconds, UTC).
+	CreatedAt string `json:"createdAt"`
+}
