@@ -6,12 +6,18 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/hivetrace/hivetrace/hive/internal/wire"
 )
 
 // Defaults used by New.
 const (
 	// DefaultMaxBodyBytes is the largest request body accepted (10 MiB).
 	DefaultMaxBodyBytes = 10 << 20
+	// MaxBatchItems is the largest number of records one
+	// POST /api/log-ingest/batch request may carry; a longer batch is
+	// answered 413 as a whole.
+	MaxBatchItems = wire.MaxBatchItems
 	// DefaultShutdownTimeout bounds a graceful shutdown.
 	DefaultShutdownTimeout = 10 * time.Second
 	// DefaultInvokeTimeout bounds a call to a task's invoke URL made with the
@@ -29,6 +35,7 @@ type config struct {
 	insecureNoAuth    bool
 	logger            *slog.Logger
 	maxBodyBytes      int64
+	maxRecordBytes    int64 // 0: maxBodyBytes
 	invokeClient      *http.Client
 	clock             func() time.Time
 	teamName          string
@@ -58,6 +65,9 @@ func newConfig(opts []Option) config {
 	}
 	if c.clock == nil {
 		c.clock = time.Now
+	}
+	if c.maxRecordBytes <= 0 {
+		c.maxRecordBytes = c.maxBodyBytes
 	}
 	return c
 }
@@ -101,6 +111,19 @@ func WithMaxBodyBytes(n int64) Option {
 	return optionFunc(func(c *config) {
 		if n > 0 {
 			c.maxBodyBytes = n
+		}
+	})
+}
+
+// WithMaxRecordBytes sets the largest record the ingest routes store: the
+// JSON of one logItem. A larger record is answered 413 by
+// POST /api/log-ingest and gets a 413 item in the answer of
+// POST /api/log-ingest/batch, while the other items of the batch are stored.
+// Values <= 0 are ignored; the default is the body limit (WithMaxBodyBytes).
+func WithMaxRecordBytes(n int64) Option {
+	return optionFunc(func(c *config) {
+		if n > 0 {
+			c.maxRecordBytes = n
 		}
 	})
 }

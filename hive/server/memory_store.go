@@ -176,6 +176,25 @@ func (m *memoryStore) PutLog(ctx context.Context, e StoredLog) (StoredLog, bool,
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	return m.putLog(e)
+}
+
+func (m *memoryStore) PutLogs(ctx context.Context, entries []StoredLog) ([]PutLogResult, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := make([]PutLogResult, len(entries))
+	for i, e := range entries {
+		r := &out[i]
+		r.Entry, r.Created, r.Err = m.putLog(e)
+	}
+	return out, nil
+}
+
+// putLog stores e as PutLog documents. m.mu must be held for writing.
+func (m *memoryStore) putLog(e StoredLog) (StoredLog, bool, error) {
 	p, ok := m.projects[e.ProjectUUID]
 	if !ok {
 		return StoredLog{}, false, fmt.Errorf("project %q: %w", e.ProjectUUID, ErrNotStored)

@@ -90,6 +90,17 @@ func (e StoredLog) Key() LogKey {
 	return LogKey{ProjectUUID: e.ProjectUUID, TaskName: e.TaskName, UUID: e.UUID}
 }
 
+// PutLogResult is the outcome of one entry of Store.PutLogs.
+type PutLogResult struct {
+	// Entry is the stored entry, as PutLog returns it; zero when Err is set.
+	Entry StoredLog
+	// Created reports whether this entry created the record.
+	Created bool
+	// Err is why the entry was not stored (wrapping ErrNotStored for a
+	// missing project or task); nil when it is stored.
+	Err error
+}
+
 // Cursor marks a position in a listing: the last entry of a page. Listings
 // are ordered newest first by (CreatedAt, ProjectUUID, UUID), all descending.
 type Cursor struct {
@@ -153,6 +164,14 @@ type Store interface {
 	// changes the stored one. The project and its task (by name) must exist
 	// (ErrNotStored otherwise). A zero e.CreatedAt is set to the current time.
 	PutLog(ctx context.Context, e StoredLog) (StoredLog, bool, error)
+	// PutLogs stores several entries in one write transaction, each as PutLog
+	// would, and returns one result per entry, in order. An entry that cannot
+	// be stored (its project or task is missing) gets the error in its result
+	// and does not stop the others. Entries with the same key as a stored
+	// record, or as an earlier entry of entries, are not created: their
+	// result holds the entry stored first. The error is a storage failure,
+	// after which nothing of the batch is stored.
+	PutLogs(ctx context.Context, entries []StoredLog) ([]PutLogResult, error)
 	// GetLog returns the record with the key. With an empty key.ProjectUUID it
 	// searches every project and fails with ErrAmbiguous when the record
 	// exists in more than one.

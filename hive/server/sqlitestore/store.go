@@ -277,39 +277,121 @@ func (s *Store) PutLog(ctx context.Context, e server.StoredLog) (server.StoredLo
 	var out server.StoredLog
 	var created bool
 	err := inTx(ctx, s.db, func(tx *sql.Tx) error {
-		if err := projectExists(ctx, tx, e.ProjectUUID); err != nil {
-			return err
-		}
-		var one int
-		err := tx.QueryRowContext(ctx, `SELECT 1 FROM tasks WHERE project_uuid = ? AND name = ?`, e.ProjectUUID, e.TaskName).Scan(&one)
-		if errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("task %q in project %q: %w", e.TaskName, e.ProjectUUID, server.ErrNotStored)
-		} else if err != nil {
-			return err
-		}
-		var quality any
-		if e.Quality != nil {
-			quality = string(e.Quality)
-		}
-		res, err := tx.ExecContext(ctx, `INSERT INTO logs (project_uuid, task_name, uuid, task_uuid, record, replay_from, quality, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (project_uuid, task_name, uuid) DO NOTHING`,
-			e.ProjectUUID, e.TaskName, e.UUID, e.TaskUUID, string(e.Record), e.ReplayFrom, quality, nanos(s.stamp(e.CreatedAt)))
+		w, err := s.newLogWriter(ctx, tx)
 		if err != nil {
 			return err
 		}
-		n, err := res.RowsAffected()
-		if err != nil {
-			return err
-		}
-		created = n == 1
-		out, err = scanLog(tx.QueryRowContext(ctx, `SELECT `+logColumns+logFrom+
-			`WHERE l.project_uuid = ? AND l.task_name = ? AND l.uuid = ?`, e.ProjectUUID, e.TaskName, e.UUID))
+		defer w.close()
+		out, created, err = w.put(ctx, e)
 		return err
 	})
 	if err != nil {
 		return server.StoredLog{}, false, wrap("put log", err)
 	}
 	return out, created, nil
+}
+
+// PutLogs implements server.Store: one write transaction for the batch.
+func (s *Store) PutLogs(ctx context.Context, entries []server.StoredLog) ([]server.PutLogResult, error) {
+	out := make([]server.PutLogResult, len(entries))
+	err := inTx(ctx, s.db, func(tx *sql.Tx) error {
+		w, err := s.newLogWriter(ctx, tx)
+		if err != nil {
+			return err
+		}
+		defer w.close()
+		for i, e := range entries {
+			r := &out[i]
+			r.Entry, r.Created, r.Err = w.put(ctx, e)
+			if r.Err != nil && !errors.Is(r.Err, server.ErrNotStored) {
+				return r.Err // a storage failure: the whole batch is rolled back
+			}
+			if r.Err != nil {
+				r.Err = wrap("put log", r.Err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, wrap("put logs", err)
+	}
+	return out, nil
+}
+
+// logWriter stores records within one transaction, with its statements
+// prepared once and the tasks it has seen remembered.
+type logWriter struct {
+	s      *Store
+	tx     *sql.Tx
+	insert *sql.Stmt
+	read   *sql.Stmt
+	tasks  map[[2]string]bool // (project uuid, task name) known to exist
+}
+
+func (s *Store) newLogWriter(ctx context.Context, tx *sql.Tx) (*logWriter, error) {
+	insert, err := tx.PrepareContext(ctx, `INSERT INTO logs (project_uuid, task_name, uuid, task_uuid, record, replay_from, quality, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (project_uuid, task_name, uuid) DO NOTHING`)
+	if err != nil {
+		return nil, err
+	}
+	read, err := tx.PrepareContext(ctx, `SELECT `+logColumns+logFrom+`WHERE l.project_uuid = ? AND l.task_name = ? AND l.uuid = ?`)
+	if err != nil {
+		_ = insert.Close()
+		return nil, err
+	}
+	return &logWriter{s: s, tx: tx, insert: insert, read: read, tasks: map[[2]string]bool{}}, nil
+}
+
+func (w *logWriter) close() {
+	_ = w.insert.Close()
+	_ = w.read.Close()
+}
+
+// put stores e unless its key is stored, and returns the stored entry. A
+// missing project or task is an error wrapping server.ErrNotStored.
+func (w *logWriter) put(ctx context.Context, e server.StoredLog) (server.StoredLog, bool, error) {
+	if err := w.taskExists(ctx, e.ProjectUUID, e.TaskName); err != nil {
+		return server.StoredLog{}, false, err
+	}
+	var quality any
+	if e.Quality != nil {
+		quality = string(e.Quality)
+	}
+	res, err := w.insert.ExecContext(ctx, e.ProjectUUID, e.TaskName, e.UUID, e.TaskUUID, string(e.Record), e.ReplayFrom, quality,
+		nanos(w.s.stamp(e.CreatedAt)))
+	if err != nil {
+		return server.StoredLog{}, false, err
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return server.StoredLog{}, false, err
+	}
+	out, err := scanLog(w.read.QueryRowContext(ctx, e.ProjectUUID, e.TaskName, e.UUID))
+	if err != nil {
+		return server.StoredLog{}, false, err
+	}
+	return out, n == 1, nil
+}
+
+// taskExists fails with server.ErrNotStored when the project or its task
+// named name does not exist.
+func (w *logWriter) taskExists(ctx context.Context, projectUUID, name string) error {
+	key := [2]string{projectUUID, name}
+	if w.tasks[key] {
+		return nil
+	}
+	if err := projectExists(ctx, w.tx, projectUUID); err != nil {
+		return err
+	}
+	var one int
+	err := w.tx.QueryRowContext(ctx, `SELECT 1 FROM tasks WHERE project_uuid = ? AND name = ?`, projectUUID, name).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("task %q in project %q: %w", name, projectUUID, server.ErrNotStored)
+	} else if err != nil {
+		return err
+	}
+	w.tasks[key] = true
+	return nil
 }
 
 // resolve returns the stored entry for key, searching every project when

@@ -19,7 +19,7 @@ import (
 // subtest ends.
 type NewStore func(t *testing.T) server.Store
 
-// Run checks a Store implementation. Each check runs as a subtest on a fresh
+// Run checks a Store implementation, PutLogs batches included. Each check runs as a subtest on a fresh
 // store from newStore, so one failure does not hide the others.
 func Run(t *testing.T, newStore NewStore) {
 	t.Helper()
@@ -37,6 +37,11 @@ func Run(t *testing.T, newStore NewStore) {
 		{"SetQuality", testSetQuality},
 		{"ReturnsCopies", testReturnsCopies},
 		{"ConcurrentPutLog", testConcurrentPutLog},
+		{"PutLogsAllGood", testPutLogsAllGood},
+		{"PutLogsSomeInvalid", testPutLogsSomeInvalid},
+		{"PutLogsDuplicates", testPutLogsDuplicates},
+		{"PutLogsEmpty", testPutLogsEmpty},
+		{"ConcurrentPutLogs", testConcurrentPutLogs},
 	}
 	for _, c := range checks {
 		t.Run(c.name, func(t *testing.T) {
