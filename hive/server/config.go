@@ -105,7 +105,7 @@ func WithLogger(l *slog.Logger) Option {
 }
 
 // WithMaxBodyBytes sets the largest request body accepted; larger bodies get
-// 413. Values <= 0 are ignored (default DefaultMaxBodyBytes). The same limit
+// 413, with the limit in the Hive-Max-Body-Bytes header. Values <= 0 are ignored (default DefaultMaxBodyBytes). The same limit
 // applies to responses read from invoke targets.
 func WithMaxBodyBytes(n int64) Option {
 	return optionFunc(func(c *config) {

@@ -7,6 +7,7 @@
 //
 //	GET  /api/me
 //	POST /api/log-ingest
+//	POST /api/log-ingest/batch
 //	GET  /api/tasks/{taskName}/logs?limit=&before=&projectUuid=
 //	GET  /api/tasks/{taskName}/logs/{uuid}?projectUuid=
 //	POST /api/tasks/{taskName}/logs/{uuid}/set-quality
@@ -18,6 +19,20 @@
 // plus an unauthenticated GET /healthz. Every API request must carry
 // "Authorization: Bearer <apiKey>:<apiSecret>", compared in constant time.
 // Errors are always JSON: {"error": "...", "status": <code>}.
+//
+// POST /api/log-ingest/batch is this
+// project's addition to the Hive API: a JSON array of /api/log-ingest bodies
+// (at most MaxBatchItems) answered 200 with one result per item, in order,
+// each the object /api/log-ingest answers or {"error","status"}, so one bad
+// record never fails the others; the batch is written in one store
+// transaction, and only a body that is not a JSON array (400) or is too large
+// (413) fails as a whole.
+//
+// Sizes are bounded by WithMaxBodyBytes (a request body) and
+// WithMaxRecordBytes (one record). Every 413 answer, and every batch answer,
+// states the limits in the headers Hive-Max-Body-Bytes, Hive-Max-Record-Bytes
+// and Hive-Max-Batch-Items, and the error message names the limit exceeded,
+// so a client can trim or split what it sends.
 //
 // As a development server it registers what it has not seen: an ingest for
 // an unknown project or task creates it. Records are keyed by project, task

@@ -73,3 +73,60 @@ func FuzzIngest(f *testing.F) {
 		}
 	})
 }
+
+// FuzzIngestBatch sends arbitrary bodies to POST /api/log-ingest/batch: the
+// server never panics or answers 500, answers errors as JSON, and a 200
+// answer holds one result per item, each a stored record or {error,status}.
+func FuzzIngestBatch(f *testing.F) {
+	str := func(s string) string { b, _ := json.Marshal(s); return string(b) }
+	for _, seed := range []string{
+		`[{"projectUuid":"p","taskUuid":"t","logItem":` + str(recordJSON("task", "r1", "x")) + `}]`,
+		`[{"logItem":` + str(recordJSON("task", "", "x")) + `},{"logItem":"{"},1,null,[]]`,
+		`[{"logItem":` + recordJSON("obj", "r2", "x") + `},{"logItem":` + recordJSON("obj", "r2", "y") + `}]`,
+		`[{"projectUuid":5}]`, `[]`, `{}`, `null`, `[`, ``, `[{}]`,
+	} {
+		f.Add([]byte(seed))
+	}
+	store, err := sqlitestore.Open(context.Background(), filepath.Join(f.TempDir(), "fuzz.db"))
+	require.NoError(f, err)
+	f.Cleanup(func() { _ = store.Close() })
+	srv := server.New(store, server.WithInsecureNoAuth(), server.WithMaxBodyBytes(1<<20), server.WithMaxRecordBytes(1<<12),
+		server.WithLogger(slog.New(slog.DiscardHandler)))
+
+	f.Fuzz(func(t *testing.T, body []byte) {
+		w := httptest.NewRecorder()
+		srv.ServeHTTP(w, httptest.NewRequest(http.MethodPost, "/api/log-ingest/batch", strings.NewReader(string(body))))
+		if w.Code >= 500 {
+			t.Fatalf("status %d for body %q: %s", w.Code, body, w.Body)
+		}
+		if w.Code != http.StatusOK {
+			var e struct {
+				Error  string `json:"error"`
+				Status int    `json:"status"`
+			}
+			if err := json.Unmarshal(w.Body.Bytes(), &e); err != nil || e.Status != w.Code || e.Error == "" {
+				t.Fatalf("error answer is not {error,status}: %d %s", w.Code, w.Body)
+			}
+			return
+		}
+		var items []json.RawMessage
+		if err := json.Unmarshal(body, &items); err != nil {
+			t.Fatalf("200 for a body that is not a JSON array: %q", body)
+		}
+		var results []map[string]any
+		if err := json.Unmarshal(w.Body.Bytes(), &results); err != nil || len(results) != len(items) {
+			t.Fatalf("%d items answered with %s", len(items), w.Body)
+		}
+		for i, r := range results {
+			if _, failed := r["error"]; failed {
+				if s, _ := r["status"].(float64); s < 400 || s >= 500 {
+					t.Fatalf("item %d: status %v", i, r["status"])
+				}
+				continue
+			}
+			if id, _ := r["uuid"].(string); id == "" {
+				t.Fatalf("item %d: stored without uuid: %v", i, r)
+			}
+		}
+	})
+}

@@ -26,16 +26,6 @@ const (
 // JavaScript's Date.toISOString writes it.
 const createdAtLayout = "2006-01-02T15:04:05.000Z07:00"
 
-// ingestResponse is the answer of POST /api/log-ingest.
-type ingestResponse struct {
-	UUID        string  `json:"uuid"`
-	TaskName    string  `json:"taskName"`
-	ProjectName string  `json:"projectName"`
-	LogItem     string  `json:"logItem"`
-	ReplayFrom  *string `json:"replayFrom"`
-	CreatedAt   string  `json:"createdAt"`
-}
-
 // handleIngest stores a record: POST /api/log-ingest.
 //
 // The record must decode as an otelrecord.ExecutionRecord and have a task
@@ -44,47 +34,61 @@ type ingestResponse struct {
 // goes to the project whose uuid is derived from that name), and so is an
 // unknown task (named after the record, with taskUuid or a new uuid).
 // Ingesting a record whose (project, task, uuid) is already stored changes
-// nothing and answers the stored entry, so retries are safe.
+// nothing and answers the stored entry, so retries are safe. A body over the
+// body limit, or a record over the record limit (WithMaxRecordBytes), is
+// answered 413 with the limits in headers (wire.MaxBodyBytesHeader,
+// wire.MaxRecordBytesHeader).
 func (s *Server) handleIngest(w http.ResponseWriter, r *http.Request) {
 	var req wire.IngestRequest
 	if err := decodeBody(w, r, s.cfg.maxBodyBytes, &req); err != nil {
 		s.respondError(w, r, err)
 		return
 	}
-	rec, stored, err := parseLogItem(req.LogItem)
+	ctx := r.Context()
+	e, err := s.ingestEntry(ctx, newRegistry(s), req)
 	if err != nil {
 		s.respondError(w, r, err)
 		return
 	}
-	if err := checkID("projectUuid", req.ProjectUUID, true); err != nil {
+	entry, created, err := s.store.PutLog(ctx, e)
+	if err != nil {
 		s.respondError(w, r, err)
 		return
+	}
+	s.logStored(ctx, entry, created)
+	writeJSON(w, http.StatusOK, ingestAnswer(entry))
+}
+
+// ingestEntry validates an ingest body and returns the entry to store,
+// registering its project and task through reg. Errors are *httpError for
+// bad input, store errors otherwise.
+func (s *Server) ingestEntry(ctx context.Context, reg *registry, req wire.IngestRequest) (StoredLog, error) {
+	rec, stored, err := parseLogItem(req.LogItem, s.cfg.maxRecordBytes)
+	if err != nil {
+		return StoredLog{}, err
+	}
+	if err := checkID("projectUuid", req.ProjectUUID, true); err != nil {
+		return StoredLog{}, err
 	}
 	if err := checkID("taskUuid", req.TaskUUID, true); err != nil {
-		s.respondError(w, r, err)
-		return
+		return StoredLog{}, err
 	}
 	if len(req.ProjectName) > maxNameLen {
-		s.respondError(w, r, errorf(http.StatusBadRequest, "projectName is longer than %d bytes", maxNameLen))
-		return
+		return StoredLog{}, errorf(http.StatusBadRequest, "projectName is longer than %d bytes", maxNameLen)
 	}
 	replayFrom := req.ReplayFrom
 	if replayFrom == "" {
 		replayFrom = rec.replayFrom
 	}
-
-	ctx := r.Context()
-	project, err := s.ensureProject(ctx, req.ProjectUUID, req.ProjectName)
+	project, err := reg.project(ctx, req.ProjectUUID, req.ProjectName)
 	if err != nil {
-		s.respondError(w, r, err)
-		return
+		return StoredLog{}, err
 	}
-	task, err := s.ensureTask(ctx, project.UUID, req.TaskUUID, rec.TaskName)
+	task, err := reg.task(ctx, project.UUID, req.TaskUUID, rec.TaskName)
 	if err != nil {
-		s.respondError(w, r, err)
-		return
+		return StoredLog{}, err
 	}
-	entry, created, err := s.store.PutLog(ctx, StoredLog{
+	return StoredLog{
 		ProjectUUID: project.UUID,
 		TaskName:    task.Name,
 		TaskUUID:    task.UUID,
@@ -92,55 +96,30 @@ func (s *Server) handleIngest(w http.ResponseWriter, r *http.Request) {
 		Record:      stored,
 		ReplayFrom:  replayFrom,
 		CreatedAt:   s.cfg.clock().UTC(),
-	})
-	if err != nil {
-		s.respondError(w, r, err)
-		return
-	}
+	}, nil
+}
+
+// logStored notes at debug level an ingest that found its record stored.
+func (s *Server) logStored(ctx context.Context, e StoredLog, created bool) {
 	if !created {
 		s.cfg.logger.DebugContext(ctx, "hive server: record already stored",
-			slog.String("task", entry.TaskName), slog.String("uuid", entry.UUID))
+			slog.String("task", e.TaskName), slog.String("uuid", e.UUID))
 	}
-	resp := ingestResponse{
-		UUID:        entry.UUID,
-		TaskName:    entry.TaskName,
-		ProjectName: entry.ProjectName,
-		LogItem:     string(entry.Record),
-		CreatedAt:   formatTime(entry.CreatedAt),
-	}
-	if entry.ReplayFrom != "" {
-		resp.ReplayFrom = &entry.ReplayFrom
-	}
-	writeJSON(w, http.StatusOK, resp)
 }
 
-// ensureProject returns the project with the uuid, registering it when new.
-// Without uuid the project's uuid is derived from its name.
-func (s *Server) ensureProject(ctx context.Context, projectUUID, name string) (Project, error) {
-	if name == "" {
-		name = LocalName
+// ingestAnswer is the answer of an ingest for the stored entry.
+func ingestAnswer(e StoredLog) wire.IngestResponse {
+	resp := wire.IngestResponse{
+		UUID:        e.UUID,
+		TaskName:    e.TaskName,
+		ProjectName: e.ProjectName,
+		LogItem:     string(e.Record),
+		CreatedAt:   formatTime(e.CreatedAt),
 	}
-	if projectUUID == "" {
-		projectUUID = uuid.NewSHA1(uuid.NameSpaceURL, []byte("hivetrace:project:"+name)).String()
+	if e.ReplayFrom != "" {
+		resp.ReplayFrom = &e.ReplayFrom
 	}
-	p, _, err := s.store.EnsureProject(ctx, Project{UUID: projectUUID, Name: name, CreatedAt: s.cfg.clock().UTC()})
-	return p, err
-}
-
-// ensureTask returns the project's task with the name, registering it when
-// new, under taskUUID when that is free and a new uuid otherwise.
-func (s *Server) ensureTask(ctx context.Context, projectUUID, taskUUID, name string) (RegisteredTask, error) {
-	id := taskUUID
-	if id == "" {
-		id = newUUID()
-	}
-	t, _, err := s.store.EnsureTask(ctx, RegisteredTask{ProjectUUID: projectUUID, UUID: id, Name: name, CreatedAt: s.cfg.clock().UTC()})
-	if errors.Is(err, ErrConflict) {
-		s.cfg.logger.WarnContext(ctx, "hive server: task uuid taken by another task; registering under a new uuid",
-			slog.String("task", name), slog.String("taskUuid", taskUUID), slog.Any("error", err))
-		t, _, err = s.store.EnsureTask(ctx, RegisteredTask{ProjectUUID: projectUUID, UUID: newUUID(), Name: name, CreatedAt: s.cfg.clock().UTC()})
-	}
-	return t, err
+	return resp
 }
 
 // parsedItem is a validated record.
@@ -151,8 +130,9 @@ type parsedItem struct {
 
 // parseLogItem validates a logItem (a JSON string holding the record, or the
 // record object itself) and returns the record and the JSON to store: the
-// record object as sent, with "uuid" set. Errors are 400 *httpError.
-func parseLogItem(raw json.RawMessage) (parsedItem, []byte, error) {
+// record object as sent, with "uuid" set. Errors are *httpError: 413 when the
+// record's JSON is longer than maxRecord bytes, 400 otherwise.
+func parseLogItem(raw json.RawMessage, maxRecord int64) (parsedItem, []byte, error) {
 	raw = bytes.TrimSpace(raw)
 	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
 		return parsedItem{}, nil, errorf(http.StatusBadRequest, "logItem is required: the record as a JSON string")
@@ -168,6 +148,10 @@ func parseLogItem(raw json.RawMessage) (parsedItem, []byte, error) {
 	case '{':
 	default:
 		return parsedItem{}, nil, errorf(http.StatusBadRequest, "logItem must be a JSON string holding the record")
+	}
+	if int64(len(item)) > maxRecord {
+		return parsedItem{}, nil, errorf(http.StatusRequestEntityTooLarge,
+			"record of %d bytes exceeds the limit of %d bytes (%s)", len(item), maxRecord, wire.MaxRecordBytesHeader)
 	}
 
 	var fields map[string]json.RawMessage

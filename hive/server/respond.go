@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strconv"
 
 	"github.com/hivetrace/hivetrace/hive/internal/wire"
 )
@@ -51,23 +52,34 @@ func writeError(w http.ResponseWriter, status int, msg string) {
 // *httpError: 413 when the body is too large, 400 naming the problem when it
 // is not the expected JSON.
 func decodeBody(w http.ResponseWriter, r *http.Request, limit int64, v any) error {
-	if r.ContentLength > limit {
-		return errorf(http.StatusRequestEntityTooLarge, "request body of %d bytes exceeds the limit of %d bytes", r.ContentLength, limit)
-	}
-	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	data, err := readBody(w, r, limit, "a JSON object")
 	if err != nil {
-		if mbe := (*http.MaxBytesError)(nil); errors.As(err, &mbe) {
-			return errorf(http.StatusRequestEntityTooLarge, "request body exceeds the limit of %d bytes", limit)
-		}
-		return errorf(http.StatusBadRequest, "read request body: %v", err)
-	}
-	if len(bytes.TrimSpace(data)) == 0 {
-		return errorf(http.StatusBadRequest, "request body is empty: expected a JSON object")
+		return err
 	}
 	if err := json.Unmarshal(data, v); err != nil {
 		return errorf(http.StatusBadRequest, "malformed JSON body: %s", describeJSONError(err))
 	}
 	return nil
+}
+
+// readBody reads the request body, bounded by limit. Errors are *httpError:
+// 413 when the body is too large, 400 when it cannot be read or is empty
+// (want names what was expected).
+func readBody(w http.ResponseWriter, r *http.Request, limit int64, want string) ([]byte, error) {
+	if r.ContentLength > limit {
+		return nil, errorf(http.StatusRequestEntityTooLarge, "request body of %d bytes exceeds the limit of %d bytes", r.ContentLength, limit)
+	}
+	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	if err != nil {
+		if mbe := (*http.MaxBytesError)(nil); errors.As(err, &mbe) {
+			return nil, errorf(http.StatusRequestEntityTooLarge, "request body exceeds the limit of %d bytes", limit)
+		}
+		return nil, errorf(http.StatusBadRequest, "read request body: %v", err)
+	}
+	if len(bytes.TrimSpace(data)) == 0 {
+		return nil, errorf(http.StatusBadRequest, "request body is empty: expected %s", want)
+	}
+	return data, nil
 }
 
 // describeJSONError turns a decoding error into a message naming the problem
@@ -107,14 +119,33 @@ func jsonKind(kind string) string {
 }
 
 // respondError answers err: its own status for an *httpError, 500 otherwise.
+// A 413 answer carries the server's limits (setLimitHeaders).
 func (s *Server) respondError(w http.ResponseWriter, r *http.Request, err error) {
+	status, msg := s.errorStatus(r, err)
+	if status == http.StatusRequestEntityTooLarge {
+		s.setLimitHeaders(w)
+	}
+	writeError(w, status, msg)
+}
+
+// errorStatus returns the status and message err is answered with: its own
+// for an *httpError, storeStatus's otherwise.
+func (s *Server) errorStatus(r *http.Request, err error) (int, string) {
 	var he *httpError
 	if errors.As(err, &he) {
-		writeError(w, he.status, he.msg)
-		return
+		return he.status, he.msg
 	}
-	status, msg := s.storeStatus(r, err)
-	writeError(w, status, msg)
+	return s.storeStatus(r, err)
+}
+
+// setLimitHeaders states the server's size limits in the headers of an
+// answer (wire.MaxBodyBytesHeader and the others): every 413 answer and
+// every batch ingest answer carries them.
+func (s *Server) setLimitHeaders(w http.ResponseWriter) {
+	h := w.Header()
+	h.Set(wire.MaxBodyBytesHeader, strconv.FormatInt(s.cfg.maxBodyBytes, 10))
+	h.Set(wire.MaxRecordBytesHeader, strconv.FormatInt(s.cfg.maxRecordBytes, 10))
+	h.Set(wire.MaxBatchItemsHeader, strconv.Itoa(MaxBatchItems))
 }
 
 // storeStatus maps a store error to a status and message; failures that are

@@ -8,6 +8,8 @@ import (
 	"net"
 	"net/http"
 	"time"
+
+	"github.com/hivetrace/hivetrace/hive/internal/wire"
 )
 
 // Server is a Hive-compatible HTTP API backed by a Store. It is an
@@ -36,6 +38,7 @@ func New(store Store, opts ...Option) *Server {
 func (s *Server) routes() {
 	s.mux.HandleFunc("GET /api/me", s.handleMe)
 	s.mux.HandleFunc("POST /api/log-ingest", s.handleIngest)
+	s.mux.HandleFunc("POST "+wire.BatchIngestPath, s.handleIngestBatch)
 	s.mux.HandleFunc("GET /api/tasks/{taskName}/logs", s.handleListLogs)
 	s.mux.HandleFunc("GET /api/tasks/{taskName}/logs/{uuid}", s.handleGetLog)
 	s.mux.HandleFunc("POST /api/tasks/{taskName}/logs/{uuid}/set-quality", s.handleSetQuality)

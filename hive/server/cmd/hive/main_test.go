@@ -167,6 +167,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"serve"}, "no credentials"},
 		{[]string{"serve", "--api-key", "k"}, "both an API key and an API secret"},
 		{[]string{"serve", "--api-key", "k", "--api-secret", "s", "--max-body-bytes", "0"}, "must be positive"},
+		{[]string{"serve", "--api-key", "k", "--api-secret", "s", "--max-record-bytes", "-1"}, "must not be negative"},
 		{[]string{"logs", "list"}, "--task is required"},
 		{[]string{"logs", "list", "--task", "t", "--limit", "0"}, "--limit"},
 		{[]string{"logs", "list", "--task", "t"}, "no credentials"},

@@ -23,6 +23,7 @@ type serveOptions struct {
 	apiKey, apiSecret string
 	insecureNoAuth    bool
 	maxBodyBytes      int64
+	maxRecordBytes    int64
 	logLevel          slog.Level
 }
 
@@ -34,6 +35,7 @@ func newServeFlags(o *serveOptions) *flag.FlagSet {
 	fs.StringVar(&o.apiSecret, "api-secret", "", "API `secret` clients must present (default $HIVE_API_SECRET)")
 	fs.BoolVar(&o.insecureNoAuth, "insecure-no-auth", false, "start without credentials and accept every request")
 	fs.Int64Var(&o.maxBodyBytes, "max-body-bytes", server.DefaultMaxBodyBytes, "largest request body accepted, in `bytes`")
+	fs.Int64Var(&o.maxRecordBytes, "max-record-bytes", 0, "largest record accepted, in `bytes` (0: the body limit)")
 	fs.TextVar(&o.logLevel, "log-level", slog.LevelInfo, "log `level`: debug, info, warn or error")
 	return fs
 }
@@ -56,6 +58,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if o.maxBodyBytes <= 0 {
 		return usageError(stderr, fs.Name(), "--max-body-bytes must be positive")
 	}
+	if o.maxRecordBytes < 0 {
+		return usageError(stderr, fs.Name(), "--max-record-bytes must not be negative")
+	}
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: o.logLevel}))
 
 	store, err := sqlitestore.Open(ctx, o.db)
@@ -69,7 +74,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		}
 	}()
 
-	opts := []server.Option{server.WithLogger(logger), server.WithMaxBodyBytes(o.maxBodyBytes)}
+	opts := []server.Option{server.WithLogger(logger), server.WithMaxBodyBytes(o.maxBodyBytes),
+		server.WithMaxRecordBytes(o.maxRecordBytes)}
 	if o.apiKey != "" {
 		opts = append(opts, server.WithCredentials(o.apiKey, o.apiSecret))
 	} else {

@@ -29,8 +29,8 @@ Run "hive <command> --help" for the flags of a command.
 
 const serveUsage = `Usage: hive serve [flags]
 
-Serves the Hive API (log ingest, record lookup and listing, projects, invoke)
-on --addr, storing everything in the SQLite file --db (created when missing;
+Serves the Hive API (log ingest, batch log ingest at POST /api/log-ingest/batch,
+record lookup and listing, projects, invoke) on --addr, storing everything in the SQLite file --db (created when missing;
 records survive restarts). It prints the URL it listens on and shuts down
 gracefully on SIGINT or SIGTERM.
 
@@ -38,6 +38,10 @@ Every request must carry "Authorization: Bearer <apiKey>:<apiSecret>". The
 credentials come from --api-key/--api-secret or HIVE_API_KEY/HIVE_API_SECRET;
 without them the server refuses to start unless --insecure-no-auth is given,
 which accepts every request (for throwaway local use only).
+
+A request body over --max-body-bytes, or a record over --max-record-bytes, is
+answered 413 with the limits in the Hive-Max-Body-Bytes and
+Hive-Max-Record-Bytes headers; in a batch, a record over the limit fails alone.
 
 Register a task for invoke with POST /api/projects/{projectUuid}/sync and a
 body like {"tasks":[{"name":"myTask","invokeUrl":"http://127.0.0.1:8081/myTask"}]}.
