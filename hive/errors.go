@@ -48,6 +48,10 @@ var (
 	// ErrInvalidArgument: a method was called with an unusable argument (nil
 	// record, empty task name, non-finite score…). Nothing was sent.
 	ErrInvalidArgument = errors.New("hive: invalid argument")
+	// ErrNoBatchRoute: the server does not serve POST /api/log-ingest/batch
+	// (it answered 404, as the hosted Hive does): send the records one at a
+	// time with SendLog instead. The error also wraps the *APIError.
+	ErrNoBatchRoute = errors.New("hive: server has no batch ingest route")
 	// ErrInvokeFailed: the server reached the invoked task but the task
 	// reported an error.
 	ErrInvokeFailed = errors.New("hive: invoked task failed")
@@ -67,6 +71,24 @@ type APIError struct {
 	// RetryAfter is the delay the server asked for in a Retry-After header
 	// (seconds or an HTTP date); zero when absent.
 	RetryAfter time.Duration
+	// MaxBodyBytes is the largest request body the server accepts, as its
+	// Hive-Max-Body-Bytes header states it (413 answers of this project's
+	// server carry it); zero when absent.
+	MaxBodyBytes int64
+	// MaxRecordBytes is the largest record the server stores, as its
+	// Hive-Max-Record-Bytes header states it; zero when absent.
+	MaxRecordBytes int64
+}
+
+// SizeLimit is the smaller of MaxBodyBytes and MaxRecordBytes that the server
+// stated, the most one record may weigh; zero when it stated neither.
+func (e *APIError) SizeLimit() int64 {
+	switch {
+	case e.MaxBodyBytes > 0 && e.MaxRecordBytes > 0:
+		return min(e.MaxBodyBytes, e.MaxRecordBytes)
+	default:
+		return max(e.MaxBodyBytes, e.MaxRecordBytes)
+	}
 }
 
 // Error describes the request, the status and the server's message.

@@ -76,3 +76,14 @@ func FuzzParseRetryAfter(f *testing.F) {
 		}
 	})
 }
+
+func TestAPIErrorSizeLimit(t *testing.T) {
+	assert.Zero(t, (&APIError{}).SizeLimit())
+	assert.Equal(t, int64(10), (&APIError{MaxBodyBytes: 10}).SizeLimit())
+	assert.Equal(t, int64(7), (&APIError{MaxRecordBytes: 7}).SizeLimit())
+	assert.Equal(t, int64(7), (&APIError{MaxBodyBytes: 10, MaxRecordBytes: 7}).SizeLimit())
+	assert.Equal(t, int64(10), (&APIError{MaxBodyBytes: 10, MaxRecordBytes: 70}).SizeLimit())
+	assert.Equal(t, int64(0), parseLimit("-3"))
+	assert.Equal(t, int64(0), parseLimit("x"))
+	assert.Equal(t, int64(12), parseLimit(" 12 "))
+}

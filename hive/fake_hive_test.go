@@ -126,6 +126,8 @@ func (f *fakeHive) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case r.Method == "POST" && r.URL.Path == "/api/log-ingest":
 		f.ingest(w, body)
+	case r.Method == "POST" && r.URL.Path == "/api/log-ingest/batch":
+		f.ingestBatch(w, body)
 	case r.Method == "GET" && r.URL.Path == "/api/me":
 		writeJSON(w, 200, map[string]any{"team": map[string]string{"name": "local", "uuid": "team-1"}, "user": map[string]string{"name": "dev"}})
 	default:
@@ -139,10 +141,31 @@ func (f *fakeHive) ingest(w http.ResponseWriter, body []byte) {
 		writeError(w, 400, "malformed JSON: "+err.Error())
 		return
 	}
+	status, answer := f.store(req)
+	writeJSON(w, status, answer)
+}
+
+// ingestBatch stores each item of a batch as ingest does and answers their
+// results.
+func (f *fakeHive) ingestBatch(w http.ResponseWriter, body []byte) {
+	var reqs []ingestBody
+	if err := json.Unmarshal(body, &reqs); err != nil {
+		writeError(w, 400, "malformed JSON: "+err.Error())
+		return
+	}
+	results := make([]any, len(reqs))
+	for i, req := range reqs {
+		_, results[i] = f.store(req)
+	}
+	writeJSON(w, 200, results)
+}
+
+// store keeps the record of an ingest body (idempotent by uuid) and returns
+// the ingest answer.
+func (f *fakeHive) store(req ingestBody) (int, any) {
 	var rec otelrecord.ExecutionRecord
 	if err := json.Unmarshal([]byte(req.LogItem), &rec); err != nil {
-		writeError(w, 400, "logItem: "+err.Error())
-		return
+		return 400, map[string]any{"error": "logItem: " + err.Error(), "status": 400}
 	}
 	f.mu.Lock()
 	f.bodies = append(f.bodies, req)
@@ -152,10 +175,10 @@ func (f *fakeHive) ingest(w http.ResponseWriter, body []byte) {
 		f.order = append(f.order, rec.UUID)
 	}
 	f.mu.Unlock()
-	writeJSON(w, 201, map[string]any{
+	return 201, map[string]any{
 		"uuid": rec.UUID, "taskName": rec.TaskName, "projectName": "shop",
-		"logItem": req.LogItem, "createdAt": "2026-01-02T03:04:05Z",
-	})
+		"logItem": req.LogItem, "createdAt": "2026-01-02T03:04:05Z", "replayFrom": nil,
+	}
 }
 
 // testConfig returns a Config with credentials for host and no environment

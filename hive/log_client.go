@@ -94,32 +94,15 @@ func (c *LogClient) SendLog(ctx context.Context, rec *otelrecord.ExecutionRecord
 	if c.IsSilent() {
 		return nil, ErrSilent
 	}
-	if rec == nil {
-		return nil, fmt.Errorf("%w: nil record", ErrInvalidArgument)
-	}
-	if rec.TaskName == "" {
-		return nil, fmt.Errorf("%w: record has no task name", ErrInvalidArgument)
-	}
-	if c.s.projectUUID == "" {
-		return nil, fmt.Errorf("%w (set Config.ProjectUUID or project.uuid in forge.json)", ErrNoProject)
-	}
-	out, err := c.prepare(rec, metadata)
-	if err != nil {
+	if err := checkRecord(rec); err != nil {
 		return nil, err
 	}
-	item, err := json.Marshal(out)
-	if err != nil {
-		return nil, fmt.Errorf("%w: encode record: %w", ErrInvalidArgument, err)
+	if c.s.projectUUID == "" {
+		return nil, errNoProject()
 	}
-	itemText, err := json.Marshal(string(item)) // the wire carries the record as a JSON string
+	body, out, err := c.ingestRequest(rec, metadata)
 	if err != nil {
-		return nil, fmt.Errorf("%w: encode record: %w", ErrInvalidArgument, err)
-	}
-	body := wire.IngestRequest{
-		ProjectUUID: c.s.projectUUID,
-		ProjectName: c.s.projectName, // lets a local server name a project it registers
-		TaskUUID:    c.s.forge.TaskUUID(out.TaskName),
-		LogItem:     itemText,
+		return nil, err
 	}
 	var resp IngestResponse
 	err = c.tr.do(ctx, "POST", "/api/log-ingest", nil, body, &resp)
@@ -139,6 +122,50 @@ func (c *LogClient) SendLog(ctx context.Context, rec *otelrecord.ExecutionRecord
 		resp.TaskName = out.TaskName
 	}
 	return &resp, nil
+}
+
+// ingestRequest returns the /api/log-ingest body that sends rec, and the copy
+// of rec it carries (see prepare). A nil record, one without a task name or
+// one that cannot be encoded fails with ErrInvalidArgument.
+func (c *LogClient) ingestRequest(rec *otelrecord.ExecutionRecord, metadata map[string]string) (wire.IngestRequest, *otelrecord.ExecutionRecord, error) {
+	if err := checkRecord(rec); err != nil {
+		return wire.IngestRequest{}, nil, err
+	}
+	out, err := c.prepare(rec, metadata)
+	if err != nil {
+		return wire.IngestRequest{}, nil, err
+	}
+	item, err := json.Marshal(out)
+	if err != nil {
+		return wire.IngestRequest{}, nil, fmt.Errorf("%w: encode record: %w", ErrInvalidArgument, err)
+	}
+	itemText, err := json.Marshal(string(item)) // the wire carries the record as a JSON string
+	if err != nil {
+		return wire.IngestRequest{}, nil, fmt.Errorf("%w: encode record: %w", ErrInvalidArgument, err)
+	}
+	return wire.IngestRequest{
+		ProjectUUID: c.s.projectUUID,
+		ProjectName: c.s.projectName, // lets a local server name a project it registers
+		TaskUUID:    c.s.forge.TaskUUID(out.TaskName),
+		LogItem:     itemText,
+	}, out, nil
+}
+
+// checkRecord refuses, with ErrInvalidArgument, what cannot be sent: a nil
+// record or one without a task name.
+func checkRecord(rec *otelrecord.ExecutionRecord) error {
+	if rec == nil {
+		return fmt.Errorf("%w: nil record", ErrInvalidArgument)
+	}
+	if rec.TaskName == "" {
+		return fmt.Errorf("%w: record has no task name", ErrInvalidArgument)
+	}
+	return nil
+}
+
+// errNoProject is the error of a send without a project uuid.
+func errNoProject() error {
+	return fmt.Errorf("%w (set Config.ProjectUUID or project.uuid in forge.json)", ErrNoProject)
 }
 
 // prepare returns the copy of rec that is sent: uuid filled in, metadata

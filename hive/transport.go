@@ -43,11 +43,18 @@ func newTransport(s *settings) *transport {
 // transport failure an error wrapping ErrNetwork, an undecodable 2xx body an
 // error wrapping ErrInvalidResponse.
 func (t *transport) do(ctx context.Context, method, path string, query url.Values, body, out any) error {
+	_, err := t.doHeader(ctx, method, path, query, body, out)
+	return err
+}
+
+// doHeader is do, returning the answer's header too (nil when there was no
+// answer).
+func (t *transport) doHeader(ctx context.Context, method, path string, query url.Values, body, out any) (http.Header, error) {
 	var reader io.Reader
 	if body != nil {
 		data, err := json.Marshal(body)
 		if err != nil {
-			return fmt.Errorf("%w: encode request body: %w", ErrInvalidArgument, err)
+			return nil, fmt.Errorf("%w: encode request body: %w", ErrInvalidArgument, err)
 		}
 		reader = bytes.NewReader(data)
 	}
@@ -57,7 +64,7 @@ func (t *transport) do(ctx context.Context, method, path string, query url.Value
 	}
 	req, err := http.NewRequestWithContext(ctx, method, target, reader)
 	if err != nil {
-		return fmt.Errorf("%w: build request %s %s: %w", ErrInvalidArgument, method, path, err)
+		return nil, fmt.Errorf("%w: build request %s %s: %w", ErrInvalidArgument, method, path, err)
 	}
 	req.Header.Set("Authorization", t.authHeader)
 	req.Header.Set("Accept", "application/json")
@@ -66,29 +73,42 @@ func (t *transport) do(ctx context.Context, method, path string, query url.Value
 	}
 	resp, err := t.client.Do(req)
 	if err != nil {
-		return fmt.Errorf("hive: %s %s: %w: %w", method, path, ErrNetwork, err)
+		return nil, fmt.Errorf("hive: %s %s: %w: %w", method, path, ErrNetwork, err)
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes))
 	if err != nil {
-		return fmt.Errorf("hive: %s %s: read response: %w: %w", method, path, ErrNetwork, err)
+		return resp.Header, fmt.Errorf("hive: %s %s: read response: %w: %w", method, path, ErrNetwork, err)
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return &APIError{
-			Method:     method,
-			Path:       path,
-			StatusCode: resp.StatusCode,
-			Message:    errorMessage(data),
-			RetryAfter: parseRetryAfter(resp.Header.Get("Retry-After"), time.Now()),
-		}
+		apiErr := &APIError{Method: method, Path: path, StatusCode: resp.StatusCode, Message: errorMessage(data)}
+		apiErr.setHeaderFields(resp.Header)
+		return resp.Header, apiErr
 	}
 	if out == nil || len(bytes.TrimSpace(data)) == 0 {
-		return nil
+		return resp.Header, nil
 	}
 	if err := json.Unmarshal(data, out); err != nil {
-		return fmt.Errorf("hive: %s %s: %w: %s", method, path, ErrInvalidResponse, describeJSONError(err))
+		return resp.Header, fmt.Errorf("hive: %s %s: %w: %s", method, path, ErrInvalidResponse, describeJSONError(err))
 	}
-	return nil
+	return resp.Header, nil
+}
+
+// setHeaderFields reads the fields of e an answer's header gives:
+// RetryAfter and the size limits.
+func (e *APIError) setHeaderFields(h http.Header) {
+	e.RetryAfter = parseRetryAfter(h.Get("Retry-After"), time.Now())
+	e.MaxBodyBytes = parseLimit(h.Get(wire.MaxBodyBytesHeader))
+	e.MaxRecordBytes = parseLimit(h.Get(wire.MaxRecordBytesHeader))
+}
+
+// parseLimit reads a size limit header: a positive decimal integer, else 0.
+func parseLimit(v string) int64 {
+	n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+	if err != nil || n <= 0 {
+		return 0
+	}
+	return n
 }
 
 // errorMessage extracts the "error" field of an error body, or the start of a

@@ -61,23 +61,12 @@ func (r BatchResult) MarshalJSON() ([]byte, error) {
 // UnmarshalJSON reads an item: an object with an "error" or a "status" field
 // is a Failed item, any other object a Stored one.
 func (r *BatchResult) UnmarshalJSON(data []byte) error {
-	if !bytes.HasPrefix(bytes.TrimSpace(data), []byte("{")) {
-		return errors.New("batch result is not a JSON object")
-	}
-	var probe struct {
-		Error  *string `json:"error"`
-		Status *int    `json:"status"`
-	}
-	if err := json.Unmarshal(data, &probe); err != nil {
+	failed, err := DecodeBatchFailure(data)
+	if err != nil {
 		return err
 	}
-	*r = BatchResult{}
-	if probe.Error != nil || probe.Status != nil {
-		var e ErrorBody
-		if err := json.Unmarshal(data, &e); err != nil {
-			return err
-		}
-		r.Failed = &e
+	*r = BatchResult{Failed: failed}
+	if failed != nil {
 		return nil
 	}
 	var ok IngestResponse
@@ -86,4 +75,32 @@ func (r *BatchResult) UnmarshalJSON(data []byte) error {
 	}
 	r.Stored = &ok
 	return nil
+}
+
+// DecodeBatchFailure reads one item of a batch ingest answer: the error body
+// when the item is an object with an "error" or a "status" field, nil when
+// it is another object (a stored record's answer), an error when it is not
+// a JSON object.
+func DecodeBatchFailure(data []byte) (*ErrorBody, error) {
+	if !bytes.HasPrefix(bytes.TrimSpace(data), []byte("{")) {
+		return nil, errors.New("batch result is not a JSON object")
+	}
+	var probe struct {
+		Error  *string `json:"error"`
+		Status *int    `json:"status"`
+	}
+	if err := json.Unmarshal(data, &probe); err != nil {
+		return nil, err
+	}
+	if probe.Error == nil && probe.Status == nil {
+		return nil, nil
+	}
+	e := &ErrorBody{}
+	if probe.Error != nil {
+		e.Error = *probe.Error
+	}
+	if probe.Status != nil {
+		e.Status = *probe.Status
+	}
+	return e, nil
 }

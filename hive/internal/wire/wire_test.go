@@ -30,3 +30,37 @@ func TestProjectResponseShape(t *testing.T) {
 	require.Len(t, got.Project.Tasks, 1)
 	assert.Equal(t, "report", got.Project.Tasks[0].TaskName)
 }
+
+func TestBatchResultIsEitherShape(t *testing.T) {
+	replay := "r0"
+	stored := wire.BatchResult{Stored: &wire.IngestResponse{UUID: "u", TaskName: "t", ProjectName: "p", LogItem: `{"uuid":"u"}`, CreatedAt: "2026-01-02T03:04:05.000Z"}}
+	b, err := json.Marshal([]wire.BatchResult{
+		stored,
+		{Stored: &wire.IngestResponse{UUID: "v", ReplayFrom: &replay}},
+		{Failed: &wire.ErrorBody{Error: "bad", Status: 400}},
+		{},
+	})
+	require.NoError(t, err)
+	assert.JSONEq(t, `[
+		{"uuid":"u","taskName":"t","projectName":"p","logItem":"{\"uuid\":\"u\"}","replayFrom":null,"createdAt":"2026-01-02T03:04:05.000Z"},
+		{"uuid":"v","taskName":"","projectName":"","logItem":"","replayFrom":"r0","createdAt":""},
+		{"error":"bad","status":400},
+		{"error":"no result","status":500}
+	]`, string(b), "a stored item is the single ingest's answer, replayFrom null when none")
+
+	var back []wire.BatchResult
+	require.NoError(t, json.Unmarshal(b, &back))
+	require.Len(t, back, 4)
+	assert.Equal(t, stored, back[0])
+	assert.Equal(t, "r0", *back[1].Stored.ReplayFrom)
+	assert.Equal(t, &wire.ErrorBody{Error: "bad", Status: 400}, back[2].Failed)
+	assert.Nil(t, back[2].Stored)
+
+	failed, err := wire.DecodeBatchFailure([]byte(`{"status":503}`))
+	require.NoError(t, err)
+	assert.Equal(t, &wire.ErrorBody{Status: 503}, failed, "a status alone marks a failure")
+	var r wire.BatchResult
+	assert.Error(t, json.Unmarshal([]byte(`[1]`), &r))
+	_, err = wire.DecodeBatchFailure([]byte(`"x"`))
+	assert.Error(t, err)
+}
