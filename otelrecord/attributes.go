@@ -138,6 +138,12 @@ const (
 	// MetadataSpanID is the record metadata key holding the hex span id of the
 	// task-run span.
 	MetadataSpanID = "span_id"
+	// MetadataTrimmed is the record metadata key a sender sets when the
+	// server refused the record as too large and it sent the record again
+	// with its largest payloads (input, output, boundary call inputs and
+	// outputs) replaced by truncation markers (see Truncate); the value is
+	// the record's original JSON size in bytes, in decimal.
+	MetadataTrimmed = "hive.trimmed"
 )
 
 // Values of KindKey.
