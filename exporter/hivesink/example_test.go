@@ -17,6 +17,12 @@ import (
 
 func ExampleNew() {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/api/log-ingest" {
+			// A server without the batch route, like the hosted Hive: the
+			// sink notices the 404 once and sends one record a request.
+			http.NotFound(w, r)
+			return
+		}
 		w.WriteHeader(http.StatusCreated) // a Hive server storing every record
 	}))
 	defer srv.Close()
@@ -31,7 +37,7 @@ func ExampleNew() {
 		fmt.Println(err)
 		return
 	}
-	sink := hivesink.New(client, hivesink.WithConcurrency(8))
+	sink := hivesink.New(client, hivesink.WithConcurrency(8), hivesink.WithBatchRecords(100))
 
 	// The record processor is the one queue; the sink sends within its
 	// export timeout.

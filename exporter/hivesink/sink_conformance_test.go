@@ -10,8 +10,17 @@ import (
 )
 
 func TestSinkConformance(t *testing.T) {
-	exportertest.TestSink(t, func(t *testing.T) (exporter.Sink, func() []*otelrecord.ExecutionRecord) {
-		f, srv := newFakeHive(t)
-		return hivesink.New(newClient(t, srv.URL)), f.records
+	t.Run("batches", func(t *testing.T) {
+		exportertest.TestSink(t, func(t *testing.T) (exporter.Sink, func() []*otelrecord.ExecutionRecord) {
+			f, srv := newFakeHive(t)
+			return hivesink.New(newClient(t, srv.URL), hivesink.WithBatchRecords(2)), f.records
+		})
+	})
+	t.Run("without the batch route", func(t *testing.T) {
+		exportertest.TestSink(t, func(t *testing.T) (exporter.Sink, func() []*otelrecord.ExecutionRecord) {
+			f, srv := newFakeHive(t)
+			f.withoutBatchRoute()
+			return hivesink.New(newClient(t, srv.URL)), f.records
+		})
 	})
 }

@@ -241,27 +241,41 @@ func TestDeliverReturnsPromptlyWhenCancelled(t *testing.T) {
 }
 
 func TestDeliverSendsConcurrently(t *testing.T) {
-	f, srv := newFakeHive(t)
-	release := make(chan struct{})
-	var once sync.Once
-	f.setAnswer(func(w http.ResponseWriter, _ *http.Request, _ *otelrecord.ExecutionRecord, _ int) bool {
-		if f.maxInFlight() >= 3 {
-			once.Do(func() { close(release) })
-		}
-		select {
-		case <-release:
-		case <-time.After(5 * time.Second):
-		}
-		return false
-	})
-	s := hivesink.New(newClient(t, srv.URL), hivesink.WithConcurrency(3), hivesink.WithConcurrency(0))
-	var recs []*otelrecord.ExecutionRecord
-	for i := range 9 {
-		recs = append(recs, record(fmt.Sprintf("u-%d", i), "t"))
+	for name, batches := range map[string]bool{"batches": true, "singles": false} {
+		t.Run(name, func(t *testing.T) {
+			f, srv := newFakeHive(t)
+			if !batches {
+				f.withoutBatchRoute()
+			}
+			s := hivesink.New(newClient(t, srv.URL), hivesink.WithConcurrency(3), hivesink.WithConcurrency(0), hivesink.WithBatchRecords(1))
+			require.NoError(t, s.Deliver(ctxT(t), record("warm-up", "t")), "the first request finds out about the batch route")
+
+			release := make(chan struct{})
+			var once sync.Once
+			f.setAnswer(func(w http.ResponseWriter, _ *http.Request, _ *otelrecord.ExecutionRecord, _ int) bool {
+				if f.maxInFlight() >= 3 {
+					once.Do(func() { close(release) })
+				}
+				select {
+				case <-release:
+				case <-time.After(5 * time.Second):
+				}
+				return false
+			})
+			var recs []*otelrecord.ExecutionRecord
+			for i := range 9 {
+				recs = append(recs, record(fmt.Sprintf("u-%d", i), "t"))
+			}
+			require.NoError(t, s.Deliver(ctxT(t), recs...))
+			assert.Equal(t, 3, f.maxInFlight(), "three in flight, never more")
+			assert.Len(t, f.records(), 10)
+			if batches {
+				assert.Equal(t, 10, f.requestsTo(batchPath))
+			} else {
+				assert.Equal(t, 1, f.requestsTo(batchPath), "the batch route is tried once")
+			}
+		})
 	}
-	require.NoError(t, s.Deliver(ctxT(t), recs...))
-	assert.Equal(t, 3, f.maxInFlight(), "three in flight, never more")
-	assert.Len(t, f.records(), 9)
 }
 
 func TestSilentOrNilClientDiscards(t *testing.T) {
