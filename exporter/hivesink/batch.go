@@ -229,4 +229,3 @@ func isAPIError(err error) bool {
 	var apiErr *hive.APIError
 	return errors.As(err, &apiErr)
 }
-
