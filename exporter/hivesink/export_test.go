@@ -9,3 +9,6 @@ import (
 func WithWait(wait func(ctx context.Context, d time.Duration) error) Option {
 	return optionFunc(func(c *config) { c.wait = wait })
 }
+
+// TrimRecord is trimRecord, for the tests.
+var TrimRecord = trimRecord

@@ -32,6 +32,7 @@ type fakeHive struct {
 	attempts   map[string]int // by record uuid
 	requests   map[string]int // by path
 	batchSizes []int          // records per batch request
+	tooLarge   int            // requests refused for their body size
 	inFlight   int
 	maxIn      int
 	noBatch    bool
@@ -91,6 +92,9 @@ func (f *fakeHive) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case r.Method != http.MethodPost || (r.URL.Path != "/api/log-ingest" && r.URL.Path != batchPath) || (r.URL.Path == batchPath && noBatch):
 		writeError(w, http.StatusNotFound, "not found")
 	case maxBody > 0 && len(data) > maxBody:
+		f.mu.Lock()
+		f.tooLarge++
+		f.mu.Unlock()
 		f.stateLimits(w.Header())
 		writeError(w, http.StatusRequestEntityTooLarge, "request body of "+strconv.Itoa(len(data))+" bytes is too large")
 	case r.URL.Path == batchPath:
@@ -223,6 +227,13 @@ func (f *fakeHive) requestsTo(path string) int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.requests[path]
+}
+
+// refusedBodies returns how many requests were refused for their body size.
+func (f *fakeHive) refusedBodies() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.tooLarge
 }
 
 // batches returns the number of records of each batch request, in arrival
