@@ -169,10 +169,10 @@ func (s *Sink) lowerMaxBody(limit int64) {
 	}
 }
 
-// sendLogs sends the items' records in one batch request. While the sink
-// does not know whether the server has the batch route, one request at a
-// time is made, the others wait for its answer; a 404 answer makes every
-// later call return hive.ErrNoBatchRoute without a request.
+// sendLogs sends the items' records in one batch request. Until a batch is
+// answered, one request at a time is made, the others wait for its answer;
+// a 404 answer makes every later call return hive.ErrNoBatchRoute without a
+// request, for the sink's lifetime.
 func (s *Sink) sendLogs(ctx context.Context, items []*item) ([]hive.BatchResult, error) {
 	recs := make([]*otelrecord.ExecutionRecord, len(items))
 	for i, it := range items {
@@ -180,7 +180,7 @@ func (s *Sink) sendLogs(ctx context.Context, items []*item) ([]hive.BatchResult,
 	}
 	switch batchRoute(s.route.Load()) {
 	case routeServed:
-		return s.client.SendLogs(ctx, recs, nil)
+		return s.learn(s.client.SendLogs(ctx, recs, nil))
 	case routeMissing:
 		return nil, hive.ErrNoBatchRoute
 	}
@@ -190,18 +190,20 @@ func (s *Sink) sendLogs(ctx context.Context, items []*item) ([]hive.BatchResult,
 		return nil, ctx.Err()
 	}
 	defer func() { <-s.probe }()
-	switch batchRoute(s.route.Load()) {
-	case routeServed:
-		return s.client.SendLogs(ctx, recs, nil)
-	case routeMissing:
+	if batchRoute(s.route.Load()) == routeMissing {
 		return nil, hive.ErrNoBatchRoute
 	}
-	results, err := s.client.SendLogs(ctx, recs, nil)
+	return s.learn(s.client.SendLogs(ctx, recs, nil))
+}
+
+// learn notes what a batch answer tells of the route: served when the
+// server answered the batch, missing when it answered 404.
+func (s *Sink) learn(results []hive.BatchResult, err error) ([]hive.BatchResult, error) {
 	switch {
+	case err == nil:
+		s.route.CompareAndSwap(int32(routeUnknown), int32(routeServed))
 	case errors.Is(err, hive.ErrNoBatchRoute):
 		s.route.Store(int32(routeMissing))
-	case err == nil || isAPIError(err):
-		s.route.Store(int32(routeServed))
 	}
 	return results, err
 }

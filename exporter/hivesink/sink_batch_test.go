@@ -285,3 +285,33 @@ func TestDeliverRejectsWhatTheClientCannotSend(t *testing.T) {
 	assert.Contains(t, rejected.Error(), "no task name")
 	assert.Len(t, f.records(), 1)
 }
+
+func TestDeliverFallsBackWhenTheRouteGoesAway(t *testing.T) {
+	f, srv := newFakeHive(t)
+	s := hivesink.New(newClient(t, srv.URL))
+	require.NoError(t, s.Deliver(ctxT(t), records(2, "a")...))
+	assert.Equal(t, 1, f.requestsTo(batchPath))
+
+	f.withoutBatchRoute() // the server was replaced by one without the route
+	require.NoError(t, s.Deliver(ctxT(t), records(2, "b")...))
+	require.NoError(t, s.Deliver(ctxT(t), records(2, "c")...))
+	assert.Equal(t, 2, f.requestsTo(batchPath), "one more batch attempt, then single records")
+	assert.Equal(t, 4, f.requestsTo("/api/log-ingest"))
+	assert.Len(t, f.records(), 6)
+}
+
+func TestDeliverProbesAgainAfterAFailedProbe(t *testing.T) {
+	f, srv := newFakeHive(t)
+	f.setAnswerBatch(func(w http.ResponseWriter, n int) bool {
+		if n > 1 {
+			return false
+		}
+		writeError(w, http.StatusServiceUnavailable, "starting")
+		return true
+	})
+	d := &delays{}
+	s := hivesink.New(newClient(t, srv.URL), hivesink.WithWait(d.wait))
+	require.NoError(t, s.Deliver(ctxT(t), records(3, "a")...))
+	assert.Equal(t, []int{3, 3}, f.batches(), "a failed first batch says nothing of the route")
+	assert.Zero(t, f.requestsTo("/api/log-ingest"))
+}
