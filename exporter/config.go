@@ -10,17 +10,29 @@ import (
 // Defaults of the record processor. NewRecordProcessor's doc comment lists
 // them too.
 const (
-	// DefaultMaxQueueSize is the number of finished task runs that may wait
-	// for the worker before new ones are dropped.
-	DefaultMaxQueueSize = 2048
+	// DefaultMaxQueueBytes bounds the runs and records the processor holds:
+	// a 60-second Hive outage at 500 runs/s of ~1 KB records fits.
+	DefaultMaxQueueBytes int64 = 64 << 20
+	// DefaultSenders is the number of goroutines delivering batches.
+	DefaultSenders = 4
 	// DefaultMaxExportBatchSize is the largest number of records handed to
 	// the sink in one Deliver call.
-	DefaultMaxExportBatchSize = 512
+	DefaultMaxExportBatchSize = 500
+	// DefaultMaxExportBatchBytes is the most bytes of records handed to the
+	// sink in one Deliver call (a single larger record goes alone).
+	DefaultMaxExportBatchBytes int64 = 4 << 20
 	// DefaultBatchTimeout is the longest a rebuilt record waits for its batch
 	// to fill before it is delivered.
 	DefaultBatchTimeout = time.Second
 	// DefaultExportTimeout bounds one Deliver call, retries included.
 	DefaultExportTimeout = 30 * time.Second
+	// DefaultInitialBackoff is the ceiling of the first delay before
+	// records handed back by the sink are delivered again.
+	DefaultInitialBackoff = 100 * time.Millisecond
+	// DefaultMaxBackoff caps the delays between deliveries that fail.
+	DefaultMaxBackoff = 5 * time.Second
+	// DefaultShutdownTimeout bounds Shutdown when its ctx has no deadline.
+	DefaultShutdownTimeout = 10 * time.Second
 	// DefaultMaxPendingRuns is the number of runs whose boundary spans are
 	// held while their task-run span is still open.
 	DefaultMaxPendingRuns = 4096
@@ -35,22 +47,27 @@ const (
 // config holds the settings of the record processor. Its zero value means
 // "defaults": newConfig fills them in.
 type config struct {
-	maxQueueSize       int
-	maxExportBatchSize int
-	batchTimeout       time.Duration
-	exportTimeout      time.Duration
-	maxPendingRuns     int
-	pendingRunTTL      time.Duration
-	dropWarnInterval   time.Duration
-	meterProvider      metric.MeterProvider
-	logger             *slog.Logger
-	now                func() time.Time // tests replace the clock
+	maxQueueBytes       int64
+	senders             int
+	maxExportBatchSize  int
+	maxExportBatchBytes int64
+	batchTimeout        time.Duration
+	exportTimeout       time.Duration
+	initialBackoff      time.Duration
+	maxBackoff          time.Duration
+	shutdownTimeout     time.Duration
+	maxPendingRuns      int
+	pendingRunTTL       time.Duration
+	spool               Spool
+	dropWarnInterval    time.Duration
+	meterProvider       metric.MeterProvider
+	logger              *slog.Logger
+	now                 func() time.Time // tests replace the clock
 }
 
-// newConfig applies the options over the defaults and validates the result:
-// a non-positive size or duration means the default, and the batch size never
-// exceeds the queue size. Providers and the logger stay nil when unset; they
-// are resolved from the globals at use time.
+// newConfig applies the options over the defaults: a non-positive size,
+// count or duration means the default. Providers and the logger stay nil
+// when unset; they are resolved from the globals at use time.
 func newConfig(opts []Option) config {
 	var c config
 	for _, o := range opts {
@@ -58,34 +75,29 @@ func newConfig(opts []Option) config {
 			o.apply(&c)
 		}
 	}
-	if c.maxQueueSize <= 0 {
-		c.maxQueueSize = DefaultMaxQueueSize
-	}
-	if c.maxExportBatchSize <= 0 {
-		c.maxExportBatchSize = DefaultMaxExportBatchSize
-	}
-	if c.maxExportBatchSize > c.maxQueueSize {
-		c.maxExportBatchSize = c.maxQueueSize
-	}
-	if c.batchTimeout <= 0 {
-		c.batchTimeout = DefaultBatchTimeout
-	}
-	if c.exportTimeout <= 0 {
-		c.exportTimeout = DefaultExportTimeout
-	}
-	if c.maxPendingRuns <= 0 {
-		c.maxPendingRuns = DefaultMaxPendingRuns
-	}
-	if c.pendingRunTTL <= 0 {
-		c.pendingRunTTL = DefaultPendingRunTTL
-	}
-	if c.dropWarnInterval <= 0 {
-		c.dropWarnInterval = DefaultDropWarnInterval
-	}
+	orDefault(&c.maxQueueBytes, DefaultMaxQueueBytes)
+	orDefault(&c.senders, DefaultSenders)
+	orDefault(&c.maxExportBatchSize, DefaultMaxExportBatchSize)
+	orDefault(&c.maxExportBatchBytes, DefaultMaxExportBatchBytes)
+	orDefault(&c.batchTimeout, DefaultBatchTimeout)
+	orDefault(&c.exportTimeout, DefaultExportTimeout)
+	orDefault(&c.initialBackoff, DefaultInitialBackoff)
+	orDefault(&c.maxBackoff, DefaultMaxBackoff)
+	orDefault(&c.shutdownTimeout, DefaultShutdownTimeout)
+	orDefault(&c.maxPendingRuns, DefaultMaxPendingRuns)
+	orDefault(&c.pendingRunTTL, DefaultPendingRunTTL)
+	orDefault(&c.dropWarnInterval, DefaultDropWarnInterval)
 	if c.now == nil {
 		c.now = time.Now
 	}
 	return c
+}
+
+// orDefault replaces a non-positive *v by def.
+func orDefault[T int | int64 | time.Duration](v *T, def T) {
+	if *v <= 0 {
+		*v = def
+	}
 }
 
 // Option configures NewRecordProcessor.
@@ -97,18 +109,31 @@ type optionFunc func(*config)
 
 func (f optionFunc) apply(c *config) { f(c) }
 
-// WithMaxQueueSize sets how many finished task runs may wait for the
-// processor's worker; when the queue is full, the newest run is dropped.
-// Default DefaultMaxQueueSize.
-func WithMaxQueueSize(size int) Option {
-	return optionFunc(func(c *config) { c.maxQueueSize = size })
+// WithMaxQueueBytes bounds the bytes of the runs and records the processor
+// holds, from the end of a task-run span until its record is delivered or
+// dropped; a run that does not fit is dropped (DropReasonQueueFull).
+// Default DefaultMaxQueueBytes.
+func WithMaxQueueBytes(n int64) Option {
+	return optionFunc(func(c *config) { c.maxQueueBytes = n })
+}
+
+// WithSenders sets the number of goroutines delivering batches to the sink
+// concurrently. Default DefaultSenders.
+func WithSenders(n int) Option {
+	return optionFunc(func(c *config) { c.senders = n })
 }
 
 // WithMaxExportBatchSize sets the largest number of records passed to one
-// Sink.Deliver call. Default DefaultMaxExportBatchSize, and never more than
-// the queue size.
+// Sink.Deliver call. Default DefaultMaxExportBatchSize.
 func WithMaxExportBatchSize(size int) Option {
 	return optionFunc(func(c *config) { c.maxExportBatchSize = size })
+}
+
+// WithMaxExportBatchBytes bounds the bytes of the records passed to one
+// Sink.Deliver call; a single larger record goes alone. Default
+// DefaultMaxExportBatchBytes.
+func WithMaxExportBatchBytes(n int64) Option {
+	return optionFunc(func(c *config) { c.maxExportBatchBytes = n })
 }
 
 // WithBatchTimeout sets the longest a rebuilt record waits for its batch to
@@ -118,10 +143,37 @@ func WithBatchTimeout(d time.Duration) Option {
 }
 
 // WithExportTimeout bounds each Sink.Deliver call: a sink retries only
-// within it, and the records it has not delivered when it passes are counted
-// as dropped (DropReasonExportTimeout). Default DefaultExportTimeout.
+// within it; the records it hands back are delivered again later, the
+// others it has not delivered are counted as dropped. Default
+// DefaultExportTimeout.
 func WithExportTimeout(d time.Duration) Option {
 	return optionFunc(func(c *config) { c.exportTimeout = d })
+}
+
+// WithBackoff sets the delays before records handed back by the sink are
+// delivered again: full jitter, from initial doubling up to max, reset by
+// the first successful delivery. Defaults DefaultInitialBackoff and
+// DefaultMaxBackoff.
+func WithBackoff(initial, max time.Duration) Option {
+	return optionFunc(func(c *config) { c.initialBackoff, c.maxBackoff = initial, max })
+}
+
+// WithShutdownTimeout bounds Shutdown when its ctx has no deadline (with a
+// deadline, the ctx alone bounds it). Default DefaultShutdownTimeout.
+func WithShutdownTimeout(d time.Duration) Option {
+	return optionFunc(func(c *config) { c.shutdownTimeout = d })
+}
+
+// WithSpool makes the processor keep every record in s until it is
+// delivered, and deliver first what an earlier process left there (see
+// Spool). The processor does not close it. A nil spool is ignored; the
+// default is no spool.
+func WithSpool(s Spool) Option {
+	return optionFunc(func(c *config) {
+		if s != nil {
+			c.spool = s
+		}
+	})
 }
 
 // WithMaxPendingRuns bounds the number of runs whose boundary spans are held

@@ -141,6 +141,8 @@ func TestRecordProcessorBackgroundErrorsAreRateLimited(t *testing.T) {
 	for range 3 {
 		emitRun(context.Background(), t, p.tracer, fakeRun{task: "t"})
 	}
+	require.Eventually(t, func() bool { return p.dropped(t)[exporter.DropReasonExportFailed] == 3 },
+		10*time.Second, time.Millisecond, "full batches of one leave at once")
 	require.NoError(t, p.tp.ForceFlush(context.Background()), "the failures happened before the flush")
 	require.Len(t, got(), 1, "one report per interval")
 	require.ErrorIs(t, got()[0], errDown)
@@ -149,6 +151,8 @@ func TestRecordProcessorBackgroundErrorsAreRateLimited(t *testing.T) {
 	now = now.Add(time.Minute)
 	clockMu.Unlock()
 	emitRun(context.Background(), t, p.tracer, fakeRun{task: "t"})
+	require.Eventually(t, func() bool { return p.dropped(t)[exporter.DropReasonExportFailed] == 4 },
+		10*time.Second, time.Millisecond)
 	require.NoError(t, p.tp.ForceFlush(context.Background()))
 	reports := got()
 	require.Len(t, reports, 2)

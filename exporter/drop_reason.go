@@ -3,6 +3,8 @@ package exporter
 import (
 	"context"
 	"errors"
+
+	"github.com/hivetrace/hivetrace/otelrecord"
 )
 
 // DroppedRecordsCounter is the name of the record processor's one counter of
@@ -37,6 +39,9 @@ const (
 	// DropReasonRebuildFailed: the record of a finished run could not be
 	// rebuilt from its spans (the error goes to otel.Handle).
 	DropReasonRebuildFailed = "rebuild_failed"
+	// DropReasonSpoolFull: the spool (WithSpool) had no room for the record,
+	// or could not store it.
+	DropReasonSpoolFull = "spool_full"
 )
 
 // dropReason indexes dropReasons.
@@ -52,6 +57,7 @@ const (
 	dropExportTimeout
 	dropExportFailed
 	dropRebuildFailed
+	dropSpoolFull
 )
 
 var dropReasons = [...]string{
@@ -64,31 +70,47 @@ var dropReasons = [...]string{
 	dropExportTimeout: DropReasonExportTimeout,
 	dropExportFailed:  DropReasonExportFailed,
 	dropRebuildFailed: DropReasonRebuildFailed,
+	dropSpoolFull:     DropReasonSpoolFull,
 }
 
-// undelivered splits the records of a batch of n that Deliver reported as not
-// delivered by reason, as documented on DeliveryError; ctx is the context
-// Deliver was given.
-func undelivered(ctx context.Context, err error, n int) map[dropReason]int64 {
-	if err == nil || n <= 0 {
-		return nil
+// splitUndelivered sorts the records of a batch that Deliver reported as
+// not delivered, as documented on DeliveryError: those handed back for
+// another attempt, and the counts of the others by reason. ctx is the
+// context Deliver was given; stopped says the processor was shutting down
+// and cut Deliver short, so that a plain error hands the whole batch back
+// (by the Sink contract, none of it was delivered).
+func splitUndelivered(ctx context.Context, err error, batch []*otelrecord.ExecutionRecord, stopped bool) (handedBack []*otelrecord.ExecutionRecord, drops map[dropReason]int64) {
+	n := len(batch)
+	if err == nil || n == 0 {
+		return nil, nil
 	}
-	out := map[dropReason]int64{}
+	drops = map[dropReason]int64{}
 	des := deliveryErrors(err, nil)
 	if len(des) == 0 {
-		out[failureReason(ctx, err)] = int64(n)
-		return out
+		if stopped && !errors.Is(err, ErrRejected) {
+			return batch, nil
+		}
+		drops[failureReason(ctx, err)] = int64(n)
+		return nil, drops
 	}
-	left := int64(n)
+	left := n
 	for _, de := range des {
-		k := min(int64(max(de.Failed, 0)), left)
+		k := min(max(de.Failed, len(de.Records), 0), left)
 		if k == 0 {
 			continue
 		}
-		out[failureReason(ctx, de.Err)] += k
 		left -= k
+		reason := failureReason(ctx, de.Err)
+		if reason != dropRejected && len(de.Records) > 0 {
+			back := de.Records[:min(len(de.Records), k)]
+			handedBack = append(handedBack, back...)
+			k -= len(back)
+		}
+		if k > 0 {
+			drops[reason] += int64(k)
+		}
 	}
-	return out
+	return handedBack, drops
 }
 
 // failureReason says why records failed with err.

@@ -1,7 +1,6 @@
 package exporter
 
 import (
-	"container/list"
 	"context"
 	"errors"
 	"fmt"
@@ -15,68 +14,44 @@ import (
 	"go.opentelemetry.io/otel/metric"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
-	"github.com/hivetrace/hivetrace/internal/instrument"
 	"github.com/hivetrace/hivetrace/otelrecord"
-	"github.com/hivetrace/hivetrace/otelrecord/sdkspan"
 )
+
+// ScopeName is the instrumentation scope of the record processor's own
+// instruments.
+const ScopeName = "github.com/hivetrace/hivetrace/exporter"
 
 // recordProcessor is the SpanProcessor returned by NewRecordProcessor.
 type recordProcessor struct {
-	sink Sink
-	cfg  config
+	sink    Sink
+	cfg     config
+	pending *pendingRuns
+	queue   *recordQueue
 
-	mu       sync.Mutex
-	pending  map[string]*pendingRun
-	order    list.List           // of *pendingRun, oldest first
-	finished map[string]struct{} // recently finished runs
-	ring     []string            // finished runs in finishing order
-	ringNext int
-
-	queue    chan *unit
-	stopCh   chan struct{}
-	done     chan struct{}
+	stopped  atomic.Bool   // OnEnd does nothing from then on
+	stopping chan struct{} // closed by Shutdown: drain, then stop
+	produced chan struct{} // closed once the rebuilder and the spool loader are gone
+	prodWG   sync.WaitGroup
+	runCtx   context.Context
+	cancel   context.CancelFunc // ends every Deliver and backoff in flight
+	wg       sync.WaitGroup     // the rebuilder, the senders, the spool loader
 	stopOnce sync.Once
-	stopped  atomic.Bool
-	// Written by Shutdown before stopCh is closed, read by the worker after.
-	shutdownCtx context.Context
-	// Written by the worker before done is closed, read by Shutdown after.
-	shutdownErr error
+	flushing atomic.Int32 // ForceFlush calls in progress: senders do not wait for full batches
+	failures atomic.Int32 // failed deliveries since the last success (backoff)
 
 	dropped     [len(dropReasons)]atomic.Int64
 	droppedOpts [len(dropReasons)][]metric.AddOption
 	counter     metric.Int64Counter
 
-	// Worker-only state of the rate-limited drop warning and error reports.
+	errMu       sync.Mutex // guards the rate limits of warnings and reports, and flushErr
 	warnedTotal int64
 	lastWarn    time.Time
 	lastReport  time.Time
 	unreported  int
+	flushErr    error // delivery errors while a ForceFlush is in progress
 }
 
 var _ sdktrace.SpanProcessor = (*recordProcessor)(nil)
-
-// pendingRun holds the boundary spans of a run whose task-run span is open.
-// Spans are kept as the SDK hands them over (immutable snapshots) and
-// converted by the worker, so OnEnd stays short.
-type pendingRun struct {
-	uuid    string
-	spans   []sdktrace.ReadOnlySpan
-	created time.Time
-	elem    *list.Element
-}
-
-// unit is one queue entry: a finished run, or a flush request.
-type unit struct {
-	task       sdktrace.ReadOnlySpan
-	boundaries []sdktrace.ReadOnlySpan
-	flush      *flushRequest
-}
-
-type flushRequest struct {
-	ctx  context.Context
-	err  error // written by the worker before done is closed
-	done chan struct{}
-}
 
 // NewRecordProcessor returns a SpanProcessor that rebuilds the
 // ExecutionRecord of every task run from its spans and delivers it to sink.
@@ -84,72 +59,103 @@ type flushRequest struct {
 //
 // It follows the SDK's BatchSpanProcessor. OnEnd never blocks and never does
 // I/O: it keeps each boundary span of a run (otelrecord.Classify) under the
-// run's uuid and, when the run's task-run span ends, puts the run on a
-// bounded queue; other spans are ignored. One worker goroutine rebuilds each
-// run (otelrecord.RebuildRun) and delivers the records to the sink in batches,
-// each Deliver bounded by the export timeout. A record RebuildRun finds
-// incomplete (it carries the otelrecord.MetadataIncomplete marker) is
-// delivered all the same.
+// run's uuid and, when the run's task-run span ends, puts the run on the
+// queue; other spans are ignored. A rebuilder goroutine turns runs into
+// records (otelrecord.RebuildRun; a record found incomplete carries the
+// otelrecord.MetadataIncomplete marker and is delivered all the same), and
+// WithSenders goroutines deliver them to the sink in batches of at most
+// WithMaxExportBatchSize records and WithMaxExportBatchBytes bytes, a batch
+// leaving at the latest WithBatchTimeout after its oldest record was ready,
+// each Deliver bounded by WithExportTimeout.
 //
-// The processor's queue is the only one between a run and the sink: the sink
-// sends synchronously and retries, if at all, within Deliver's context (see
-// Sink). Records the sink could not deliver are counted as dropped, exactly
-// as many as its DeliveryError says (the whole batch for any other error),
-// under DropReasonRejected, DropReasonExportTimeout or DropReasonExportFailed;
-// the processor does not send them again. Deliver errors of the worker's own
-// batches are reported through otel.Handle at most once per
-// DefaultDropWarnInterval, with the number of errors left unreported since.
+// The queue is the only one between a run and the sink, and it is bounded in
+// bytes (WithMaxQueueBytes; a run counts the size of its payload attributes
+// until its record is delivered or dropped). When a run does not fit, it is
+// dropped (the newest, as the SDK's processor does). The sink sends
+// synchronously (see Sink). Records it hands back in a DeliveryError (the
+// receiver unreachable, overloaded, or the export timeout) stay queued,
+// ahead of the others, and are delivered again after a backoff with full
+// jitter (WithBackoff), which the first successful delivery resets; records
+// it refused or could not account for are dropped.
 //
-// When the queue is full, the newest run (the one whose task-run span is
-// ending) is dropped, as the SDK's processor does. Every drop is counted by
-// the one DroppedRecordsCounter instrument (reason under
-// otelrecord.DropReasonKey) and reported by a slog warning at most once per
-// DefaultDropWarnInterval, carrying the counts by reason.
+// With WithSpool, each record is written to the spool before it counts as
+// queued and removed once delivered or dropped for good; the records an
+// earlier process left in the spool are delivered first, read back as room
+// in the queue allows. A record the spool has no room for is dropped.
+//
+// Every drop is counted by the one DroppedRecordsCounter instrument, by
+// reason (otelrecord.DropReasonKey), and reported by a slog warning at most
+// once per DefaultDropWarnInterval, carrying the counts by reason. Delivery
+// errors go to otel.Handle at the same rate at most, with the number left
+// unreported.
 //
 // The boundary spans of runs whose task-run span has not ended are held in
 // memory, bounded by WithMaxPendingRuns (the oldest run is evicted first) and
-// WithPendingRunTTL; evicted runs are counted as dropped.
+// WithPendingRunTTL; evicted runs are counted as dropped. A boundary span
+// that ends after the task-run span of its run (a goroutine that outlived
+// the run) is not part of the record; it is counted under
+// DropReasonLateBoundary, and the record is complete or not according to the
+// hive.task.boundary_calls count on the task-run span. Runs are remembered as
+// finished for as long as WithMaxPendingRuns runs.
 //
-// A boundary span that ends after the task-run span of its run (a goroutine
-// that outlived the run) is not part of the record: by then the record has
-// been queued without it. It is discarded and counted under
-// DropReasonLateBoundary; the record is complete or not according to the
-// hive.task.boundary_calls count on the task-run span (RebuildRun marks it
-// incomplete when it holds fewer calls than that count). Runs are remembered
-// as finished for as long as WithMaxPendingRuns runs; a boundary span later
-// than that waits as a pending run and expires.
+// ForceFlush delivers every run queued before the call (or drops it, as
+// above), then calls the sink's ForceFlush when it is a Flusher. Shutdown,
+// which runs once, stops OnEnd, delivers what is queued, calls the sink's
+// Shutdown when it is a Shutdowner, and stops every goroutine. Both honour
+// their ctx; Shutdown with a ctx without deadline stops after
+// WithShutdownTimeout. What Shutdown could not deliver is dropped, or stays
+// in the spool for the next start, and its error (a *ShutdownError) says how
+// many of each.
 //
-// ForceFlush delivers every run queued before the call, then calls the sink's
-// ForceFlush when it is a Flusher. Shutdown, which runs once, stops OnEnd,
-// delivers what is queued, calls the sink's Shutdown when it is a
-// Shutdowner, and stops the worker. Both honour their ctx and return delivery
-// errors to the caller.
-//
-// Defaults: queue DefaultMaxQueueSize (2048) runs; batches of at most
-// DefaultMaxExportBatchSize (512) records, delivered at the latest after
-// DefaultBatchTimeout (1 s); DefaultExportTimeout (30 s) per Deliver;
-// DefaultMaxPendingRuns (4096) pending runs for at most DefaultPendingRunTTL
-// (15 min); the global MeterProvider; slog.Default().
+// Defaults: DefaultMaxQueueBytes (64 MiB) queued; DefaultSenders (4)
+// senders; batches of DefaultMaxExportBatchSize (500) records and
+// DefaultMaxExportBatchBytes (4 MiB), sent after DefaultBatchTimeout (1 s) at
+// the latest; DefaultExportTimeout (30 s) per Deliver; backoff from
+// DefaultInitialBackoff (100 ms) to DefaultMaxBackoff (5 s);
+// DefaultShutdownTimeout (10 s); DefaultMaxPendingRuns (4096) pending runs
+// for at most DefaultPendingRunTTL (15 min); no spool; the global
+// MeterProvider; slog.Default().
 func NewRecordProcessor(sink Sink, opts ...Option) sdktrace.SpanProcessor {
 	cfg := newConfig(opts)
+	runCtx, cancel := context.WithCancel(context.Background())
 	p := &recordProcessor{
 		sink:     sink,
 		cfg:      cfg,
-		pending:  make(map[string]*pendingRun),
-		finished: make(map[string]struct{}),
-		ring:     make([]string, cfg.maxPendingRuns),
-		queue:    make(chan *unit, cfg.maxQueueSize),
-		stopCh:   make(chan struct{}),
-		done:     make(chan struct{}),
+		pending:  newPendingRuns(cfg.maxPendingRuns, cfg.pendingRunTTL),
+		queue:    newRecordQueue(cfg.maxQueueBytes),
+		stopping: make(chan struct{}),
+		produced: make(chan struct{}),
+		runCtx:   runCtx,
+		cancel:   cancel,
 	}
-	mp := cfg.meterProvider
+	p.initCounter()
+	if sink == nil {
+		p.stopped.Store(true)
+		return p
+	}
+	p.wg.Add(1 + cfg.senders)
+	p.prodWG.Add(1)
+	go p.rebuilder()
+	if cfg.spool != nil {
+		p.prodWG.Add(1)
+		go p.loadSpool()
+	}
+	go func() { defer p.wg.Done(); p.prodWG.Wait(); close(p.produced) }()
+	for range cfg.senders {
+		go p.sender()
+	}
+	return p
+}
+
+func (p *recordProcessor) initCounter() {
+	mp := p.cfg.meterProvider
 	if mp == nil {
 		mp = otel.GetMeterProvider()
 	}
-	counter, err := mp.Meter(instrument.ScopeName).Int64Counter(DroppedRecordsCounter,
+	counter, err := mp.Meter(ScopeName).Int64Counter(DroppedRecordsCounter,
 		metric.WithUnit("{record}"),
-		metric.WithDescription("Task-run records the record processor dropped or its sink could not deliver, "+
-			"by reason (for reason late_boundary: boundary calls that ended after their run)."))
+		metric.WithDescription("Task-run records the record processor dropped or could not deliver, by reason "+
+			"(for reason late_boundary: boundary calls that ended after their run)."))
 	if err != nil {
 		otel.Handle(err)
 	}
@@ -157,13 +163,6 @@ func NewRecordProcessor(sink Sink, opts ...Option) sdktrace.SpanProcessor {
 	for i, r := range dropReasons {
 		p.droppedOpts[i] = []metric.AddOption{metric.WithAttributeSet(attribute.NewSet(otelrecord.DropReasonKey.String(r)))}
 	}
-	if sink == nil {
-		p.stopped.Store(true)
-		close(p.done)
-		return p
-	}
-	go p.work()
-	return p
 }
 
 // OnStart does nothing.
@@ -181,82 +180,38 @@ func (p *recordProcessor) OnEnd(s sdktrace.ReadOnlySpan) {
 	}
 	switch kind {
 	case otelrecord.KindBoundary:
-		p.keepBoundary(run, s)
+		late, expired, evicted := p.pending.Keep(run, s, p.cfg.now())
+		if late {
+			p.drop(dropLateBoundary, 1)
+		}
+		p.drop(dropPendingTTL, expired)
+		p.drop(dropPendingLimit, evicted)
 	case otelrecord.KindTask:
-		p.finishRun(run, s)
-	}
-}
-
-func (p *recordProcessor) keepBoundary(run string, sp sdktrace.ReadOnlySpan) {
-	var expired, evicted int64
-	p.mu.Lock()
-	if _, ok := p.finished[run]; ok {
-		p.mu.Unlock()
-		p.drop(dropLateBoundary, 1)
-		return
-	}
-	pr := p.pending[run]
-	if pr == nil {
-		now := p.cfg.now()
-		expired = p.expireLocked(now)
-		for len(p.pending) >= p.cfg.maxPendingRuns {
-			p.removeLocked(p.order.Front().Value.(*pendingRun))
-			evicted++
+		boundaries := p.pending.Finish(run)
+		it := &item{task: s, boundaries: boundaries, size: runSize(s, boundaries)}
+		if !p.queue.PushRun(it) {
+			p.drop(dropQueueFull, 1)
 		}
-		pr = &pendingRun{uuid: run, created: now}
-		pr.elem = p.order.PushBack(pr)
-		p.pending[run] = pr
-	}
-	pr.spans = append(pr.spans, sp)
-	p.mu.Unlock()
-	p.drop(dropPendingTTL, expired)
-	p.drop(dropPendingLimit, evicted)
-}
-
-func (p *recordProcessor) finishRun(run string, task sdktrace.ReadOnlySpan) {
-	u := &unit{task: task}
-	p.mu.Lock()
-	if pr := p.pending[run]; pr != nil {
-		u.boundaries = pr.spans
-		p.removeLocked(pr)
-	}
-	p.rememberFinishedLocked(run)
-	p.mu.Unlock()
-
-	select {
-	case p.queue <- u:
-	default:
-		p.drop(dropQueueFull, 1)
 	}
 }
 
-// expireLocked evicts the pending runs older than the TTL and returns how
-// many it evicted.
-func (p *recordProcessor) expireLocked(now time.Time) int64 {
-	var n int64
-	for e := p.order.Front(); e != nil; e = p.order.Front() {
-		pr := e.Value.(*pendingRun)
-		if now.Sub(pr.created) < p.cfg.pendingRunTTL {
-			break
+// runSize estimates the bytes a run's record takes: its spans' string and
+// byte attributes (the payloads) and a little for each span.
+func runSize(task sdktrace.ReadOnlySpan, boundaries []sdktrace.ReadOnlySpan) int64 {
+	const perSpan = 64
+	size := int64(perSpan * (1 + len(boundaries)))
+	add := func(s sdktrace.ReadOnlySpan) {
+		for _, kv := range s.Attributes() {
+			if kv.Value.Type() == attribute.STRING {
+				size += int64(len(kv.Value.AsString()))
+			}
 		}
-		p.removeLocked(pr)
-		n++
 	}
-	return n
-}
-
-func (p *recordProcessor) removeLocked(pr *pendingRun) {
-	p.order.Remove(pr.elem)
-	delete(p.pending, pr.uuid)
-}
-
-func (p *recordProcessor) rememberFinishedLocked(run string) {
-	if old := p.ring[p.ringNext]; old != "" {
-		delete(p.finished, old)
+	add(task)
+	for _, b := range boundaries {
+		add(b)
 	}
-	p.ring[p.ringNext] = run
-	p.finished[run] = struct{}{}
-	p.ringNext = (p.ringNext + 1) % len(p.ring)
+	return size
 }
 
 func (p *recordProcessor) drop(r dropReason, n int64) {
@@ -277,8 +232,9 @@ func (p *recordProcessor) droppedTotal() int64 {
 	return n
 }
 
-// ForceFlush delivers every run queued before the call and flushes the sink.
-// It blocks until then or until ctx is done, and is safe for concurrent use.
+// ForceFlush delivers (or drops) every run queued before the call and
+// flushes the sink. It blocks until then or until ctx is done, is safe for
+// concurrent use, and returns the delivery errors met meanwhile.
 func (p *recordProcessor) ForceFlush(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -286,22 +242,47 @@ func (p *recordProcessor) ForceFlush(ctx context.Context) error {
 	if p.stopped.Load() {
 		return nil
 	}
-	req := &flushRequest{ctx: ctx, done: make(chan struct{})}
-	select {
-	case p.queue <- &unit{flush: req}:
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-p.stopCh:
-		return nil
+	target := p.queue.Next()
+	// The runs queued so far are rebuilt first, so they leave in full
+	// batches.
+	for p.queue.Rebuilding() {
+		changed := p.queue.Changed()
+		if !p.queue.Rebuilding() {
+			break
+		}
+		select {
+		case <-changed:
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-p.stopping:
+			return nil
+		}
 	}
-	select {
-	case <-req.done:
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-p.done:
-		return nil
+	if p.flushing.Add(1) == 1 {
+		p.errMu.Lock()
+		p.flushErr = nil
+		p.errMu.Unlock()
 	}
-	err := req.err
+	defer p.flushing.Add(-1)
+	p.failures.Store(0) // a flush retries at once
+	p.queue.Wake()      // senders leave with what they have
+	for !p.queue.DoneBefore(target) {
+		changed := p.queue.Changed()
+		if p.queue.DoneBefore(target) {
+			break
+		}
+		select {
+		case <-changed:
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-p.stopping:
+			return nil
+		}
+	}
+	p.errMu.Lock()
+	err := p.flushErr
+	p.errMu.Unlock()
+	p.warnDropped(false)
 	if f, ok := p.sink.(Flusher); ok {
 		if ferr := f.ForceFlush(ctx); ferr != nil {
 			err = errors.Join(err, fmt.Errorf("exporter: flush sink: %w", ferr))
@@ -311,105 +292,60 @@ func (p *recordProcessor) ForceFlush(ctx context.Context) error {
 }
 
 // Shutdown stops the processor once: later calls, and OnEnd from then on, do
-// nothing. It delivers what is queued, shuts the sink down and stops the
-// worker, blocking until then or until ctx is done.
+// nothing. It delivers what is queued, shuts the sink down and stops every
+// goroutine, returning by the time ctx is done, or after the shutdown
+// timeout when ctx has no deadline.
 func (p *recordProcessor) Shutdown(ctx context.Context) error {
 	var err error
 	p.stopOnce.Do(func() {
 		if p.stopped.Swap(true) { // nil sink: nothing runs
 			return
 		}
-		p.shutdownCtx = ctx
-		close(p.stopCh)
-		select {
-		case <-p.done:
-			err = p.shutdownErr
-		case <-ctx.Done():
-			err = ctx.Err()
+		if _, ok := ctx.Deadline(); !ok {
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithTimeout(ctx, p.cfg.shutdownTimeout)
+			defer cancel()
 		}
+		p.drop(dropShutdown, p.pending.Clear())
+		close(p.stopping)
+		done := make(chan struct{})
+		go func() { p.wg.Wait(); close(done) }()
+		var cut error
+		select {
+		case <-done:
+		case <-ctx.Done():
+			cut = ctx.Err()
+			p.cancel() // Deliver and backoff honour it: the goroutines return
+			<-done
+		}
+		p.cancel()
+		err = p.finish(ctx, cut)
 	})
 	return err
 }
 
-// work is the worker goroutine: it rebuilds queued runs and delivers them in
-// batches until Shutdown.
-func (p *recordProcessor) work() {
-	defer close(p.done)
-	ctx := context.Background()
-	timer := time.NewTimer(p.cfg.batchTimeout)
-	defer timer.Stop()
-	var batch []*otelrecord.ExecutionRecord
-	for {
-		select {
-		case <-p.stopCh:
-			p.shutdownErr = p.drain(batch)
-			return
-		case <-timer.C:
-			var err error
-			if batch, err = p.deliver(ctx, batch); err != nil {
-				p.report(err)
-			}
-			p.expire()
-			p.warnDropped(false)
-			timer.Reset(p.cfg.batchTimeout)
-		case u := <-p.queue:
-			if u.flush != nil {
-				batch, u.flush.err = p.deliver(u.flush.ctx, batch)
-				p.warnDropped(false)
-				close(u.flush.done)
-				continue
-			}
-			if rec := p.rebuild(u); rec != nil {
-				batch = append(batch, rec)
-			}
-			if len(batch) >= p.cfg.maxExportBatchSize {
-				var err error
-				if batch, err = p.deliver(ctx, batch); err != nil {
-					p.report(err)
-				}
-				p.warnDropped(false)
-				timer.Reset(p.cfg.batchTimeout)
-			}
-		}
-	}
-}
-
-// drain delivers everything queued, then shuts the sink down, with the ctx
-// given to Shutdown.
-func (p *recordProcessor) drain(batch []*otelrecord.ExecutionRecord) error {
-	ctx := p.shutdownCtx
+// finish accounts for what Shutdown could not deliver, warns, and shuts the
+// sink down.
+func (p *recordProcessor) finish(ctx context.Context, cut error) error {
 	var errs []error
-queued:
-	for {
-		select {
-		case u := <-p.queue:
-			if u.flush != nil {
-				close(u.flush.done)
-				continue
-			}
-			if rec := p.rebuild(u); rec != nil {
-				batch = append(batch, rec)
-			}
-			if len(batch) >= p.cfg.maxExportBatchSize {
-				var err error
-				batch, err = p.deliver(ctx, batch)
-				errs = append(errs, err)
-			}
-		default:
-			break queued
+	var lost, spooled int
+	remaining := p.queue.Remaining()
+	for _, it := range remaining {
+		if it.spooled {
+			spooled++
+		} else {
+			lost++
 		}
 	}
-	_, err := p.deliver(ctx, batch)
-	errs = append(errs, err)
-
-	p.mu.Lock()
-	open := int64(len(p.pending))
-	clear(p.pending)
-	p.order.Init()
-	p.mu.Unlock()
-	p.drop(dropShutdown, open)
+	p.queue.Done(remaining)
+	p.drop(dropShutdown, int64(lost))
 	p.warnDropped(true)
-
+	switch {
+	case lost > 0 || spooled > 0:
+		errs = append(errs, &ShutdownError{Undelivered: lost, Spooled: spooled, Err: cut})
+	case cut != nil:
+		errs = append(errs, cut)
+	}
 	if s, ok := p.sink.(Shutdowner); ok {
 		if err := s.Shutdown(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("exporter: shut down sink: %w", err))
@@ -418,52 +354,19 @@ queued:
 	return errors.Join(errs...)
 }
 
-// rebuild turns a finished run into its record; nil when it cannot.
-func (p *recordProcessor) rebuild(u *unit) *otelrecord.ExecutionRecord {
-	rec, err := otelrecord.RebuildRun(sdkspan.Span(u.task), sdkspan.Spans(u.boundaries))
-	switch {
-	case rec == nil:
-		if err == nil {
-			err = errors.New("no record")
-		}
-		p.drop(dropRebuildFailed, 1)
-		p.report(fmt.Errorf("exporter: rebuild run of span %s: %w", u.task.SpanContext().SpanID(), err))
-	case err != nil:
-		p.logger().Debug("hivetrace: rebuilt an incomplete record",
-			"task", rec.TaskName, "uuid", rec.UUID, "error", err)
-	}
-	return rec
-}
-
-// errExportTimeout is the cause of a Deliver context that ran out of time.
-var errExportTimeout = errors.New("exporter: record export timeout")
-
-// deliver hands batch to the sink with the export timeout, counts the
-// records it could not deliver, and returns the error and a fresh batch: the
-// records, and the slice, belong to the sink.
-func (p *recordProcessor) deliver(ctx context.Context, batch []*otelrecord.ExecutionRecord) ([]*otelrecord.ExecutionRecord, error) {
-	if len(batch) == 0 {
-		return batch, nil
-	}
-	ctx, cancel := context.WithTimeoutCause(ctx, p.cfg.exportTimeout, errExportTimeout)
-	defer cancel()
-	err := p.sink.Deliver(ctx, batch...)
-	if err == nil {
-		return nil, nil
-	}
-	for r, n := range undelivered(ctx, err, len(batch)) {
-		p.drop(r, n)
-	}
-	return nil, fmt.Errorf("exporter: deliver %d records: %w", len(batch), err)
-}
-
 // report hands a background error to otel.Handle, at most once per drop
 // warning interval; the errors in between are counted and their number is
-// reported with the next one. Worker only.
-func (p *recordProcessor) report(err error) {
+// reported with the next one. The errors of deliveries that began during a
+// ForceFlush are kept for it to return.
+func (p *recordProcessor) report(err error, forFlush bool) {
+	p.errMu.Lock()
+	if forFlush && p.flushing.Load() > 0 {
+		p.flushErr = errors.Join(p.flushErr, err)
+	}
 	now := p.cfg.now()
 	if !p.lastReport.IsZero() && now.Sub(p.lastReport) < p.cfg.dropWarnInterval {
 		p.unreported++
+		p.errMu.Unlock()
 		return
 	}
 	if p.unreported > 0 {
@@ -471,20 +374,15 @@ func (p *recordProcessor) report(err error) {
 	}
 	p.unreported = 0
 	p.lastReport = now
+	p.errMu.Unlock()
 	otel.Handle(err)
-}
-
-// expire evicts the pending runs older than the TTL.
-func (p *recordProcessor) expire() {
-	p.mu.Lock()
-	n := p.expireLocked(p.cfg.now())
-	p.mu.Unlock()
-	p.drop(dropPendingTTL, n)
 }
 
 // warnDropped logs the drops since the last warning, at most once per
 // interval unless final.
 func (p *recordProcessor) warnDropped(final bool) {
+	p.errMu.Lock()
+	defer p.errMu.Unlock()
 	total := p.droppedTotal()
 	if total == p.warnedTotal {
 		return

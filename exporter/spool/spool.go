@@ -202,6 +202,22 @@ func (s *Spool) Oldest(ctx context.Context, after int64, limit int) (entries []E
 	return entries, next, nil
 }
 
+// Last returns the cursor of the newest entry (0 when the spool is empty):
+// Oldest from any cursor reaches it, and entries put later come after it.
+func (s *Spool) Last(ctx context.Context) (int64, error) {
+	s.mu.Lock()
+	closed := s.closed
+	s.mu.Unlock()
+	if closed {
+		return 0, ErrClosed
+	}
+	var last sql.NullInt64
+	if err := s.db.QueryRowContext(ctx, `SELECT MAX(seq) FROM entries`).Scan(&last); err != nil {
+		return 0, fmt.Errorf("spool: read: %w", err)
+	}
+	return last.Int64, nil
+}
+
 // Len returns the number of spooled entries and their total size in bytes.
 func (s *Spool) Len() (entries int, bytes int64) {
 	s.mu.Lock()

@@ -48,12 +48,15 @@ func TestPutReadRemoveReopen(t *testing.T) {
 	assert.Equal(t, 5, count)
 	assert.Equal(t, int64(50), bytes)
 
+	last, err := s.Last(ctx)
+	require.NoError(t, err)
 	got, next, err := s.Oldest(ctx, 0, 3)
 	require.NoError(t, err)
 	assert.Equal(t, ids(in[:3]), ids(got), "oldest first")
-	rest, _, err := s.Oldest(ctx, next, 10)
+	rest, end, err := s.Oldest(ctx, next, 10)
 	require.NoError(t, err)
 	assert.Equal(t, ids(in[3:]), ids(rest), "the cursor pages on")
+	assert.Equal(t, last, end, "Last is the cursor of the newest entry")
 
 	require.NoError(t, s.Remove(ctx, []string{in[0].ID, in[2].ID, "unknown"}))
 	count, bytes = s.Len()

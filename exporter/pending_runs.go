@@ -1,0 +1,123 @@
+package exporter
+
+import (
+	"container/list"
+	"sync"
+	"time"
+
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+)
+
+// pendingRuns holds the boundary spans of runs whose task-run span is still
+// open, bounded in number and age, and remembers the runs that finished
+// recently so a late boundary span is told apart from a new run. It is safe
+// for concurrent use; no method blocks.
+type pendingRuns struct {
+	max int
+	ttl time.Duration
+
+	mu       sync.Mutex
+	runs     map[string]*pendingRun
+	order    list.List           // of *pendingRun, oldest first
+	finished map[string]struct{} // recently finished runs
+	ring     []string            // finished runs in finishing order
+	ringNext int
+}
+
+// pendingRun holds the boundary spans of a run whose task-run span is open.
+// Spans are kept as the SDK hands them over (immutable snapshots) and
+// converted by the rebuilder, so OnEnd stays short.
+type pendingRun struct {
+	uuid    string
+	spans   []sdktrace.ReadOnlySpan
+	created time.Time
+	elem    *list.Element
+}
+
+func newPendingRuns(max int, ttl time.Duration) *pendingRuns {
+	return &pendingRuns{
+		max:      max,
+		ttl:      ttl,
+		runs:     make(map[string]*pendingRun),
+		finished: make(map[string]struct{}),
+		ring:     make([]string, max),
+	}
+}
+
+// Keep holds a boundary span of run. late reports that the run has already
+// finished (the span is not kept); expired and evicted count the pending
+// runs dropped to make room.
+func (r *pendingRuns) Keep(run string, sp sdktrace.ReadOnlySpan, now time.Time) (late bool, expired, evicted int64) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if _, ok := r.finished[run]; ok {
+		return true, 0, 0
+	}
+	pr := r.runs[run]
+	if pr == nil {
+		expired = r.expireLocked(now)
+		for len(r.runs) >= r.max {
+			r.removeLocked(r.order.Front().Value.(*pendingRun))
+			evicted++
+		}
+		pr = &pendingRun{uuid: run, created: now}
+		pr.elem = r.order.PushBack(pr)
+		r.runs[run] = pr
+	}
+	pr.spans = append(pr.spans, sp)
+	return false, expired, evicted
+}
+
+// Finish returns the boundary spans held for run and remembers it as
+// finished.
+func (r *pendingRuns) Finish(run string) []sdktrace.ReadOnlySpan {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var spans []sdktrace.ReadOnlySpan
+	if pr := r.runs[run]; pr != nil {
+		spans = pr.spans
+		r.removeLocked(pr)
+	}
+	if old := r.ring[r.ringNext]; old != "" {
+		delete(r.finished, old)
+	}
+	r.ring[r.ringNext] = run
+	r.finished[run] = struct{}{}
+	r.ringNext = (r.ringNext + 1) % len(r.ring)
+	return spans
+}
+
+// Expire evicts the runs older than the TTL and returns how many.
+func (r *pendingRuns) Expire(now time.Time) int64 {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.expireLocked(now)
+}
+
+// Clear forgets every pending run and returns how many there were.
+func (r *pendingRuns) Clear() int64 {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	n := int64(len(r.runs))
+	clear(r.runs)
+	r.order.Init()
+	return n
+}
+
+func (r *pendingRuns) expireLocked(now time.Time) int64 {
+	var n int64
+	for e := r.order.Front(); e != nil; e = r.order.Front() {
+		pr := e.Value.(*pendingRun)
+		if now.Sub(pr.created) < r.ttl {
+			break
+		}
+		r.removeLocked(pr)
+		n++
+	}
+	return n
+}
+
+func (r *pendingRuns) removeLocked(pr *pendingRun) {
+	r.order.Remove(pr.elem)
+	delete(r.runs, pr.uuid)
+}
