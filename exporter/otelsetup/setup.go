@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
 
 	"go.opentelemetry.io/contrib/exporters/autoexport"
 	"go.opentelemetry.io/otel"
@@ -20,6 +21,7 @@ import (
 
 	"github.com/hivetrace/hivetrace/exporter"
 	"github.com/hivetrace/hivetrace/exporter/hivesink"
+	"github.com/hivetrace/hivetrace/exporter/spool"
 	"github.com/hivetrace/hivetrace/hive"
 )
 
@@ -66,6 +68,18 @@ const (
 //     built from the HIVE_* environment when HIVE_API_KEY is set. Without a
 //     sink there is no record processor.
 //
+// The delivery of records reads HIVE_QUEUE_BYTES, HIVE_SENDERS,
+// HIVE_BATCH_RECORDS, HIVE_BATCH_BYTES, HIVE_SPOOL_DIR (a durable spool, off
+// when unset), HIVE_SPOOL_BYTES and HIVE_SHUTDOWN_TIMEOUT (see the Env…
+// constants); options given with WithRecordProcessorOptions win over them.
+// An unreadable value is an error wrapping ErrInvalidSetting.
+//
+// The shutdown function returns by the time its ctx is done or, for a ctx
+// without deadline, after HIVE_SHUTDOWN_TIMEOUT (default 10 s), even with
+// Hive and the collector unreachable. Its error says how many records were
+// not delivered and how many stay spooled for the next start
+// (*exporter.ShutdownError).
+//
 // No collector needs to be running: exporters connect lazily and export in
 // the background, so tasks are never slowed or failed by an unreachable
 // collector; shutdown then returns when its ctx is done.
@@ -86,6 +100,10 @@ func Setup(ctx context.Context, opts ...Option) (shutdown func(context.Context) 
 	}()
 
 	res, err := newResource(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	dlv, err := deliveryFromEnv()
 	if err != nil {
 		return nil, err
 	}
@@ -117,8 +135,17 @@ func Setup(ctx context.Context, opts ...Option) (shutdown func(context.Context) 
 
 	sink := cfg.sink
 	if sink == nil {
-		if sink, err = defaultSink(ctx, mp); err != nil {
+		if sink, err = defaultSink(ctx, mp, dlv.sinkOptions()); err != nil {
 			return nil, fmt.Errorf("%s: sink: %w", setupErrPrefix, err)
+		}
+	}
+	var sp *spool.Spool
+	if sink != nil {
+		if sp, err = dlv.openSpool(ctx); err != nil {
+			return nil, err
+		}
+		if sp != nil {
+			cleanup = append(cleanup, func(context.Context) error { return sp.Close() })
 		}
 	}
 	tpOpts := []sdktrace.TracerProviderOption{
@@ -130,7 +157,11 @@ func Setup(ctx context.Context, opts ...Option) (shutdown func(context.Context) 
 	// collector holding up the BatchSpanProcessor cannot cost records.
 	var procs []sdktrace.SpanProcessor
 	if sink != nil {
-		procOpts := append([]exporter.Option{exporter.WithMeterProvider(mp)}, cfg.processor...)
+		procOpts := append([]exporter.Option{exporter.WithMeterProvider(mp)}, dlv.processorOptions()...)
+		if sp != nil {
+			procOpts = append(procOpts, exporter.WithSpool(sp))
+		}
+		procOpts = append(procOpts, cfg.processor...)
 		procs = append(procs, exporter.NewRecordProcessor(sink, procOpts...))
 	}
 	if !autoexport.IsNoneSpanExporter(spanExp) {
@@ -147,18 +178,43 @@ func Setup(ctx context.Context, opts ...Option) (shutdown func(context.Context) 
 		propagation.TraceContext{}, propagation.Baggage{}))
 
 	return func(ctx context.Context) error {
-		// Spans first: the record processor counts drops on the meter.
-		err := tp.Shutdown(ctx)
-		if err != nil {
-			// The provider stops at the first processor that exhausts ctx;
-			// stop the others too (each runs its Shutdown once), so none is
-			// left running.
-			for _, sp := range procs {
-				_ = sp.Shutdown(ctx)
-			}
+		if _, ok := ctx.Deadline(); !ok {
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithTimeout(ctx, dlv.shutdownBound())
+			defer cancel()
 		}
-		return errors.Join(err, mp.Shutdown(ctx))
+		return shutdownAll(ctx, tp, procs, spanExp, mp, sp)
 	}, nil
+}
+
+// shutdownAll shuts the pipeline down within ctx: the span processors
+// together (the record processor delivering records while the batch span
+// processor exports spans, neither waiting for the other), then the provider
+// and, when ctx ran out, the span exporter again so an export still retrying
+// against an unreachable collector is abandoned; then the meter provider and
+// the spool. It joins every error, the record processor's count of records
+// lost or left spooled among them.
+func shutdownAll(ctx context.Context, tp *sdktrace.TracerProvider, procs []sdktrace.SpanProcessor,
+	spanExp sdktrace.SpanExporter, mp *sdkmetric.MeterProvider, sp *spool.Spool) error {
+	errs := make([]error, len(procs))
+	var wg sync.WaitGroup
+	for i, p := range procs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = p.Shutdown(ctx)
+		}()
+	}
+	wg.Wait()
+	errs = append(errs, tp.Shutdown(ctx)) // the processors are shut: this only marks the provider
+	if ctx.Err() != nil {
+		_ = spanExp.Shutdown(ctx)
+	}
+	errs = append(errs, mp.Shutdown(ctx))
+	if sp != nil {
+		errs = append(errs, sp.Close())
+	}
+	return errors.Join(errs...)
 }
 
 // defaultSink returns the sink Setup uses when WithSink is not given: when
@@ -168,7 +224,7 @@ func Setup(ctx context.Context, opts ...Option) (shutdown func(context.Context) 
 // there is no sink, and Setup installs no record processor; with the key but
 // without a secret the client would be silent, so Setup warns and installs
 // none either.
-func defaultSink(_ context.Context, mp metric.MeterProvider) (exporter.Sink, error) {
+func defaultSink(_ context.Context, mp metric.MeterProvider, opts []hivesink.Option) (exporter.Sink, error) {
 	if os.Getenv(hive.EnvAPIKey) == "" {
 		return nil, nil
 	}
@@ -183,7 +239,7 @@ func defaultSink(_ context.Context, mp metric.MeterProvider) (exporter.Sink, err
 	if client.Conf().ProjectUUID == "" {
 		otel.Handle(errors.New("otelsetup: no Hive project uuid (" + hive.EnvProjectUUID + " or project.uuid in forge.json); Hive will refuse the records"))
 	}
-	return hivesink.New(client, hivesink.WithMeterProvider(mp)), nil
+	return hivesink.New(client, append([]hivesink.Option{hivesink.WithMeterProvider(mp)}, opts...)...), nil
 }
 
 // newResource builds the resource: the service name option as a default,
