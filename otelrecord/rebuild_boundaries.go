@@ -51,7 +51,7 @@ func rebuildBoundaries(t *taskAttrs, spans []*Span, p *problems) map[string][]Bo
 	if len(order) == 0 {
 		return out
 	}
-	addCalls(out, calls, order, p)
+	addCalls(out, calls, order, &sc.names, p)
 	return out
 }
 
@@ -133,12 +133,12 @@ func checkCallCount(t *taskAttrs, order []callKey, p *problems) {
 // addCalls adds the calls to out under their boundary names, in call order
 // within each boundary. A call without a boundary name takes its span's
 // name, and is reported. The records of all calls share one backing array.
-func addCalls(out map[string][]BoundaryRecord, calls []boundaryCall, order []callKey, p *problems) {
+// names is an empty tally, the working memory of the grouping.
+func addCalls(out map[string][]BoundaryRecord, calls []boundaryCall, order []callKey, names *tally.Tally[string], p *problems) {
 	// Group the calls by boundary name: group[i] is the group of order[i];
 	// the tally numbers the names in order of first call and counts the
 	// calls of each.
 	group := make([]int32, len(order))
-	var names tally.Tally[string]
 	for i, k := range order {
 		c := &calls[k.idx]
 		if !c.hasName {
@@ -265,10 +265,12 @@ func compareCallKeys(a, b callKey) int {
 }
 
 // rebuildScratch is the working memory of rebuildBoundaries, reused from run
-// to run: the calls read from the spans and their sort keys.
+// to run: the calls read from the spans, their sort keys, and the tally of
+// boundary names.
 type rebuildScratch struct {
 	calls []boundaryCall
 	keys  []callKey
+	names tally.Tally[string]
 }
 
 // maxPooledCalls bounds the scratch kept for reuse, so that one huge run does
@@ -284,12 +286,14 @@ func getScratch(n int) *rebuildScratch {
 	return sc
 }
 
-// put clears the calls (they point into spans) and hands sc back.
+// put clears the calls (they point into spans) and the tally, and hands sc
+// back.
 func (sc *rebuildScratch) put() {
 	if cap(sc.calls) > maxPooledCalls {
 		return
 	}
 	clear(sc.calls)
 	sc.calls = sc.calls[:0]
+	sc.names.Reset()
 	scratchPool.Put(sc)
 }

@@ -64,6 +64,14 @@ func (t *Tally[K]) Index(k K) int {
 	return -1
 }
 
+// Reset empties the tally and keeps the memory of its lists, so a tally
+// reused from one grouping to the next allocates only when it meets more keys
+// than before. It drops its references to the keys.
+func (t *Tally[K]) Reset() {
+	clear(t.keys)
+	t.keys, t.counts, t.last, t.index = t.keys[:0], t.counts[:0], 0, nil
+}
+
 // Len returns the number of distinct keys.
 func (t *Tally[K]) Len() int { return len(t.keys) }
 

@@ -68,3 +68,25 @@ func TestTallyInterleaved(t *testing.T) {
 		assert.Equal(t, 10, tl.Counts()[tl.Index(keys[i])], "key %s", keys[i])
 	}
 }
+
+func TestTallyReset(t *testing.T) {
+	var tl Tally[string]
+	for i := range ListMax + 5 {
+		tl.Add(strconv.Itoa(i))
+	}
+	keys := tl.Keys()[:1]
+	tl.Reset()
+	assert.Zero(t, tl.Len())
+	assert.Equal(t, -1, tl.Index("0"))
+	assert.Empty(t, keys[0], "no reference to the old keys is kept")
+	assert.Equal(t, 0, tl.Add("b"))
+	assert.Equal(t, 0, tl.Add("b"))
+	assert.Equal(t, 1, tl.Add("a"))
+	assert.Equal(t, []string{"b", "a"}, tl.Keys())
+	assert.Equal(t, []int{2, 1}, tl.Counts())
+	assert.Equal(t, 1.0, testing.AllocsPerRun(10, func() {
+		tl.Reset()
+		tl.Add("b")
+		tl.Add("a")
+	})+1, "a reused tally allocates nothing")
+}
