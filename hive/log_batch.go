@@ -38,7 +38,9 @@ type BatchResult struct {
 // metadata), the project and task uuids of the client and forge.json. The
 // server's ingest is idempotent by uuid, so give records their uuids before
 // the first attempt to retry without risking duplicates. The records are not
-// modified.
+// modified. It asks for results without the stored records (Prefer:
+// return=minimal): a result's Response carries the uuid, task and project
+// names and creation time, and its LogItem is empty.
 //
 // The error reports a failure of the request as a whole; then no result is
 // returned. A server without the batch route (a 404 answer, as the hosted
@@ -87,7 +89,8 @@ func (c *LogClient) SendLogs(ctx context.Context, recs []*otelrecord.ExecutionRe
 	}
 
 	var items []json.RawMessage
-	header, err := c.tr.doHeader(ctx, http.MethodPost, wire.BatchIngestPath, nil, body, &items)
+	header, err := c.tr.doHeader(ctx, http.MethodPost, wire.BatchIngestPath, nil, body, &items,
+		http.Header{"Prefer": {wire.PreferMinimal}})
 	if apiErr := (*APIError)(nil); errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusNotFound {
 		return nil, fmt.Errorf("%w: %w", ErrNoBatchRoute, err)
 	}

@@ -43,13 +43,13 @@ func newTransport(s *settings) *transport {
 // transport failure an error wrapping ErrNetwork, an undecodable 2xx body an
 // error wrapping ErrInvalidResponse.
 func (t *transport) do(ctx context.Context, method, path string, query url.Values, body, out any) error {
-	_, err := t.doHeader(ctx, method, path, query, body, out)
+	_, err := t.doHeader(ctx, method, path, query, body, out, nil)
 	return err
 }
 
-// doHeader is do, returning the answer's header too (nil when there was no
-// answer).
-func (t *transport) doHeader(ctx context.Context, method, path string, query url.Values, body, out any) (http.Header, error) {
+// doHeader is do with extra request headers, returning the answer's header
+// too (nil when there was no answer).
+func (t *transport) doHeader(ctx context.Context, method, path string, query url.Values, body, out any, extra http.Header) (http.Header, error) {
 	var reader io.Reader
 	if body != nil {
 		data, err := json.Marshal(body)
@@ -65,6 +65,9 @@ func (t *transport) doHeader(ctx context.Context, method, path string, query url
 	req, err := http.NewRequestWithContext(ctx, method, target, reader)
 	if err != nil {
 		return nil, fmt.Errorf("%w: build request %s %s: %w", ErrInvalidArgument, method, path, err)
+	}
+	for k, v := range extra {
+		req.Header[k] = v
 	}
 	req.Header.Set("Authorization", t.authHeader)
 	req.Header.Set("Accept", "application/json")

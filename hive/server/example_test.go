@@ -33,6 +33,6 @@ func Example() {
 	fmt.Print(w.Code, " ", w.Body.String())
 	// Output:
 	// ingest: 200
-	// 200 {"input":"Ada","output":"Hello, Ada","taskName":"greet","type":"success","uuid":"0193f0a0-0000-7000-8000-00000000000a"}
+	// 200 {"uuid":"0193f0a0-0000-7000-8000-00000000000a","taskName":"greet","input":"Ada","output":"Hello, Ada","type":"success"}
 	// 401 {"error":"missing Authorization header: expected \"Bearer <apiKey>:<apiSecret>\"","status":401}
 }

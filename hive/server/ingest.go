@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"log/slog"
 	"net/http"
 	"time"
@@ -154,12 +153,8 @@ func parseLogItem(raw json.RawMessage, maxRecord int64) (parsedItem, []byte, err
 			"record of %d bytes exceeds the limit of %d bytes (%s)", len(item), maxRecord, wire.MaxRecordBytesHeader)
 	}
 
-	var fields map[string]json.RawMessage
-	if err := json.Unmarshal(item, &fields); err != nil || fields == nil {
-		if err == nil {
-			err = errors.New("got null")
-		}
-		return parsedItem{}, nil, errorf(http.StatusBadRequest, "logItem is not a JSON object: %s", describeJSONError(err))
+	if !bytes.HasPrefix(bytes.TrimLeft(item, " \t\r\n"), []byte("{")) {
+		return parsedItem{}, nil, errorf(http.StatusBadRequest, "logItem is not a JSON object")
 	}
 	var p parsedItem
 	if err := json.Unmarshal(item, &p.ExecutionRecord); err != nil {
@@ -168,13 +163,24 @@ func parseLogItem(raw json.RawMessage, maxRecord int64) (parsedItem, []byte, err
 	if err := validateRecord(&p.ExecutionRecord); err != nil {
 		return parsedItem{}, nil, err
 	}
-	if rf, ok := fields["replayFrom"]; ok {
-		_ = json.Unmarshal(rf, &p.replayFrom) // informative only; ignore non-strings
+	if bytes.Contains(item, []byte(`"replayFrom"`)) {
+		var rf struct {
+			ReplayFrom json.RawMessage `json:"replayFrom"`
+		}
+		if json.Unmarshal(item, &rf) == nil {
+			_ = json.Unmarshal(rf.ReplayFrom, &p.replayFrom) // informative only; ignore non-strings
+		}
 	}
-	if p.UUID == "" {
-		p.UUID = newUUID()
-		fields["uuid"], _ = json.Marshal(p.UUID)
+	if p.UUID != "" {
+		// The record is stored as sent: its JSON was just decoded whole.
+		return p, item, nil
 	}
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(item, &fields); err != nil || fields == nil {
+		return parsedItem{}, nil, errorf(http.StatusBadRequest, "logItem is not a JSON object")
+	}
+	p.UUID = newUUID()
+	fields["uuid"], _ = json.Marshal(p.UUID)
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)

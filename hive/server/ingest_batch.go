@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"strings"
 
 	"github.com/hivetrace/hivetrace/hive/internal/wire"
 )
@@ -41,6 +42,10 @@ func (s *Server) handleIngestBatch(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
+	minimal := prefersMinimal(r)
+	if minimal {
+		w.Header().Set(wire.PreferenceApplied, wire.PreferMinimal)
+	}
 	ctx := r.Context()
 	results := make([]wire.BatchResult, len(items))
 	entries := make([]StoredLog, 0, len(items))
@@ -75,9 +80,25 @@ func (s *Server) handleIngestBatch(w http.ResponseWriter, r *http.Request) {
 		}
 		s.logStored(ctx, res.Entry, res.Created)
 		answer := ingestAnswer(res.Entry)
+		if minimal {
+			answer.LogItem = ""
+		}
 		results[i] = wire.BatchResult{Stored: &answer}
 	}
 	writeJSON(w, http.StatusOK, results)
+}
+
+// prefersMinimal reports whether the request asks for results without the
+// stored records (Prefer: return=minimal, RFC 7240).
+func prefersMinimal(r *http.Request) bool {
+	for _, v := range r.Header.Values("Prefer") {
+		for _, pref := range strings.Split(v, ",") {
+			if strings.EqualFold(strings.TrimSpace(pref), wire.PreferMinimal) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // batchEntry validates one item of a batch as handleIngest validates a body.

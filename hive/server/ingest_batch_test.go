@@ -276,3 +276,26 @@ func TestIngestBatchStoreFailureOfOneItem(t *testing.T) {
 	assert.NotContains(t, requireFailed(t, res[0], http.StatusInternalServerError), "disk on fire")
 	requireFailed(t, res[1], http.StatusBadRequest)
 }
+
+// TestIngestBatchMinimalResults: with Prefer: return=minimal, stored items
+// are answered without the record, and the server says it honoured it.
+func TestIngestBatchMinimalResults(t *testing.T) {
+	srv := server.New(server.NewMemoryStore(), server.WithInsecureNoAuth(), server.WithLogger(slog.New(slog.DiscardHandler)))
+	body := `[{"projectUuid":"` + projectA + `","logItem":` + strconv.Quote(recordJSON("getUserReport", recUUID, "x")) + `}]`
+	req := httptest.NewRequest(http.MethodPost, batchPath, strings.NewReader(body))
+	req.Header.Set("Prefer", "respond-async, return=minimal")
+	w := httptest.NewRecorder()
+	srv.ServeHTTP(w, req)
+	require.Equal(t, http.StatusOK, w.Code, w.Body.String())
+	assert.Equal(t, "return=minimal", w.Header().Get("Preference-Applied"))
+	var res []map[string]any
+	require.NoError(t, json.Unmarshal(w.Body.Bytes(), &res))
+	require.Len(t, res, 1)
+	assert.Equal(t, recUUID, res[0]["uuid"])
+	assert.NotContains(t, res[0], "logItem")
+
+	w = serveBatch(t, srv, body) // without the preference: the whole answer
+	require.Equal(t, http.StatusOK, w.Code)
+	assert.Empty(t, w.Header().Get("Preference-Applied"))
+	assert.Contains(t, w.Body.String(), `"logItem"`)
+}

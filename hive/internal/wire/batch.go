@@ -104,3 +104,13 @@ func DecodeBatchFailure(data []byte) (*ErrorBody, error) {
 	}
 	return e, nil
 }
+
+// PreferMinimal is the value of the Prefer request header (RFC 7240) with
+// which a client of the batch route asks for results without the stored
+// record: each stored item's result then has no "logItem". A server that
+// honours it answers with the PreferenceApplied header set to the same value.
+const PreferMinimal = "return=minimal"
+
+// PreferenceApplied is the answer header saying which preference the server
+// honoured (RFC 7240).
+const PreferenceApplied = "Preference-Applied"

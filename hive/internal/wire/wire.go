@@ -89,8 +89,9 @@ type IngestResponse struct {
 	TaskName string `json:"taskName"`
 	// ProjectName names the project the record is stored in.
 	ProjectName string `json:"projectName"`
-	// LogItem is the stored record as a JSON string.
-	LogItem string `json:"logItem"`
+	// LogItem is the stored record as a JSON string; left out of a batch
+	// result asked for with PreferMinimal.
+	LogItem string `json:"logItem,omitempty"`
 	// ReplayFrom is the uuid of the record a replay ran from; nil for none.
 	ReplayFrom *string `json:"replayFrom"`
 	// CreatedAt is when the record was stored (RFC 3339, milliseconds, UTC).
