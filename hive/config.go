@@ -5,10 +5,10 @@ import (
 	"log/slog"
 	"maps"
 	"net/http"
-	"net/url"
 	"os"
-	"strings"
 	"time"
+
+	"github.com/hivetrace/hivetrace/internal/httpurl"
 )
 
 // Environment variables read when the matching Config field is empty.
@@ -126,17 +126,11 @@ func (s *settings) log() *slog.Logger {
 // normalizeHost checks that host is an absolute http(s) URL and drops a
 // trailing slash.
 func normalizeHost(host string) (string, error) {
-	u, err := url.Parse(strings.TrimSpace(host))
+	base, err := httpurl.Base(host)
 	if err != nil {
-		return "", fmt.Errorf("%w: host %q: %w", ErrInvalidConfig, host, err)
+		return "", fmt.Errorf("%w: host: %w", ErrInvalidConfig, err)
 	}
-	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return "", fmt.Errorf("%w: host %q must be an http or https URL", ErrInvalidConfig, host)
-	}
-	if u.RawQuery != "" || u.Fragment != "" {
-		return "", fmt.Errorf("%w: host %q must not carry a query or fragment", ErrInvalidConfig, host)
-	}
-	return strings.TrimRight(u.String(), "/"), nil
+	return base, nil
 }
 
 func firstNonEmpty(values ...string) string {

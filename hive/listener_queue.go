@@ -9,12 +9,12 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/google/uuid"
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
 
 	"github.com/hivetrace/hivetrace/internal/retry"
+	"github.com/hivetrace/hivetrace/internal/run"
 	"github.com/hivetrace/hivetrace/otelrecord"
 )
 
@@ -309,11 +309,9 @@ func (q *listenerQueue) send(e queued) {
 	}
 	rec := e.rec
 	if rec.UUID == "" { // fix the uuid once, so retries are idempotent
-		if id, err := uuid.NewV7(); err == nil {
-			cp := *rec
-			cp.UUID = id.String()
-			rec = &cp
-		}
+		cp := *rec
+		cp.UUID = run.NewUUID()
+		rec = &cp
 	}
 	for attempt := 0; ; attempt++ {
 		actx, cancel := context.WithTimeout(q.ctx, q.cfg.attemptTimeout)

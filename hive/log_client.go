@@ -9,9 +9,8 @@ import (
 	"maps"
 	"sync"
 
-	"github.com/google/uuid"
-
 	"github.com/hivetrace/hivetrace/hive/internal/wire"
+	"github.com/hivetrace/hivetrace/internal/run"
 	"github.com/hivetrace/hivetrace/otelrecord"
 )
 
@@ -173,11 +172,7 @@ func errNoProject() error {
 func (c *LogClient) prepare(rec *otelrecord.ExecutionRecord, metadata map[string]string) (*otelrecord.ExecutionRecord, error) {
 	out := *rec // shallow: only UUID and Metadata are replaced below
 	if out.UUID == "" {
-		id, err := uuid.NewV7()
-		if err != nil {
-			return nil, fmt.Errorf("hive: generate record uuid: %w", err)
-		}
-		out.UUID = id.String()
+		out.UUID = run.NewUUID()
 	}
 	out.Metadata = mergeMetadata(c.s.metadata, rec.Metadata, metadata)
 	return &out, nil

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/hivetrace/hivetrace/internal/run"
 	"github.com/hivetrace/hivetrace/otelrecord"
 )
 
@@ -20,7 +21,7 @@ import (
 // the record it must rebuild to.
 func emit(t *testing.T, tracer trace.Tracer, task string) *otelrecord.ExecutionRecord {
 	t.Helper()
-	id := newUUID()
+	id := run.NewUUID()
 	start := time.Date(2026, 5, 1, 12, 0, 0, 987654321, time.UTC)
 	ctx, run := tracer.Start(context.Background(), task, trace.WithTimestamp(start), trace.WithAttributes(
 		otelrecord.KindKey.String(otelrecord.KindTask),

@@ -5,8 +5,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/google/uuid"
-
+	"github.com/hivetrace/hivetrace/internal/run"
 	"github.com/hivetrace/hivetrace/otelrecord"
 )
 
@@ -23,7 +22,7 @@ func SampleRecords() []*otelrecord.ExecutionRecord {
 	big, _ := otelrecord.Truncate([]byte(`{"items":"`+strings.Repeat("x", 4096)+`"}`), 256)
 	return []*otelrecord.ExecutionRecord{
 		{
-			UUID:     newUUID(),
+			UUID:     run.NewUUID(),
 			TaskName: "getUserReport",
 			Input:    json.RawMessage(`{"userId":1}`),
 			Output:   json.RawMessage(`{"total":20,"items":[1,2.5,"three",null,true]}`),
@@ -40,7 +39,7 @@ func SampleRecords() []*otelrecord.ExecutionRecord {
 			Timing:   timing(0, 7*time.Millisecond+333*time.Microsecond),
 		},
 		{
-			UUID:       newUUID(),
+			UUID:       run.NewUUID(),
 			TaskName:   "chargeCard",
 			Input:      json.RawMessage(`{"amount":-1}`),
 			Error:      "card declined",
@@ -49,7 +48,7 @@ func SampleRecords() []*otelrecord.ExecutionRecord {
 			Timing:     timing(0, 2*time.Millisecond),
 		},
 		{
-			UUID:       newUUID(),
+			UUID:       run.NewUUID(),
 			TaskName:   "noop",
 			Input:      json.RawMessage(`null`),
 			Output:     json.RawMessage(`null`),
@@ -60,7 +59,7 @@ func SampleRecords() []*otelrecord.ExecutionRecord {
 			Timing:     timing(0, 0),
 		},
 		{
-			UUID:       newUUID(),
+			UUID:       run.NewUUID(),
 			TaskName:   "createUser",
 			Input:      json.RawMessage(`{"email":""}`),
 			Error:      "Invalid input on: email: required",
@@ -68,7 +67,7 @@ func SampleRecords() []*otelrecord.ExecutionRecord {
 			Boundaries: map[string][]otelrecord.BoundaryRecord{"db": {}, "mailer": {}},
 		},
 		{
-			UUID:     newUUID(),
+			UUID:     run.NewUUID(),
 			TaskName: "translate",
 			Input:    json.RawMessage(`{"text":"héllo wörld — 你好 🌍","quote":"\"\\n\u2028"}`),
 			Output:   big,
@@ -77,12 +76,4 @@ func SampleRecords() []*otelrecord.ExecutionRecord {
 			Timing:   timing(0, 1500*time.Microsecond),
 		},
 	}
-}
-
-func newUUID() string {
-	id, err := uuid.NewV7()
-	if err != nil { // only when the random source fails
-		return uuid.NewString()
-	}
-	return id.String()
 }

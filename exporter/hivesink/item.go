@@ -6,9 +6,8 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/google/uuid"
-
 	"github.com/hivetrace/hivetrace/exporter"
+	"github.com/hivetrace/hivetrace/internal/run"
 	"github.com/hivetrace/hivetrace/otelrecord"
 )
 
@@ -143,10 +142,6 @@ func withUUID(rec *otelrecord.ExecutionRecord) *otelrecord.ExecutionRecord {
 		return rec
 	}
 	cp := *rec
-	if id, err := uuid.NewV7(); err == nil {
-		cp.UUID = id.String()
-	} else {
-		cp.UUID = uuid.NewString()
-	}
+	cp.UUID = run.NewUUID()
 	return &cp
 }

@@ -9,9 +9,8 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/google/uuid"
-
 	"github.com/hivetrace/hivetrace/hive/internal/wire"
+	"github.com/hivetrace/hivetrace/internal/run"
 	"github.com/hivetrace/hivetrace/otelrecord"
 )
 
@@ -179,7 +178,7 @@ func parseLogItem(raw json.RawMessage, maxRecord int64) (parsedItem, []byte, err
 	if err := json.Unmarshal(item, &fields); err != nil || fields == nil {
 		return parsedItem{}, nil, errorf(http.StatusBadRequest, "logItem is not a JSON object")
 	}
-	p.UUID = newUUID()
+	p.UUID = run.NewUUID()
 	fields["uuid"], _ = json.Marshal(p.UUID)
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
@@ -251,15 +250,6 @@ func checkPrintable(field, s string) error {
 		}
 	}
 	return nil
-}
-
-// newUUID returns a UUID v7, or a v4 in the unlikely case the v7 clock read
-// fails.
-func newUUID() string {
-	if id, err := uuid.NewV7(); err == nil {
-		return id.String()
-	}
-	return uuid.NewString()
 }
 
 // formatTime formats a createdAt.

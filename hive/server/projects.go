@@ -3,8 +3,11 @@ package server
 import (
 	"fmt"
 	"net/http"
-	"net/url"
 	"slices"
+
+	"github.com/hivetrace/hivetrace/internal/httpurl"
+
+	"github.com/hivetrace/hivetrace/internal/run"
 
 	"github.com/hivetrace/hivetrace/hive/internal/wire"
 )
@@ -60,7 +63,7 @@ func (s *Server) handleCreateProject(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if req.UUID == "" {
-		req.UUID = newUUID()
+		req.UUID = run.NewUUID()
 	}
 	p, created, err := s.store.EnsureProject(r.Context(), Project{
 		UUID: req.UUID, Name: req.ProjectName, Description: req.Description, CreatedAt: s.cfg.clock().UTC(),
@@ -221,12 +224,8 @@ func validateSync(req *syncRequest) error {
 
 // checkInvokeURL accepts absolute http and https URLs.
 func checkInvokeURL(s string) error {
-	u, err := url.Parse(s)
-	if err != nil {
-		return err
-	}
-	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return errorf(http.StatusBadRequest, "%q is not an absolute http or https URL", s)
+	if _, err := httpurl.Parse(s); err != nil {
+		return errorf(http.StatusBadRequest, "%s", err.Error())
 	}
 	return nil
 }
@@ -255,7 +254,7 @@ func planSync(projectUUID string, existing []RegisteredTask, sent []syncTask) ([
 		if !ok {
 			t = RegisteredTask{ProjectUUID: projectUUID, Name: st.Name, UUID: st.UUID}
 			if t.UUID == "" {
-				t.UUID = newUUID()
+				t.UUID = run.NewUUID()
 			}
 		} else if st.UUID != "" {
 			t.UUID = st.UUID

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"log/slog"
 
+	"github.com/hivetrace/hivetrace/internal/run"
+
 	"github.com/google/uuid"
 )
 
@@ -53,13 +55,13 @@ func (g *registry) task(ctx context.Context, projectUUID, taskUUID, name string)
 	s := g.s
 	id := taskUUID
 	if id == "" {
-		id = newUUID()
+		id = run.NewUUID()
 	}
 	t, _, err := s.store.EnsureTask(ctx, RegisteredTask{ProjectUUID: projectUUID, UUID: id, Name: name, CreatedAt: s.cfg.clock().UTC()})
 	if errors.Is(err, ErrConflict) {
 		s.cfg.logger.WarnContext(ctx, "hive server: task uuid taken by another task; registering under a new uuid",
 			slog.String("task", name), slog.String("taskUuid", taskUUID), slog.Any("error", err))
-		t, _, err = s.store.EnsureTask(ctx, RegisteredTask{ProjectUUID: projectUUID, UUID: newUUID(), Name: name, CreatedAt: s.cfg.clock().UTC()})
+		t, _, err = s.store.EnsureTask(ctx, RegisteredTask{ProjectUUID: projectUUID, UUID: run.NewUUID(), Name: name, CreatedAt: s.cfg.clock().UTC()})
 	}
 	if err != nil {
 		return RegisteredTask{}, err

@@ -11,6 +11,8 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/hivetrace/hivetrace/internal/httpjson"
+
 	"github.com/hivetrace/hivetrace/hive/internal/wire"
 )
 
@@ -27,20 +29,10 @@ func errorf(status int, format string, args ...any) *httpError {
 	return &httpError{status: status, msg: fmt.Sprintf(format, args...)}
 }
 
-// writeJSON answers status with v encoded as JSON.
+// writeJSON answers status with v encoded as JSON (httpjson.Write: no HTML
+// escaping, so stored records come back byte for byte).
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)              // stored records come back byte for byte
-	if err := enc.Encode(v); err != nil { // only values built by this package are encoded
-		status = http.StatusInternalServerError
-		buf.Reset()
-		_ = json.NewEncoder(&buf).Encode(wire.ErrorBody{Error: "encode response: " + err.Error(), Status: status})
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.WriteHeader(status)
-	_, _ = w.Write(buf.Bytes())
+	httpjson.Write(w, status, v)
 }
 
 // writeError answers {"error": msg, "status": status}.
