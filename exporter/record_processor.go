@@ -245,18 +245,8 @@ func (p *recordProcessor) ForceFlush(ctx context.Context) error {
 	target := p.queue.Next()
 	// The runs queued so far are rebuilt first, so they leave in full
 	// batches.
-	for p.queue.Rebuilding() {
-		changed := p.queue.Changed()
-		if !p.queue.Rebuilding() {
-			break
-		}
-		select {
-		case <-changed:
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-p.stopping:
-			return nil
-		}
+	if done, err := p.waitFor(ctx, func() bool { return !p.queue.Rebuilding() }); !done {
+		return err
 	}
 	if p.flushing.Add(1) == 1 {
 		p.errMu.Lock()
@@ -266,18 +256,8 @@ func (p *recordProcessor) ForceFlush(ctx context.Context) error {
 	defer p.flushing.Add(-1)
 	p.failures.Store(0) // a flush retries at once
 	p.queue.Wake()      // senders leave with what they have
-	for !p.queue.DoneBefore(target) {
-		changed := p.queue.Changed()
-		if p.queue.DoneBefore(target) {
-			break
-		}
-		select {
-		case <-changed:
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-p.stopping:
-			return nil
-		}
+	if done, err := p.waitFor(ctx, func() bool { return p.queue.DoneBefore(target) }); !done {
+		return err
 	}
 	p.errMu.Lock()
 	err := p.flushErr
@@ -289,6 +269,25 @@ func (p *recordProcessor) ForceFlush(ctx context.Context) error {
 		}
 	}
 	return err
+}
+
+// waitFor waits until cond holds (true), ctx is done (false and its error)
+// or Shutdown began (false and nil). cond is checked at every change of the
+// queue.
+func (p *recordProcessor) waitFor(ctx context.Context, cond func() bool) (bool, error) {
+	for {
+		changed := p.queue.Changed()
+		if cond() {
+			return true, nil
+		}
+		select {
+		case <-changed:
+		case <-ctx.Done():
+			return false, ctx.Err()
+		case <-p.stopping:
+			return false, nil
+		}
+	}
 }
 
 // Shutdown stops the processor once: later calls, and OnEnd from then on, do

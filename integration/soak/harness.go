@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/hivetrace/hivetrace/internal/retry"
 )
 
 // projectUUID is the Hive project the producer's records belong to.
@@ -198,21 +200,9 @@ func (p *producer) kill() error {
 	return p.proc.kill(10 * time.Second)
 }
 
-// sleep waits for d or until ctx is done.
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
-
 // sleepUntil waits until deadline or until ctx is done.
 func sleepUntil(ctx context.Context, deadline time.Time) error {
-	return sleep(ctx, time.Until(deadline))
+	return retry.Sleep(ctx, time.Until(deadline))
 }
 
 // missing counts the runs whose id is not in ids.
