@@ -124,7 +124,7 @@ func (b *Boundary[In, Out]) begin(ctx context.Context, c *inRunCall, in In) erro
 		err = fmt.Errorf("boundary %s: encode input: %w", b.name, err)
 	}
 	c.input = input
-	c.seq, c.entry, c.start = c.run.Begin(b.name)
+	c.seq, c.entry, c.start = c.run.Begin(b.name, len(input))
 	c.ctx, c.span = ctx, noopSpan
 	if tr, isNoop := c.run.Tracer(); !isNoop {
 		c.ctx, c.span = tr.Start(ctx, b.name, clientKind, trace.WithTimestamp(c.run.TimeAt(c.start)), kindBoundary)
@@ -173,8 +173,9 @@ func (b *Boundary[In, Out]) fromTape(c *inRunCall) (out Out, ok bool, err error)
 	return out, true, err
 }
 
-// end logs the finished call in the run, ends its span with the attributes
-// of the convention, and records it in the run's instruments.
+// end logs the finished call in the run (or counts it, when the run omits
+// it), ends its span with the attributes of the convention, and records it
+// in the run's instruments.
 func (b *Boundary[In, Out]) end(ctx context.Context, c *inRunCall, err error) {
 	end := c.run.Clock()
 	rec := otelrecord.BoundaryRecord{Input: c.input}
@@ -185,10 +186,19 @@ func (b *Boundary[In, Out]) end(ctx context.Context, c *inRunCall, err error) {
 	} else {
 		rec.Output = c.rawOut
 	}
-	c.run.Finish(c.entry, rec, c.start, end)
+	omitted := c.entry == nil // past the run's limits (see run.Run.Begin)
+	if omitted {
+		c.run.Omit(b.name, c.start, end)
+	} else {
+		c.run.Finish(c.entry, rec, c.start, end)
+	}
 	if _, isNoop := c.run.Tracer(); !isNoop {
 		if c.span.IsRecording() {
-			b.setEndAttributes(c, &rec, err != nil)
+			if omitted {
+				b.setOmittedAttributes(c, &rec, err != nil)
+			} else {
+				b.setEndAttributes(c, &rec, err != nil)
+			}
 		}
 		c.span.End(trace.WithTimestamp(c.run.TimeAt(end)))
 	}
@@ -197,14 +207,15 @@ func (b *Boundary[In, Out]) end(ctx context.Context, c *inRunCall, err error) {
 
 // callOutside makes a call outside any run: the real function and, unless
 // the tracer is the no-op one and ctx has no recording span, a span with the
-// call's payloads capped at run.PayloadLimit.
+// call's payloads redacted by run.DefaultRedactor and capped at
+// run.PayloadLimit.
 func (b *Boundary[In, Out]) callOutside(ctx context.Context, in In) (out Out, err error) {
 	tr := b.cfg.tracer()
 	if _, isNoop := tr.(noop.Tracer); isNoop && !trace.SpanFromContext(ctx).IsRecording() {
 		// Nothing to record and no span to make: just call.
 		return b.invoke(ctx, nil, noopSpan, in)
 	}
-	limit := run.PayloadLimit()
+	limit, red := run.PayloadLimit(), run.DefaultRedactor()
 	input, err := marshalArgs(in)
 	if err != nil {
 		err = fmt.Errorf("boundary %s: encode input: %w", b.name, err)
@@ -212,7 +223,7 @@ func (b *Boundary[In, Out]) callOutside(ctx context.Context, in In) (out Out, er
 	start := time.Now()
 	cctx, span := tr.Start(ctx, b.name, clientKind, trace.WithTimestamp(start), kindBoundary)
 	if span.IsRecording() {
-		span.SetAttributes(b.nameAttr, otelrecord.BoundaryInputKey.String(otelrecord.TruncateString(input, limit)))
+		span.SetAttributes(b.nameAttr, otelrecord.BoundaryInputKey.String(otelrecord.TruncateString(red.Redact(input), limit)))
 	}
 	var rawOut json.RawMessage
 	if err == nil {
@@ -229,7 +240,7 @@ func (b *Boundary[In, Out]) callOutside(ctx context.Context, in In) (out Out, er
 			span.SetStatus(codes.Error, msg)
 			span.SetAttributes(otelrecord.BoundaryErrorKey.String(msg))
 		} else {
-			span.SetAttributes(otelrecord.BoundaryOutputKey.String(otelrecord.TruncateString(rawOut, limit)))
+			span.SetAttributes(otelrecord.BoundaryOutputKey.String(otelrecord.TruncateString(red.Redact(rawOut), limit)))
 		}
 	}
 	span.End(trace.WithTimestamp(time.Now()))
@@ -300,12 +311,13 @@ var endAttributes = sync.Pool{New: func() any { return new([maxEndAttributes]att
 // attribute list on each SetAttributes: one call that brings the list from
 // one attribute to its final size costs a fraction of a full list at start
 // and a second at the end. hive.boundary.from_tape is written only when true.
+// Payloads are redacted by the run's redactor, then capped at its limit.
 func (b *Boundary[In, Out]) setEndAttributes(c *inRunCall, rec *otelrecord.BoundaryRecord, failed bool) {
-	limit := c.run.MaxPayloadBytes()
+	limit, red := c.run.MaxPayloadBytes(), c.run.Redactor()
 	buf := endAttributes.Get().(*[maxEndAttributes]attribute.KeyValue)
 	attrs := append(buf[:0], b.nameAttr, c.run.UUIDAttr(),
 		otelrecord.BoundarySeqKey.Int(c.seq),
-		otelrecord.BoundaryInputKey.String(otelrecord.TruncateString(rec.Input, limit)))
+		otelrecord.BoundaryInputKey.String(otelrecord.TruncateString(red.Redact(rec.Input), limit)))
 	if c.mode != Proxy { // proxy is what an absent mode means
 		attrs = append(attrs, c.mode.attr())
 	}
@@ -313,12 +325,37 @@ func (b *Boundary[In, Out]) setEndAttributes(c *inRunCall, rec *otelrecord.Bound
 		c.span.SetStatus(codes.Error, rec.Error)
 		attrs = append(attrs, otelrecord.BoundaryErrorKey.String(rec.Error))
 	} else {
-		attrs = append(attrs, otelrecord.BoundaryOutputKey.String(otelrecord.TruncateString(rec.Output, limit)))
+		attrs = append(attrs, otelrecord.BoundaryOutputKey.String(otelrecord.TruncateString(red.Redact(rec.Output), limit)))
 	}
 	if c.fromTape {
 		attrs = append(attrs, fromTapeAttr)
 	}
 	c.span.SetAttributes(attrs...)
 	clear(attrs) // keep no payload alive in the pool
+	endAttributes.Put(buf)
+}
+
+// omittedAttr marks the span of a call the run omitted.
+var omittedAttr = otelrecord.BoundaryOmittedKey.Bool(true)
+
+// setOmittedAttributes writes the attributes of the span of a call its run
+// omitted (past the run's limits): the boundary name, hive.boundary.omitted,
+// the mode and tape flag, the error of a failed call; no run uuid, sequence
+// number or payload, so that no rebuilder counts the call in a record.
+func (b *Boundary[In, Out]) setOmittedAttributes(c *inRunCall, rec *otelrecord.BoundaryRecord, failed bool) {
+	buf := endAttributes.Get().(*[maxEndAttributes]attribute.KeyValue)
+	attrs := append(buf[:0], b.nameAttr, omittedAttr)
+	if c.mode != Proxy {
+		attrs = append(attrs, c.mode.attr())
+	}
+	if failed {
+		c.span.SetStatus(codes.Error, rec.Error)
+		attrs = append(attrs, otelrecord.BoundaryErrorKey.String(rec.Error))
+	}
+	if c.fromTape {
+		attrs = append(attrs, fromTapeAttr)
+	}
+	c.span.SetAttributes(attrs...)
+	clear(attrs)
 	endAttributes.Put(buf)
 }

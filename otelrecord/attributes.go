@@ -18,9 +18,20 @@ import "go.opentelemetry.io/otel/attribute"
 // task-run span, and a boundary call's TimingInfo is the same of its boundary
 // span. No timing attribute exists; the span timestamps are the truth.
 //
-// Payloads (inputs, outputs) are JSON text in string attributes. A payload
-// larger than the configured limit is replaced by a truncation marker (see
-// Truncate), never cut silently.
+// Payloads (inputs, outputs) are JSON text in string attributes. They are
+// first redacted by the payload capture policy (see Redactor: the values of
+// sensitive keys become RedactedValue, or every payload does when payloads
+// are not captured), then a payload larger than the configured limit is
+// replaced by a truncation marker (see Truncate), never cut silently. A
+// rebuilt record therefore holds the redacted payloads.
+//
+// Bounded runs: a run keeps at most a configured number of boundary calls,
+// holding at most a configured number of payload bytes, in its record. The
+// calls past the bound still run and still have a span, but that span has
+// hive.boundary.omitted instead of hive.run.uuid, hive.boundary.seq and
+// payloads, so it belongs to no record; hive.task.boundary_calls counts the
+// calls kept, and the metadata (hive.task.metadata) says what was left out
+// under MetadataCallsOmitted and MetadataCallsOmittedPrefix+<boundary>.
 //
 // Task-run span attributes:
 //
@@ -34,7 +45,8 @@ import "go.opentelemetry.io/otel/attribute"
 //	hive.record.type           "success" | "error"
 //	hive.task.invalid_input    true when input validation failed: the record
 //	                           has no timing and no boundary calls
-//	hive.task.boundary_calls   int, number of boundary calls the run made
+//	hive.task.boundary_calls   int, number of boundary calls the record holds:
+//	                           those the run made, less those past its bound
 //	                           (set when the span ends; a rebuilder holding
 //	                           fewer boundary spans knows the record is partial)
 //	hive.task.metadata         JSON object of all metadata (set at end)
@@ -63,6 +75,9 @@ import "go.opentelemetry.io/otel/attribute"
 //	                           means "proxy", the default
 //	hive.boundary.from_tape    true when the answer came from the tape; absent
 //	                           means false
+//	hive.boundary.omitted      true on the span of a call past its run's bound:
+//	                           such a span has no hive.run.uuid, seq, input or
+//	                           output, and rebuilders leave it out
 //
 // Defaults are left out so that the common call (proxy mode, answered by the
 // real function) carries as few attributes as possible: each attribute is
@@ -122,6 +137,9 @@ const (
 	// BoundaryFromTapeKey is true when the answer came from the tape; absent
 	// otherwise.
 	BoundaryFromTapeKey = attribute.Key("hive.boundary.from_tape")
+	// BoundaryOmittedKey is true on the span of a call its run left out of
+	// its record, being past the run's bound; absent otherwise.
+	BoundaryOmittedKey = attribute.Key("hive.boundary.omitted")
 
 	// MetricEventName names the span event written for each metric.
 	MetricEventName = "hive.metric"

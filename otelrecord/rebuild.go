@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
+	"time"
 
 	"go.opentelemetry.io/otel/codes"
 )
@@ -14,6 +16,31 @@ import (
 // could not be rebuilt completely; its value says why (several reasons are
 // separated by "; "). Records rebuilt completely never carry it.
 const MetadataIncomplete = "hive.incomplete"
+
+// Metadata keys of a bounded run (a record made by this library always
+// says so: records rebuilt from spans carry them as well, through
+// hive.task.metadata). A run keeps at most a configured number of boundary
+// calls, holding at most a configured number of payload bytes, in its
+// record; the calls past the bound are left out and only aggregated. Such a
+// record is complete as far as rebuilding goes: it never carries
+// MetadataIncomplete for the calls left out.
+const (
+	// MetadataCallsOmitted is the number of boundary calls left out of the
+	// record, in decimal. Records without omitted calls do not carry it.
+	MetadataCallsOmitted = "hive.calls.omitted"
+	// MetadataCallsOmittedPrefix prefixes the key of the aggregate of the
+	// calls of one boundary left out: "hive.calls.omitted.<boundary>" holds
+	// "<count>,<total duration in milliseconds>", for example "1200,35.5"
+	// (see FormatOmittedCalls).
+	MetadataCallsOmittedPrefix = MetadataCallsOmitted + "."
+)
+
+// FormatOmittedCalls formats the value of a MetadataCallsOmittedPrefix key:
+// the number of calls and their total duration in milliseconds, with a
+// fraction when the duration is not a whole number of milliseconds.
+func FormatOmittedCalls(count int, total time.Duration) string {
+	return strconv.Itoa(count) + "," + strconv.FormatFloat(float64(total)/float64(time.Millisecond), 'f', -1, 64)
+}
 
 // ErrIncomplete is wrapped by every *IncompleteError.
 var ErrIncomplete = errors.New("otelrecord: incomplete record")
@@ -64,8 +91,10 @@ func (e *IncompleteError) Unwrap() error { return ErrIncomplete }
 // the record still comes out, with the reason in Metadata[MetadataIncomplete],
 // and the error is an *IncompleteError wrapping ErrIncomplete. Boundary spans
 // of another run (by hive.run.uuid) or of another kind are left out and
-// reported the same way. RebuildRun never panics and never modifies the
-// spans.
+// reported the same way. Spans of calls past the run's bound
+// (hive.boundary.omitted) are left out without a report: the record's
+// metadata accounts for them (MetadataCallsOmitted). RebuildRun never panics
+// and never modifies the spans.
 func RebuildRun(task Span, boundaries []Span) (*ExecutionRecord, error) {
 	ptrs := make([]*Span, len(boundaries))
 	for i := range boundaries {

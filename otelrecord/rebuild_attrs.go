@@ -85,7 +85,7 @@ type boundaryCall struct {
 	seq                         int64
 	hasKind, hasName, hasUUID   bool
 	hasInput, hasOutput, hasErr bool
-	hasSeq                      bool
+	hasSeq, omitted             bool
 }
 
 func readBoundaryAttrs(s *Span, c *boundaryCall, p *problems) {
@@ -106,6 +106,8 @@ func readBoundaryAttrs(s *Span, c *boundaryCall, p *problems) {
 			c.hasOutput = readString(kv, &c.output, p)
 		case BoundaryErrorKey:
 			c.hasErr = readString(kv, &c.errMsg, p)
+		case BoundaryOmittedKey:
+			c.omitted = kv.Value.Type() == attribute.BOOL && kv.Value.AsBool()
 		}
 	}
 }

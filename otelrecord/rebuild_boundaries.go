@@ -85,7 +85,8 @@ func declaredBoundaries(t *taskAttrs, p *problems) map[string][]BoundaryRecord {
 
 // readRunCalls reads every boundary span once into calls (which holds
 // len(spans) entries) and returns those of this run, in input order; spans
-// of another kind or another run are reported and left out.
+// of another kind or another run are reported and left out, spans of calls
+// past the run's bound (hive.boundary.omitted) left out silently.
 func readRunCalls(t *taskAttrs, spans []*Span, calls []boundaryCall, p *problems) []boundaryCall {
 	n := 0
 	for i := range spans {
@@ -98,6 +99,8 @@ func readRunCalls(t *taskAttrs, spans []*Span, calls []boundaryCall, p *problems
 			continue
 		case c.hasUUID && t.hasUUID && c.uuid != t.uuid:
 			p.addf("boundary span %s belongs to run %q", spans[i].SpanID, c.uuid)
+			continue
+		case c.omitted:
 			continue
 		}
 		n++

@@ -2,6 +2,7 @@ package task
 
 import (
 	"maps"
+	"slices"
 
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/metric"
@@ -18,6 +19,36 @@ import (
 // called outside a task), and applies to every task made afterwards; an
 // invalid value is reported through otel.Handle and ignored.
 const EnvMaxPayloadBytes = run.EnvMaxPayloadBytes
+
+// Environment variables of the bounds of a run and of the payload capture
+// policy, read once per process like EnvMaxPayloadBytes (an invalid value is
+// reported through otel.Handle and ignored).
+const (
+	// EnvMaxRunCalls, HIVE_MAX_RUN_CALLS, overrides DefaultMaxRunCalls (see
+	// WithMaxRunCalls).
+	EnvMaxRunCalls = run.EnvMaxRunCalls
+	// EnvMaxRunBytes, HIVE_MAX_RUN_BYTES, overrides DefaultMaxRunBytes (see
+	// WithMaxRunBytes).
+	EnvMaxRunBytes = run.EnvMaxRunBytes
+	// EnvRedactKeys, HIVE_REDACT_KEYS, adds comma-separated keys to the
+	// list of keys whose values are redacted (see WithRedactKeys).
+	EnvRedactKeys = run.EnvRedactKeys
+	// EnvCapturePayloads, HIVE_CAPTURE_PAYLOADS, set to false, keeps payload
+	// values out of spans and of the records that leave the process (see
+	// WithCapturePayloads). It also applies to boundary calls made outside
+	// any run.
+	EnvCapturePayloads = run.EnvCapturePayloads
+)
+
+// Default bounds of a run (see WithMaxRunCalls and WithMaxRunBytes).
+const (
+	// DefaultMaxRunCalls is the default number of boundary calls a run keeps
+	// in its record.
+	DefaultMaxRunCalls = run.DefaultMaxRunCalls
+	// DefaultMaxRunBytes is the default number of payload bytes a run keeps
+	// in its record: 64 MiB.
+	DefaultMaxRunBytes = run.DefaultMaxRunBytes
+)
 
 // DefaultMaxRequestBytes is the default cap on the request bodies Handler
 // reads.
@@ -44,18 +75,35 @@ type config struct {
 	mp              metric.MeterProvider
 	maxPayload      int
 	maxRequestBytes int64
+	limits          run.Limits
+	capture         otelrecord.RedactPolicy
+	redactOptions   bool // an option changed capture
 }
 
 // newConfig applies the defaults and the environment (run.PayloadLimit,
-// read once per process), then opts.
+// run.RunLimits and run.CapturePolicy, read once per process), then opts.
 func newConfig(opts []Option) config {
-	c := config{maxPayload: run.PayloadLimit(), maxRequestBytes: DefaultMaxRequestBytes}
+	c := config{
+		maxPayload:      run.PayloadLimit(),
+		maxRequestBytes: DefaultMaxRequestBytes,
+		limits:          run.RunLimits(),
+		capture:         run.CapturePolicy(),
+	}
 	for _, o := range opts {
 		if o != nil {
 			o.apply(&c)
 		}
 	}
 	return c
+}
+
+// redactor returns the redactor of the task's capture policy: the process's
+// own when no option changed it.
+func (c *config) redactor() *otelrecord.Redactor {
+	if !c.redactOptions {
+		return run.DefaultRedactor()
+	}
+	return otelrecord.NewRedactor(c.capture)
 }
 
 func (c *config) tracerProvider() trace.TracerProvider {
@@ -150,5 +198,72 @@ func WithMaxRequestBytes(n int64) Option {
 		if n > 0 {
 			c.maxRequestBytes = n
 		}
+	})
+}
+
+// WithMaxRunCalls bounds the boundary calls a run keeps in its record: a run
+// keeps its first n calls, and every call that begins once it holds n is
+// left out of the record and only counted (n <= 0: no bound, the rule of
+// payload limits). A call left out still runs exactly as any other, and
+// still has a span, marked otelrecord.BoundaryOmittedKey and carrying no
+// payload; the record (the one SafeRun returns and the one rebuilt from the
+// spans alike) says what was left out in its metadata:
+// otelrecord.MetadataCallsOmitted holds the number of calls left out and
+// otelrecord.MetadataCallsOmittedPrefix+<boundary> the count and total
+// duration of each boundary's (otelrecord.FormatOmittedCalls). The default
+// is DefaultMaxRunCalls, or the value of HIVE_MAX_RUN_CALLS when set.
+func WithMaxRunCalls(n int) Option {
+	return optionFunc(func(c *config) { c.limits.Calls = n })
+}
+
+// WithMaxRunBytes bounds the payload bytes a run keeps in its record: the
+// inputs, outputs and error messages of the calls it keeps. Once the calls
+// kept hold n bytes, every call that begins is left out as WithMaxRunCalls
+// describes (n <= 0: no bound). The bound is checked as calls begin: calls
+// running at that moment may take the record past n by their own payloads.
+// The default is DefaultMaxRunBytes (64 MiB), or the value of
+// HIVE_MAX_RUN_BYTES when set.
+func WithMaxRunBytes(n int64) Option {
+	return optionFunc(func(c *config) { c.limits.Bytes = n })
+}
+
+// WithRedactKeys adds keys to the list of object keys whose values are
+// redacted from every payload that leaves the process: the task's input
+// and output and its boundary calls' inputs and outputs, in the spans (and
+// so in records rebuilt from them) and in the records listeners receive.
+// The list starts with otelrecord.DefaultRedactKeys and the keys of
+// HIVE_REDACT_KEYS; keys match at any depth, ignoring ASCII case and the
+// separators '-' and '_' (see otelrecord.Redactor). The record SafeRun
+// returns is never redacted. It may be given several times.
+func WithRedactKeys(keys ...string) Option {
+	return optionFunc(func(c *config) {
+		c.capture.Keys = append(slices.Clip(c.capture.Keys), keys...)
+		c.redactOptions = true
+	})
+}
+
+// WithRedactFunc adds a custom redaction rule, called for the object
+// members the list of WithRedactKeys leaves alone (see
+// otelrecord.RedactFunc). A nil f is ignored; a second one replaces the
+// first.
+func WithRedactFunc(f otelrecord.RedactFunc) Option {
+	return optionFunc(func(c *config) {
+		if f != nil {
+			c.capture.Func = f
+			c.redactOptions = true
+		}
+	})
+}
+
+// WithCapturePayloads(false) keeps payload values out of the process: in the
+// spans and in the records listeners receive, the task's input and output
+// and its boundary calls' inputs and outputs are each otelrecord.RedactedValue
+// (absent outputs stay absent), while timing, errors, types, metadata,
+// metrics and the calls themselves are kept. The record SafeRun returns keeps
+// its payloads. The default is true, or false when HIVE_CAPTURE_PAYLOADS is.
+func WithCapturePayloads(capture bool) Option {
+	return optionFunc(func(c *config) {
+		c.capture.OmitPayloads = !capture
+		c.redactOptions = true
 	})
 }

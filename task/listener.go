@@ -10,7 +10,10 @@ import (
 	"github.com/hivetrace/hivetrace/otelrecord"
 )
 
-// Listener receives the record of every finished run. It must not modify the
+// Listener receives the record of every finished run, as it leaves the
+// process: with its payloads redacted by the task's payload capture policy
+// (see WithRedactKeys and WithCapturePayloads), so a listener that sends
+// records elsewhere sends what the spans carry. It must not modify the
 // record. A panicking listener is recovered and reported through otel.Handle
 // (see the package doc); it never affects the run or the other listeners.
 type Listener func(ctx context.Context, rec *otelrecord.ExecutionRecord)
@@ -112,6 +115,9 @@ func ListenExecutionRecords(l Listener) (remove func()) {
 	var once sync.Once
 	return func() { once.Do(func() { globalListeners.remove(id) }) }
 }
+
+// hasGlobalListeners reports whether any global listener is registered.
+func hasGlobalListeners() bool { return len(globalListeners.snapshot()) > 0 }
 
 // deliverGlobal hands rec to the global listeners without blocking.
 func deliverGlobal(ctx context.Context, task string, rec *otelrecord.ExecutionRecord) {

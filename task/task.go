@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"maps"
 	"reflect"
+	"strconv"
 	"sync"
 	"time"
 
@@ -37,6 +38,7 @@ type Task[In, Out any] struct {
 	declared map[string]bool
 	tape     *run.Tape
 	inst     *run.Instruments
+	redactor *otelrecord.Redactor
 	validate bool
 
 	kindAttr, nameAttr, boundariesAttr attribute.KeyValue
@@ -55,8 +57,12 @@ type Task[In, Out any] struct {
 // Defaults: no description, no declared boundaries, every boundary call in
 // boundary.Proxy mode, no tape, the global TracerProvider and MeterProvider
 // (resolved at use time), span payloads capped at
-// otelrecord.DefaultMaxPayloadBytes (or HIVE_MAX_PAYLOAD_BYTES), request
-// bodies of Handler capped at 1 MiB. Duplicate boundary names and tape
+// otelrecord.DefaultMaxPayloadBytes (or HIVE_MAX_PAYLOAD_BYTES), runs
+// keeping at most DefaultMaxRunCalls calls and DefaultMaxRunBytes payload
+// bytes in their records (or HIVE_MAX_RUN_CALLS, HIVE_MAX_RUN_BYTES), the
+// values of the keys of otelrecord.DefaultRedactKeys (and HIVE_REDACT_KEYS)
+// redacted from payloads leaving the process (HIVE_CAPTURE_PAYLOADS=false:
+// every payload), request bodies of Handler capped at 1 MiB. Duplicate boundary names and tape
 // recordings that cannot be indexed are reported through otel.Handle (see
 // the package doc) and otherwise ignored. A nil fn makes every run fail.
 func New[In, Out any](name string, fn func(context.Context, In) (Out, error), opts ...Option) *Task[In, Out] {
@@ -87,6 +93,7 @@ func New[In, Out any](name string, fn func(context.Context, In) (Out, error), op
 		t.tape = tape
 	}
 	t.inst = run.NewInstruments(t.cfg.mp)
+	t.redactor = t.cfg.redactor()
 	t.schema = sync.OnceValue(func() json.RawMessage {
 		r := jsonschema.Reflector{ExpandedStruct: true}
 		s := r.Reflect(new(In))
@@ -128,6 +135,11 @@ func (t *Task[In, Out]) Run(ctx context.Context, in In) (Out, error) {
 // Metadata (with the trace and span id of the run's span under
 // otelrecord.MetadataTraceID and MetadataSpanID, when the span has them) and
 // non-nil Metrics.
+//
+// The record is the caller's own: its payloads are not redacted (the spans
+// and the records listeners receive are; see WithRedactKeys), while it holds
+// the run's calls within the run's bounds like every other form of the record
+// (see WithMaxRunCalls).
 //
 // Per-task listeners have been called, synchronously, when SafeRun returns;
 // global listeners are called off the caller's path.
@@ -248,7 +260,7 @@ func (t *Task[In, Out]) newRecord(p runParams[In]) *otelrecord.ExecutionRecord {
 func (t *Task[In, Out]) startSpan(ctx context.Context, tp trace.TracerProvider, rec *otelrecord.ExecutionRecord, p runParams[In]) (context.Context, trace.Span, time.Time) {
 	attrs := make([]attribute.KeyValue, 0, 6)
 	attrs = append(attrs, t.kindAttr, t.nameAttr, otelrecord.RunUUIDKey.String(rec.UUID), t.boundariesAttr,
-		otelrecord.TaskInputKey.String(otelrecord.TruncateString(p.input, t.cfg.maxPayload)))
+		otelrecord.TaskInputKey.String(otelrecord.TruncateString(t.redactor.Redact(p.input), t.cfg.maxPayload)))
 	if p.replay != nil {
 		attrs = append(attrs, otelrecord.TaskReplayFromKey.String(p.replay.UUID))
 	}
@@ -289,6 +301,7 @@ func (t *Task[In, Out]) runFunction(ctx context.Context, tp trace.TracerProvider
 		rec.Boundaries[name] = cs
 		callCount += len(cs)
 	}
+	addOmitted(rec.Metadata, r)
 	err = t.setResult(rec, out, err)
 	rec.Timing = otelrecord.NewTiming(start, end)
 	t.endSpan(span, rec, callCount, false, end)
@@ -325,6 +338,8 @@ func (t *Task[In, Out]) newRun(tp trace.TracerProvider, span trace.Span, rec *ot
 		Tracer:          tp.Tracer(boundary.ScopeName, trace.WithInstrumentationVersion(boundary.Version)),
 		Instruments:     t.inst,
 		MaxPayloadBytes: t.cfg.maxPayload,
+		Limits:          t.cfg.limits,
+		Redactor:        t.redactor,
 		DefaultMode:     t.cfg.defaultMode,
 		Modes:           modes,
 		Tape:            tape,
@@ -332,6 +347,20 @@ func (t *Task[In, Out]) newRun(tp trace.TracerProvider, span trace.Span, rec *ot
 		Start:           start,
 	})
 	return r, state
+}
+
+// addOmitted writes what the run left out of its record, past its bounds,
+// into the record's metadata (otelrecord.MetadataCallsOmitted and the
+// aggregate of each boundary), replacing entries of the same keys.
+func addOmitted(metadata map[string]string, r *run.Run[boundary.Mode]) {
+	total, byName := r.Omitted()
+	if total == 0 {
+		return
+	}
+	metadata[otelrecord.MetadataCallsOmitted] = strconv.Itoa(total)
+	for _, o := range byName {
+		metadata[otelrecord.MetadataCallsOmittedPrefix+o.Name] = otelrecord.FormatOmittedCalls(o.Count, o.Duration)
+	}
 }
 
 // setResult sets the record's type and its output (the JSON of out) or
@@ -370,7 +399,7 @@ func (t *Task[In, Out]) endSpan(span trace.Span, rec *otelrecord.ExecutionRecord
 		if rec.Type == otelrecord.TypeError {
 			attrs = append(attrs, otelrecord.TaskErrorKey.String(rec.Error))
 		} else {
-			attrs = append(attrs, otelrecord.TaskOutputKey.String(otelrecord.TruncateString(rec.Output, t.cfg.maxPayload)))
+			attrs = append(attrs, otelrecord.TaskOutputKey.String(otelrecord.TruncateString(t.redactor.Redact(rec.Output), t.cfg.maxPayload)))
 		}
 		if invalid {
 			attrs = append(attrs, otelrecord.TaskInvalidInputKey.Bool(true))
@@ -393,9 +422,15 @@ func (t *Task[In, Out]) endSpan(span trace.Span, rec *otelrecord.ExecutionRecord
 	span.End(trace.WithTimestamp(end))
 }
 
-// notify calls the task's listeners, then hands the record to the global ones.
+// notify calls the task's listeners, then hands the record to the global
+// ones: the record as it leaves the process, redacted by the task's policy.
 func (t *Task[In, Out]) notify(ctx context.Context, rec *otelrecord.ExecutionRecord) {
-	for _, e := range t.listeners.snapshot() {
+	ls := t.listeners.snapshot()
+	if len(ls) == 0 && !hasGlobalListeners() {
+		return
+	}
+	rec = t.redactor.RedactRecord(rec)
+	for _, e := range ls {
 		callListener(ctx, t.name, e.l, rec)
 	}
 	deliverGlobal(ctx, t.name, rec)

@@ -7,16 +7,29 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/hivetrace/hivetrace/internal/run"
 	"github.com/hivetrace/hivetrace/otelrecord"
 )
 
 // AssertIn finds the one record of got with want's uuid and requires it to
-// equal want: their JSON encodings, decoded, must be equal, so raw JSON
-// spacing and key order do not matter while every value, the timing
-// included, must match exactly.
+// equal want as it leaves the process: want redacted by the process's
+// payload capture policy (run.DefaultRedactor: the default keys,
+// HIVE_REDACT_KEYS, HIVE_CAPTURE_PAYLOADS), which is what the spans of a
+// task without redaction options carry. A record already redacted (the one
+// a listener receives) is unchanged by it. Their JSON encodings, decoded,
+// must be equal, so raw JSON spacing and key order do not matter while every
+// value, the timing included, must match exactly.
 func AssertIn(t testing.TB, got []*otelrecord.ExecutionRecord, want *otelrecord.ExecutionRecord) {
 	t.Helper()
+	AssertInRedacted(t, got, want, run.DefaultRedactor())
+}
+
+// AssertInRedacted is AssertIn with want redacted by r, the redactor of the
+// task's own policy (nil: want as it is).
+func AssertInRedacted(t testing.TB, got []*otelrecord.ExecutionRecord, want *otelrecord.ExecutionRecord, r *otelrecord.Redactor) {
+	t.Helper()
 	require.NotNil(t, want, "fidelity: want is nil")
+	want = r.RedactRecord(want)
 	require.NotEmpty(t, want.UUID, "fidelity: want has no UUID")
 	var found []*otelrecord.ExecutionRecord
 	for _, r := range got {

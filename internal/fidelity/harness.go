@@ -59,6 +59,13 @@ func (h *Harness) AssertRebuilt(t testing.TB, want *otelrecord.ExecutionRecord) 
 	AssertIn(t, h.Records(t), want)
 }
 
+// AssertRebuiltRedacted is AssertRebuilt for a task with its own payload
+// capture policy, whose redactor is r (see AssertInRedacted).
+func (h *Harness) AssertRebuiltRedacted(t testing.TB, want *otelrecord.ExecutionRecord, r *otelrecord.Redactor) {
+	t.Helper()
+	AssertInRedacted(t, h.Records(t), want, r)
+}
+
 // AssertRebuiltAll is AssertRebuilt for several records, with one rebuild.
 func (h *Harness) AssertRebuiltAll(t testing.TB, want ...*otelrecord.ExecutionRecord) {
 	t.Helper()

@@ -17,8 +17,8 @@ import (
 // Config describes a run to New. M is the type of boundary modes
 // (boundary.Mode): the run stores modes and hands them back, but never reads
 // them, so this package need not import boundary. The zero value is a valid
-// run with no uuid, every boundary in the zero mode, no tape, no mocks and no
-// payload limit.
+// run with no uuid, every boundary in the zero mode, no tape, no mocks, no
+// payload limit, no bounds and no redaction.
 type Config[M any] struct {
 	// UUID is the record uuid of the run, written on every boundary span made
 	// inside it (otelrecord.RunUUIDKey).
@@ -34,6 +34,11 @@ type Config[M any] struct {
 	// attributes, by the rule of otelrecord.Truncate (n <= 0: no limit). The
 	// call log always keeps the full payloads.
 	MaxPayloadBytes int
+	// Limits bound the calls the run keeps in its log (see Begin).
+	Limits Limits
+	// Redactor redacts the payloads written to span attributes; nil redacts
+	// nothing. The call log always keeps the payloads unredacted.
+	Redactor *otelrecord.Redactor
 	// DefaultMode is the mode of boundaries absent from Modes.
 	DefaultMode M
 	// Modes sets the mode of individual boundaries, by name.
@@ -67,6 +72,8 @@ type Run[M any] struct {
 	noopTracer  bool
 	inst        *Instruments
 	maxPayload  int
+	limits      Limits
+	redactor    *otelrecord.Redactor
 	defaultMode M
 	modes       map[string]M
 	tape        *Tape
@@ -85,6 +92,12 @@ type Run[M any] struct {
 	counted            int // finished calls when the run was closed
 	lateSeq            int // the position of the next call after Close
 	cursors            map[*tapeGroup]int
+	// full is set once a bound is reached: later calls are omitted, only
+	// counted in omitted. kept is the payload bytes of the logged calls:
+	// their inputs from Begin, their outputs and errors from Finish.
+	full    bool
+	kept    atomic.Int64
+	omitted omittedCalls
 }
 
 // Entry is one call in the log, from Begin to Finish. The call that reserved
@@ -111,6 +124,8 @@ func New[M any](cfg Config[M]) *Run[M] {
 		noopTracer:  isNoop,
 		inst:        cfg.Instruments,
 		maxPayload:  cfg.MaxPayloadBytes,
+		limits:      cfg.Limits,
+		redactor:    cfg.Redactor,
 		defaultMode: cfg.DefaultMode,
 		tape:        cfg.Tape,
 		uuidAttr:    otelrecord.RunUUIDKey.String(cfg.UUID),
@@ -148,6 +163,10 @@ func (r *Run[M]) Instruments() *Instruments { return r.inst }
 // MaxPayloadBytes returns the payload limit of the run's span attributes,
 // by the rule of otelrecord.Truncate.
 func (r *Run[M]) MaxPayloadBytes() int { return r.maxPayload }
+
+// Redactor returns the redactor of the payloads the run's boundary spans
+// carry (nil: none).
+func (r *Run[M]) Redactor() *otelrecord.Redactor { return r.redactor }
 
 // Mode returns the mode calls of the named boundary run in.
 func (r *Run[M]) Mode(name string) M {
@@ -249,25 +268,44 @@ func (r *Run[M]) finished() int {
 }
 
 // Begin reserves the next position in the log for a call of the boundary
-// name and takes the call's start time (a Clock reading) under the same
-// lock, so the log order is the start order. The entry is the call's until
-// it passes it to Finish.
+// name whose input has inputBytes bytes, and takes the call's start time (a
+// Clock reading) under the same lock, so the log order is the start order.
+// The entry is the call's until it passes it to Finish.
+//
+// A call that begins once the run has reached one of its limits (it has
+// logged Limits.Calls calls, or they hold Limits.Bytes payload bytes) is
+// omitted: it gets no position (seq -1) and no entry, and passes its timing
+// to Omit instead of Finish. The limits are checked as calls begin, so the
+// calls running then may take the bytes kept past Limits.Bytes by their own
+// payloads; from the first omitted call on, every later call is omitted.
 //
 // A call that begins after Close is not logged: it gets an entry of its own,
 // which Finish fills and nothing reads, and a position past those of the
 // logged calls, so the call still runs and still makes its span.
-func (r *Run[M]) Begin(name string) (seq int, e *Entry, start int64) {
+func (r *Run[M]) Begin(name string, inputBytes int) (seq int, e *Entry, start int64) {
 	r.mu.Lock()
-	if r.closed {
+	switch {
+	case r.closed:
 		seq, e = r.lateSeq, new(Entry)
 		r.lateSeq++
-	} else {
+	case r.full || r.reachedLimit():
+		r.full, seq = true, -1
+	default:
 		seq, e = r.log.add()
 		e.group = int32(r.tally.Add(name))
+		if r.limits.Bytes > 0 {
+			r.kept.Add(int64(inputBytes))
+		}
 	}
 	start = r.Clock()
 	r.mu.Unlock()
 	return seq, e, start
+}
+
+// reachedLimit reports whether the log is full. r.mu must be held.
+func (r *Run[M]) reachedLimit() bool {
+	return (r.limits.Calls > 0 && r.log.n >= r.limits.Calls) ||
+		(r.limits.Bytes > 0 && r.kept.Load() >= r.limits.Bytes)
 }
 
 // Finish stores a finished call and its start and end readings of the run's
@@ -275,6 +313,9 @@ func (r *Run[M]) Begin(name string) (seq int, e *Entry, start int64) {
 // callLog), only this call writes this entry, and readers wait for done.
 func (r *Run[M]) Finish(e *Entry, rec otelrecord.BoundaryRecord, start, end int64) {
 	e.rec, e.start, e.end = rec, start, end
+	if r.limits.Bytes > 0 {
+		r.kept.Add(int64(len(rec.Output) + len(rec.Error)))
+	}
 	e.done.Store(true)
 }
 

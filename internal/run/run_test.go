@@ -18,9 +18,14 @@ import (
 type mode int
 
 // call makes one call of boundary name in r, the way package boundary does:
-// Begin, then Finish with the input as output.
+// Begin, then Finish with the input as output (or Omit, for a call past the
+// run's limits).
 func call(r *Run[mode], name string, input string) {
-	_, e, start := r.Begin(name)
+	_, e, start := r.Begin(name, len(input))
+	if e == nil {
+		r.Omit(name, start, r.Clock())
+		return
+	}
 	r.Finish(e, otelrecord.BoundaryRecord{Input: json.RawMessage(input), Output: json.RawMessage(input)}, start, r.Clock())
 }
 
@@ -46,7 +51,7 @@ func TestRunCallsGroupedInStartOrder(t *testing.T) {
 
 func TestRunLeavesOutRunningCalls(t *testing.T) {
 	r := New(Config[mode]{})
-	seq, e, start := r.Begin("slow")
+	seq, e, start := r.Begin("slow", 0)
 	call(r, "fast", "[1]")
 	assert.Equal(t, 0, seq)
 	calls := r.Calls()
@@ -80,7 +85,7 @@ func TestRunClose(t *testing.T) {
 
 	// A call after Close is not logged, and takes a position after the
 	// logged ones.
-	seq, e, start := r.Begin("add")
+	seq, e, start := r.Begin("add", 0)
 	assert.Equal(t, 20, seq)
 	r.Finish(e, otelrecord.BoundaryRecord{}, start, r.Clock())
 	assert.Empty(t, r.Calls())
@@ -89,7 +94,7 @@ func TestRunClose(t *testing.T) {
 
 func TestRunCloseWhileCallRunning(t *testing.T) {
 	r := New(Config[mode]{})
-	_, e, start := r.Begin("slow")
+	_, e, start := r.Begin("slow", 0)
 	r.Close()
 	assert.Zero(t, r.CallCount())
 	// Other runs reuse pooled logs meanwhile; the running call's entry is
