@@ -31,13 +31,16 @@ func benchProvider(b *testing.B) *sdktrace.TracerProvider {
 
 var benchBoundary = New("add", func(_ context.Context, i int) (int, error) { return i + 1, nil })
 
-// benchRun returns a run; benchCalls starts a new one every 1024 calls so the
-// benchmark measures calls, not an ever-growing log.
+// benchRun returns a run with the settings a task gives its runs by
+// default (the process's limits and payload redaction); benchCalls starts a
+// new one every 1024 calls so the benchmark measures calls, not an
+// ever-growing log.
 func benchRun(tp trace.TracerProvider) *run.Run[Mode] {
-	return newRun(tp, run.Config[Mode]{UUID: "0193-bench", TaskName: "bench"})
+	return newRun(tp, run.Config[Mode]{UUID: "0193-bench", TaskName: "bench",
+		MaxPayloadBytes: run.PayloadLimit(), Limits: run.RunLimits(), Redactor: run.DefaultRedactor()})
 }
 
-func benchCalls(b *testing.B, tp trace.TracerProvider) {
+func benchCalls[In, Out any](b *testing.B, tp trace.TracerProvider, bd *Boundary[In, Out], in In) {
 	r := benchRun(tp)
 	ctx := run.NewContext(context.Background(), r)
 	b.ReportAllocs()
@@ -51,15 +54,38 @@ func benchCalls(b *testing.B, tp trace.TracerProvider) {
 			r = benchRun(tp)
 			ctx = run.NewContext(context.Background(), r)
 		}
-		if _, err := benchBoundary.Call(ctx, 7); err != nil {
+		if _, err := bd.Call(ctx, in); err != nil {
 			b.Fatal(err)
 		}
 	}
 }
 
-func BenchmarkBoundaryCallNoop(b *testing.B) { benchCalls(b, noop.NewTracerProvider()) }
+func BenchmarkBoundaryCallNoop(b *testing.B) {
+	benchCalls(b, noop.NewTracerProvider(), benchBoundary, 7)
+}
 
-func BenchmarkBoundaryCallSDK(b *testing.B) { benchCalls(b, benchProvider(b)) }
+func BenchmarkBoundaryCallSDK(b *testing.B) { benchCalls(b, benchProvider(b), benchBoundary, 7) }
+
+type userQuery struct {
+	UserID int      `json:"userId"`
+	Fields []string `json:"fields"`
+}
+
+type userRow struct {
+	ID    int    `json:"id"`
+	Name  string `json:"name"`
+	Email string `json:"email"`
+}
+
+// benchLookup takes and returns objects: their keys are searched for
+// sensitive ones on the way to the span.
+var benchLookup = New("lookup", func(_ context.Context, q userQuery) (userRow, error) {
+	return userRow{ID: q.UserID, Name: "user-1", Email: "user-1@example.com"}, nil
+})
+
+func BenchmarkBoundaryCallSDKStruct(b *testing.B) {
+	benchCalls(b, benchProvider(b), benchLookup, userQuery{UserID: 1, Fields: []string{"name", "email"}})
+}
 
 func BenchmarkBoundaryCallOutsideRunNoop(b *testing.B) {
 	bd := New("add", benchBoundary.fn, WithTracerProvider(noop.NewTracerProvider()))

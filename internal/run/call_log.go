@@ -45,6 +45,12 @@ func (l *callLog) add() (int, *Entry) {
 	return i, &(*l.chunks[c])[o]
 }
 
+// at returns the entry at position i < l.n.
+func (l *callLog) at(i int) *Entry {
+	c, o := locate(i)
+	return &(*l.chunks[c])[o]
+}
+
 // each calls f with every entry, in position order.
 func (l *callLog) each(f func(*Entry)) {
 	left := l.n

@@ -52,9 +52,3 @@ func TestLocate(t *testing.T) {
 		assert.Equal(t, [2]int{tc.chunk, tc.offset}, [2]int{c, o}, "locate(%d)", tc.i)
 	}
 }
-
-// at returns the entry at position i (< the number added).
-func (l *callLog) at(i int) *Entry {
-	c, o := locate(i)
-	return &(*l.chunks[c])[o]
-}

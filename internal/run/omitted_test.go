@@ -1,6 +1,7 @@
 package run
 
 import (
+	"encoding/json"
 	"strconv"
 	"sync"
 	"testing"
@@ -8,6 +9,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/hivetrace/hivetrace/otelrecord"
 )
 
 func TestRunOmitsCallsPastMaxCalls(t *testing.T) {
@@ -94,4 +97,21 @@ func TestRunLimitsConcurrent(t *testing.T) {
 		sum += o.Count
 	}
 	assert.Equal(t, total, sum)
+}
+
+// TestRunCountsRunningCallsLater: the output of a call still running when
+// the next calls begin counts once it has finished, at the next recheck.
+func TestRunCountsRunningCallsLater(t *testing.T) {
+	r := New(Config[mode]{Limits: Limits{Bytes: 1000}})
+	_, slow, start := r.Begin("slow", 1)
+	for range 10 {
+		call(r, "fast", "1")
+	}
+	r.Finish(slow, otelrecord.BoundaryRecord{Input: json.RawMessage("1"), Output: make(json.RawMessage, 2000)}, start, r.Clock())
+	for range 100 {
+		call(r, "fast", "1")
+	}
+	assert.Len(t, r.Calls()["fast"], 63, "read again at the 64th call, then full")
+	total, _ := r.Omitted()
+	assert.Equal(t, 47, total)
 }

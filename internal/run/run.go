@@ -92,11 +92,11 @@ type Run[M any] struct {
 	counted            int // finished calls when the run was closed
 	lateSeq            int // the position of the next call after Close
 	cursors            map[*tapeGroup]int
-	// full is set once a bound is reached: later calls are omitted, only
-	// counted in omitted. kept is the payload bytes of the logged calls:
-	// their inputs from Begin, their outputs and errors from Finish.
+	// full is set once a limit is reached: later calls are omitted, only
+	// counted in omitted. kept is the payload bytes of the logged calls (see
+	// countKept).
 	full    bool
-	kept    atomic.Int64
+	kept    keptBytes
 	omitted omittedCalls
 }
 
@@ -293,9 +293,7 @@ func (r *Run[M]) Begin(name string, inputBytes int) (seq int, e *Entry, start in
 	default:
 		seq, e = r.log.add()
 		e.group = int32(r.tally.Add(name))
-		if r.limits.Bytes > 0 {
-			r.kept.Add(int64(inputBytes))
-		}
+		r.kept.bytes += int64(inputBytes)
 	}
 	start = r.Clock()
 	r.mu.Unlock()
@@ -305,7 +303,7 @@ func (r *Run[M]) Begin(name string, inputBytes int) (seq int, e *Entry, start in
 // reachedLimit reports whether the log is full. r.mu must be held.
 func (r *Run[M]) reachedLimit() bool {
 	return (r.limits.Calls > 0 && r.log.n >= r.limits.Calls) ||
-		(r.limits.Bytes > 0 && r.kept.Load() >= r.limits.Bytes)
+		(r.limits.Bytes > 0 && r.kept.count(&r.log) >= r.limits.Bytes)
 }
 
 // Finish stores a finished call and its start and end readings of the run's
@@ -313,9 +311,6 @@ func (r *Run[M]) reachedLimit() bool {
 // callLog), only this call writes this entry, and readers wait for done.
 func (r *Run[M]) Finish(e *Entry, rec otelrecord.BoundaryRecord, start, end int64) {
 	e.rec, e.start, e.end = rec, start, end
-	if r.limits.Bytes > 0 {
-		r.kept.Add(int64(len(rec.Output) + len(rec.Error)))
-	}
 	e.done.Store(true)
 }
 
@@ -333,6 +328,7 @@ func (r *Run[M]) Close() {
 	}
 	r.closed = true
 	r.lateSeq = r.log.n
+	r.kept = keptBytes{}
 	if r.listed == r.log.n && r.listedDone == r.log.n {
 		r.counted = r.listedDone // Calls saw every call begun, finished
 	} else {
