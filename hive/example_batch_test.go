@@ -16,18 +16,18 @@ func ExampleLogClient_SendLogs() {
 	// A server with the batch route, answering one result per record: the
 	// second record is refused.
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var items []struct{ LogItem string }
+		var items []struct{ LogItem json.RawMessage } // the record, as a JSON object
 		_ = json.NewDecoder(r.Body).Decode(&items)
 		results := make([]any, len(items))
 		for i, item := range items {
 			var rec otelrecord.ExecutionRecord
-			_ = json.Unmarshal([]byte(item.LogItem), &rec)
+			_ = json.Unmarshal(item.LogItem, &rec)
 			if rec.Type == "" {
 				results[i] = map[string]any{"error": "logItem.type is required", "status": 400}
 				continue
 			}
 			results[i] = map[string]any{"uuid": rec.UUID, "taskName": rec.TaskName, "projectName": "shop",
-				"logItem": item.LogItem, "replayFrom": nil, "createdAt": "2026-01-02T03:04:05.000Z"}
+				"replayFrom": nil, "createdAt": "2026-01-02T03:04:05.000Z"}
 		}
 		_ = json.NewEncoder(w).Encode(results)
 	}))

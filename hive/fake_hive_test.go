@@ -25,8 +25,8 @@ const (
 
 // seenRequest is one request the fake server received.
 type seenRequest struct {
-	Method, Path, RawPath, Query, Auth, ContentType string
-	Body                                            []byte
+	Method, Path, RawPath, Query, Auth, ContentType, Prefer string
+	Body                                                    []byte
 }
 
 // fakeHive is a small Hive server: it authenticates, stores ingested records
@@ -112,7 +112,7 @@ func (f *fakeHive) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
 	f.requests = append(f.requests, seenRequest{
 		Method: r.Method, Path: r.URL.Path, RawPath: r.URL.EscapedPath(), Query: r.URL.RawQuery,
-		Auth: r.Header.Get("Authorization"), ContentType: r.Header.Get("Content-Type"), Body: body,
+		Auth: r.Header.Get("Authorization"), ContentType: r.Header.Get("Content-Type"), Prefer: r.Header.Get("Prefer"), Body: body,
 	})
 	override := f.override
 	f.mu.Unlock()
@@ -147,15 +147,25 @@ func (f *fakeHive) ingest(w http.ResponseWriter, body []byte) {
 
 // ingestBatch stores each item of a batch as ingest does and answers their
 // results.
+// Unlike the single ingest, a batch item carries the record as a JSON
+// object, as this project's server accepts it.
 func (f *fakeHive) ingestBatch(w http.ResponseWriter, body []byte) {
-	var reqs []ingestBody
+	var reqs []struct {
+		ingestBody
+		LogItem json.RawMessage `json:"logItem"`
+	}
 	if err := json.Unmarshal(body, &reqs); err != nil {
 		writeError(w, 400, "malformed JSON: "+err.Error())
 		return
 	}
 	results := make([]any, len(reqs))
 	for i, req := range reqs {
-		_, results[i] = f.store(req)
+		if len(req.LogItem) == 0 || req.LogItem[0] != '{' {
+			results[i] = map[string]any{"error": "batch logItem: want the record as a JSON object", "status": 400}
+			continue
+		}
+		req.ingestBody.LogItem = string(req.LogItem)
+		_, results[i] = f.store(req.ingestBody)
 	}
 	writeJSON(w, 200, results)
 }

@@ -56,7 +56,8 @@ func TestSendLogsStoresEachRecord(t *testing.T) {
 	assert.Equal(t, "shop", body[0]["projectName"])
 	assert.Equal(t, "0193a000-0000-7000-8000-0000000000aa", body[0]["taskUuid"], "forge.json's task uuid")
 	assert.Empty(t, body[1]["taskUuid"], "a task forge.json does not list")
-	assert.IsType(t, "", body[0]["logItem"], "logItem is the record as a JSON string")
+	assert.IsType(t, map[string]any{}, body[0]["logItem"], "a batch item carries the record as a JSON object")
+	assert.Equal(t, "return=minimal", reqs[0].Prefer, "results without the records")
 
 	stored := f.stored()
 	require.Len(t, stored, 2)

@@ -99,7 +99,7 @@ func (c *LogClient) SendLog(ctx context.Context, rec *otelrecord.ExecutionRecord
 	if c.s.projectUUID == "" {
 		return nil, errNoProject()
 	}
-	body, out, err := c.ingestRequest(rec, metadata)
+	body, out, err := c.ingestRequest(rec, metadata, false)
 	if err != nil {
 		return nil, err
 	}
@@ -126,7 +126,7 @@ func (c *LogClient) SendLog(ctx context.Context, rec *otelrecord.ExecutionRecord
 // ingestRequest returns the /api/log-ingest body that sends rec, and the copy
 // of rec it carries (see prepare). A nil record, one without a task name or
 // one that cannot be encoded fails with ErrInvalidArgument.
-func (c *LogClient) ingestRequest(rec *otelrecord.ExecutionRecord, metadata map[string]string) (wire.IngestRequest, *otelrecord.ExecutionRecord, error) {
+func (c *LogClient) ingestRequest(rec *otelrecord.ExecutionRecord, metadata map[string]string, asObject bool) (wire.IngestRequest, *otelrecord.ExecutionRecord, error) {
 	if err := checkRecord(rec); err != nil {
 		return wire.IngestRequest{}, nil, err
 	}
@@ -138,9 +138,12 @@ func (c *LogClient) ingestRequest(rec *otelrecord.ExecutionRecord, metadata map[
 	if err != nil {
 		return wire.IngestRequest{}, nil, fmt.Errorf("%w: encode record: %w", ErrInvalidArgument, err)
 	}
-	itemText, err := json.Marshal(string(item)) // the wire carries the record as a JSON string
-	if err != nil {
-		return wire.IngestRequest{}, nil, fmt.Errorf("%w: encode record: %w", ErrInvalidArgument, err)
+	itemText := json.RawMessage(item)
+	if !asObject {
+		// The Hive API carries the record as a JSON string.
+		if itemText, err = json.Marshal(string(item)); err != nil {
+			return wire.IngestRequest{}, nil, fmt.Errorf("%w: encode record: %w", ErrInvalidArgument, err)
+		}
 	}
 	return wire.IngestRequest{
 		ProjectUUID: c.s.projectUUID,

@@ -144,13 +144,26 @@ func (f *fakeHive) serveBatch(w http.ResponseWriter, r *http.Request, data []byt
 	_ = json.NewEncoder(w).Encode(results)
 }
 
-// ingest handles one /api/log-ingest body; false when it is not one.
+// ingest handles one /api/log-ingest body, whose logItem is the record as
+// a JSON string (single ingests) or object (batch items); false when it is
+// not one.
 func (f *fakeHive) ingest(w http.ResponseWriter, r *http.Request, data []byte) bool {
-	var body struct {
-		LogItem string `json:"logItem"`
+	var raw struct {
+		LogItem json.RawMessage `json:"logItem"`
+	}
+	if json.Unmarshal(data, &raw) != nil || len(raw.LogItem) == 0 {
+		return false
+	}
+	var body struct{ LogItem string }
+	if raw.LogItem[0] == '"' {
+		if json.Unmarshal(raw.LogItem, &body.LogItem) != nil {
+			return false
+		}
+	} else {
+		body.LogItem = string(raw.LogItem)
 	}
 	var rec otelrecord.ExecutionRecord
-	if json.Unmarshal(data, &body) != nil || json.Unmarshal([]byte(body.LogItem), &rec) != nil {
+	if json.Unmarshal([]byte(body.LogItem), &rec) != nil {
 		return false
 	}
 	f.mu.Lock()
