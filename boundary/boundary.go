@@ -65,7 +65,9 @@ var (
 // is appended to the run's log with its input and output snapshotted as JSON
 // at call time. Outside any run the real function is called and nothing is
 // recorded. A call that outlives its run (it begins after the run has ended)
-// behaves as inside it but is left out of the run's record.
+// behaves as inside it but is left out of the run's record; so does a call
+// past the run's bound (task.WithMaxRunCalls), which the record counts. The
+// span's payloads are redacted (task.WithRedactKeys); the log's are not.
 //
 // A panic in the function is recovered and returned as an error wrapping
 // ErrPanic; the stack is kept in an "exception" event of the span. Call is

@@ -22,7 +22,15 @@
 // call with that input gets the k-th recording.
 //
 // Outside any run a call still works and still makes a span, but nothing is
-// recorded. A run's span payloads are capped as the task says
-// (task.WithMaxPayloadBytes); outside a run, at HIVE_MAX_PAYLOAD_BYTES or
-// otelrecord.DefaultMaxPayloadBytes.
+// recorded. A run's span payloads are redacted and capped as the task says
+// (task.WithRedactKeys, task.WithCapturePayloads, task.WithMaxPayloadBytes);
+// outside a run, by the process's settings (HIVE_REDACT_KEYS,
+// HIVE_CAPTURE_PAYLOADS, HIVE_MAX_PAYLOAD_BYTES). The run's log, and so the
+// record the task returns, keeps payloads unredacted.
+//
+// A run keeps a bounded number of calls (task.WithMaxRunCalls,
+// task.WithMaxRunBytes). A call past the bound runs exactly as any other and
+// returns the same result; it is only counted in the run's record, and its
+// span carries otelrecord.BoundaryOmittedKey instead of the run uuid,
+// position and payloads.
 package boundary

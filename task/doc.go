@@ -35,5 +35,38 @@
 //
 // The environment is read once per process, at first use:
 // HIVE_MAX_PAYLOAD_BYTES (EnvMaxPayloadBytes) sets the default payload limit
-// of every task made afterwards and of boundary calls made outside any run.
+// of every task made afterwards and of boundary calls made outside any run;
+// HIVE_MAX_RUN_CALLS and HIVE_MAX_RUN_BYTES (EnvMaxRunCalls,
+// EnvMaxRunBytes) the default bounds of runs; HIVE_REDACT_KEYS and
+// HIVE_CAPTURE_PAYLOADS (EnvRedactKeys, EnvCapturePayloads) the payload
+// capture policy, also of boundary calls made outside any run.
+//
+// # Bounded runs
+//
+// A run keeps at most DefaultMaxRunCalls boundary calls holding at most
+// DefaultMaxRunBytes payload bytes in its record (WithMaxRunCalls,
+// WithMaxRunBytes), so no run exhausts memory. The calls past the bound run
+// and return exactly as the others; the record leaves them out and counts
+// them in its metadata (otelrecord.MetadataCallsOmitted, and the count and
+// total duration per boundary under otelrecord.MetadataCallsOmittedPrefix).
+// The record SafeRun returns and the one rebuilt from the spans are the same.
+//
+// # Payload capture
+//
+// Payloads leave the process redacted: in the spans (and so in the records
+// rebuilt from them) and in the records listeners receive, the value of
+// every object member whose key is sensitive (otelrecord.DefaultRedactKeys,
+// HIVE_REDACT_KEYS, WithRedactKeys; any depth, ASCII case and '-'/'_'
+// ignored) becomes otelrecord.RedactedValue, "[REDACTED]", and a custom rule
+// may do more (WithRedactFunc). With payloads not captured
+// (HIVE_CAPTURE_PAYLOADS=false, WithCapturePayloads(false)) every input and
+// output is "[REDACTED]" while timing, errors and the calls themselves are
+// kept. The record SafeRun returns to its caller is never redacted.
+//
+// A redacted record replays with its redacted values: a call answered from
+// it returns "[REDACTED]" where the value was (decoding fails when the
+// field is not a string), and a tape lookup by input finds no recording for
+// a live input that held a redacted value (the recorded input holds the
+// marker instead), so boundary.Replay answers ErrNoRecording and
+// boundary.ProxyPass calls the real function.
 package task

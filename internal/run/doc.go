@@ -13,6 +13,11 @@
 //     with one message format ("panic: <value>").
 //   - Handle: background errors through otel.Handle, rate-limited per reason.
 //   - PayloadLimit: HIVE_MAX_PAYLOAD_BYTES, read once.
+//   - RunLimits: HIVE_MAX_RUN_CALLS and HIVE_MAX_RUN_BYTES, read once; a
+//     run past its limits omits calls from its log and only counts them
+//     (Begin, Omit, Omitted).
+//   - CapturePolicy and DefaultRedactor: HIVE_REDACT_KEYS and
+//     HIVE_CAPTURE_PAYLOADS, read once.
 //   - NewUUID: record uuids (UUID v7).
 //
 // Nothing here is public API: users see boundary.New, boundary.Call and the
