@@ -17,5 +17,10 @@
 // batches and in any order. A record that cannot be rebuilt completely still
 // comes out, with the reason under MetadataIncomplete and an *IncompleteError.
 //
+// Payload capture: a Redactor redacts payloads before they leave the
+// process (the values of sensitive keys, or whole payloads when they are not
+// captured), and Truncate cuts those too large; spans carry payloads in that
+// form, so records rebuilt from them do too.
+//
 // Nothing in this package imports the other hivetrace packages.
 package otelrecord

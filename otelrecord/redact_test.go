@@ -3,6 +3,7 @@ package otelrecord
 import (
 	"encoding/json"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -164,6 +165,25 @@ func TestDefaultRedactKeys(t *testing.T) {
 		assert.True(t, r.sensitive([]byte(k)), k)
 		assert.True(t, r.sensitive([]byte(strings.ToUpper(k))), k)
 	}
+}
+
+// TestRedactConcurrent shares one Redactor, with a RedactFunc, between
+// goroutines (run with -race).
+func TestRedactConcurrent(t *testing.T) {
+	r := NewRedactor(RedactPolicy{Keys: []string{"ssn"}, Func: func(path []string, key string, v json.RawMessage) (json.RawMessage, bool) {
+		return json.RawMessage(`"masked"`), key == "name" && len(path) > 1 // not the argument's own
+	}})
+	in := `[{"name":"a","ssn":"1","list":[{"name":"b","token":"t"}]}]`
+	want := `[{"name":"a","ssn":"[REDACTED]","list":[{"name":"masked","token":"[REDACTED]"}]}]`
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			for range 200 {
+				assert.Equal(t, want, redactString(r, in))
+			}
+		})
+	}
+	wg.Wait()
 }
 
 func BenchmarkRedact(b *testing.B) {
