@@ -264,3 +264,24 @@ func TestReplayOfARedactedRecord(t *testing.T) {
 	require.ErrorIs(t, err, boundary.ErrNoRecording)
 	assert.True(t, strings.Contains(err.Error(), "authorize"), err.Error())
 }
+
+func TestGlobalListenersReceiveRedacted(t *testing.T) {
+	got := make(chan *otelrecord.ExecutionRecord, 1)
+	h := newTestProvider(t)
+	tk := checkAll(t, h, newLoginTask(h.TracerProvider()))
+	var once sync.Once
+	remove := task.ListenExecutionRecords(func(_ context.Context, rec *otelrecord.ExecutionRecord) {
+		if rec.TaskName == "login" {
+			once.Do(func() { got <- rec })
+		}
+	})
+	defer remove()
+	_, rec, err := tk.SafeRun(context.Background(), loginInput)
+	require.NoError(t, err)
+	lr := <-got
+	assert.Equal(t, rec.UUID, lr.UUID)
+	b, err := json.Marshal(lr)
+	require.NoError(t, err)
+	requireNoSecret(t, "global listener's record", string(b), secrets...)
+	assert.Contains(t, string(rec.Input), "hunter2", "the caller's record is not redacted")
+}
