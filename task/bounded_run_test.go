@@ -161,3 +161,27 @@ func TestBoundedRunHeap(t *testing.T) {
 	assert.Less(t, mib(atEnd), 32.0, "a million calls keep a bounded heap")
 	assert.Less(t, mib(after), 32.0, "and a bounded record")
 }
+
+func TestReplayOfABoundedRecord(t *testing.T) {
+	h := newTestProvider(t)
+	tk := checkAll(t, h, newCountingTask(h.TracerProvider(), task.WithMaxRunCalls(3)))
+	_, rec, err := tk.SafeRun(context.Background(), 6)
+	require.NoError(t, err)
+	require.Equal(t, "3", rec.Metadata[otelrecord.MetadataCallsOmitted])
+
+	// The replay answers the calls the record holds from it; the others are
+	// called afresh and, past the bound again, left out again.
+	out, again, err := tk.SafeReplay(context.Background(), rec, task.ReplayConfig{
+		Boundaries: map[string]boundary.Mode{"double": boundary.ProxyPass, "square": boundary.ProxyPass}})
+	require.NoError(t, err)
+	assert.Equal(t, countingSum(6), out)
+	assert.Equal(t, "3", again.Metadata[otelrecord.MetadataCallsOmitted])
+
+	// A replay that keeps every call does not inherit what the first run left
+	// out.
+	unbounded := checkAll(t, h, newCountingTask(h.TracerProvider(), task.WithMaxRunCalls(0)))
+	_, again, err = unbounded.SafeReplay(context.Background(), rec, task.ReplayConfig{})
+	require.NoError(t, err)
+	assert.NotContains(t, again.Metadata, otelrecord.MetadataCallsOmitted)
+	assert.NotContains(t, again.Metadata, otelrecord.MetadataCallsOmittedPrefix+"double")
+}

@@ -219,8 +219,10 @@ func WithMaxRunCalls(n int) Option {
 // WithMaxRunBytes bounds the payload bytes a run keeps in its record: the
 // inputs, outputs and error messages of the calls it keeps. Once the calls
 // kept hold n bytes, every call that begins is left out as WithMaxRunCalls
-// describes (n <= 0: no bound). The bound is checked as calls begin: calls
-// running at that moment may take the record past n by their own payloads.
+// describes (n <= 0: no bound). The bound is checked as calls begin, so the
+// record may go past n by the payloads of the calls running at that moment
+// (a call's output counts once it has finished, at the latest 64 calls
+// later).
 // The default is DefaultMaxRunBytes (64 MiB), or the value of
 // HIVE_MAX_RUN_BYTES when set.
 func WithMaxRunBytes(n int64) Option {

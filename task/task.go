@@ -5,9 +5,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"maps"
 	"reflect"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -234,7 +234,8 @@ func (t *Task[In, Out]) execute(ctx context.Context, p runParams[In]) (out Out, 
 
 // newRecord returns the record a run starts with: a fresh uuid, the input,
 // every declared boundary without calls, and for a replay the replayed
-// record's metadata and metrics.
+// record's metadata (but what that run left out past its bounds) and
+// metrics.
 func (t *Task[In, Out]) newRecord(p runParams[In]) *otelrecord.ExecutionRecord {
 	rec := &otelrecord.ExecutionRecord{
 		UUID:       run.NewUUID(),
@@ -248,7 +249,11 @@ func (t *Task[In, Out]) newRecord(p runParams[In]) *otelrecord.ExecutionRecord {
 		rec.Boundaries[n] = []otelrecord.BoundaryRecord{}
 	}
 	if p.replay != nil {
-		maps.Copy(rec.Metadata, p.replay.Metadata)
+		for k, v := range p.replay.Metadata {
+			if k != otelrecord.MetadataCallsOmitted && !strings.HasPrefix(k, otelrecord.MetadataCallsOmittedPrefix) {
+				rec.Metadata[k] = v // what the replayed run left out is its own
+			}
+		}
 		rec.Metrics = append(rec.Metrics, p.replay.Metrics...)
 	}
 	return rec
