@@ -28,7 +28,8 @@ const (
 	// WithMaxRunCalls).
 	EnvMaxRunCalls = run.EnvMaxRunCalls
 	// EnvMaxRunBytes, HIVE_MAX_RUN_BYTES, overrides DefaultMaxRunBytes (see
-	// WithMaxRunBytes).
+	// WithMaxRunBytes): a number of bytes, as 67108864 or with a unit, 64MiB
+	// or 500KB (KB, MB, GB: powers of 1000; KiB, MiB, GiB: of 1024).
 	EnvMaxRunBytes = run.EnvMaxRunBytes
 	// EnvRedactKeys, HIVE_REDACT_KEYS, adds comma-separated keys to the
 	// list of keys whose values are redacted (see WithRedactKeys).

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"strings"
 	"sync"
 )
 
@@ -34,19 +35,20 @@ type Limits struct {
 }
 
 // RunLimits returns the default bounds of a run: HIVE_MAX_RUN_CALLS and
-// HIVE_MAX_RUN_BYTES when set and valid, otherwise DefaultMaxRunCalls and
-// DefaultMaxRunBytes. The environment is read once, at the first call; an
+// HIVE_MAX_RUN_BYTES (an integer, or a size such as 64MiB: see parseSize)
+// when set and valid, otherwise DefaultMaxRunCalls and DefaultMaxRunBytes. The environment is read once, at the first call; an
 // invalid value is reported once through Handle and ignored.
 var RunLimits = sync.OnceValue(func() Limits {
 	calls, err := parseIntSetting(EnvMaxRunCalls, DefaultMaxRunCalls)
 	if err != nil {
 		Handle(reasonInvalidSetting, err)
 	}
-	bytes, err := parseIntSetting(EnvMaxRunBytes, DefaultMaxRunBytes)
+	v, set := os.LookupEnv(EnvMaxRunBytes)
+	bytes, err := parseSize(EnvMaxRunBytes, v, set, DefaultMaxRunBytes)
 	if err != nil {
 		Handle(reasonInvalidSetting, err)
 	}
-	return Limits{Calls: calls, Bytes: int64(bytes)}
+	return Limits{Calls: calls, Bytes: bytes}
 })
 
 // parseIntSetting reads the integer in the environment variable name: def
@@ -67,4 +69,37 @@ func parseInt(name, v string, set bool, def int) (int, error) {
 		return def, fmt.Errorf("ignoring %s=%q: %w", name, v, err)
 	}
 	return n, nil
+}
+
+// sizeUnits are the units parseSize reads, longest suffixes first.
+var sizeUnits = []struct {
+	suffix string
+	mult   int64
+}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"KB", 1e3}, {"MB", 1e6}, {"GB", 1e9}, {"B", 1}}
+
+// parseSize reads v, the value of the environment variable name (set says
+// whether it is set at all), as a number of bytes: an integer (n <= 0: no
+// bound, the rule of payload limits) or a positive whole number with a
+// unit, KB, MB, GB (powers of 1000) or KiB, MiB, GiB (powers of 1024), as
+// the other HIVE_*_BYTES settings are written. Unset or empty gives def;
+// invalid gives def and an error.
+func parseSize(name, v string, set bool, def int64) (int64, error) {
+	if !set || v == "" {
+		return def, nil
+	}
+	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+		return n, nil
+	}
+	s, mult := v, int64(1)
+	for _, u := range sizeUnits {
+		if rest, ok := strings.CutSuffix(s, u.suffix); ok {
+			s, mult = strings.TrimSpace(rest), u.mult
+			break
+		}
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n <= 0 || n > (1<<62)/mult {
+		return def, fmt.Errorf("ignoring %s=%q: want a number of bytes, like 67108864, 64MiB or 500KB", name, v)
+	}
+	return n * mult, nil
 }
