@@ -85,9 +85,12 @@ type RedactPolicy struct {
 type Redactor struct {
 	keys   map[string]struct{} // canonical keys
 	maxLen int                 // longest canonical key
-	lens   uint64              // bit n set: some canonical key has n < 64 bytes
-	fn     RedactFunc
-	omit   bool
+	// lens[b] has bit n set when a canonical key of n < 64 bytes starts
+	// with b, or bit 63 for a longer one: most keys are told apart from
+	// every sensitive one by their first byte and length alone.
+	lens [256]uint64
+	fn   RedactFunc
+	omit bool
 }
 
 // NewRedactor returns a Redactor applying p.
@@ -104,9 +107,7 @@ func NewRedactor(p RedactPolicy) *Redactor {
 		}
 		r.keys[c] = struct{}{}
 		r.maxLen = max(r.maxLen, len(c))
-		if len(c) < 64 {
-			r.lens |= 1 << len(c)
-		}
+		r.lens[c[0]] |= lenBit(len(c))
 	}
 	return r
 }
@@ -180,29 +181,35 @@ func (r *Redactor) redactPayload(p json.RawMessage) (json.RawMessage, bool) {
 	return q, len(q) != len(p) || (len(q) > 0 && &q[0] != &p[0])
 }
 
+// lenBit is the bit of a canonical key length in Redactor.lens.
+func lenBit(n int) uint64 { return 1 << min(n, 63) }
+
 // sensitive reports whether raw, the text of a key between its quotes, is
-// one of the redactor's keys.
+// one of the redactor's keys. It first measures the key's canonical form and
+// finds its first byte, without building it, and looks the form up only
+// when some key has that first byte and length.
 func (r *Redactor) sensitive(raw []byte) bool {
-	var buf [64]byte
-	c := buf[:0]
+	n := 0
+	var first byte
 	for _, b := range raw {
 		switch {
 		case b == '\\':
 			return r.sensitiveEscaped(raw)
 		case b == '-' || b == '_':
 			continue
+		case n > 0:
 		case 'A' <= b && b <= 'Z':
-			b += 'a' - 'A'
+			first = b + 'a' - 'A'
+		default:
+			first = b
 		}
-		if len(c) == r.maxLen {
-			return false // longer than every key, whatever follows
-		}
-		c = append(c, b)
+		n++
 	}
-	if len(c) < 64 && r.lens&(1<<len(c)) == 0 {
+	if n == 0 || n > r.maxLen || r.lens[first]&lenBit(n) == 0 {
 		return false
 	}
-	_, ok := r.keys[string(c)]
+	var buf [64]byte
+	_, ok := r.keys[string(canonicalKey(buf[:0], raw))]
 	return ok
 }
 

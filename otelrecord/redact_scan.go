@@ -248,7 +248,7 @@ func stringEnd(b []byte, i int) (int, bool) {
 		case '"':
 			return i + 1, true
 		case '\\':
-			i++
+			i++ // the escaped byte
 		}
 	}
 	return len(b), false
