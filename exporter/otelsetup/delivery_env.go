@@ -12,6 +12,7 @@ import (
 	"github.com/hivetrace/hivetrace/exporter"
 	"github.com/hivetrace/hivetrace/exporter/hivesink"
 	"github.com/hivetrace/hivetrace/exporter/spool"
+	"github.com/hivetrace/hivetrace/internal/run"
 )
 
 // The delivery settings Setup reads from the environment. Each is also an
@@ -131,25 +132,10 @@ func (d delivery) shutdownBound() time.Duration {
 	return exporter.DefaultShutdownTimeout
 }
 
-// parseBytes reads a size in bytes: a whole number with an optional unit,
-// KB, MB, GB (powers of 1000) or KiB, MiB, GiB (powers of 1024).
+// parseBytes reads a size in bytes as every HIVE_*_BYTES setting is
+// written (run.ParseSize): 67108864, 64MiB, 500KB.
 func parseBytes(s string) (int64, error) {
-	units := []struct {
-		suffix string
-		mult   int64
-	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"KB", 1e3}, {"MB", 1e6}, {"GB", 1e9}, {"B", 1}}
-	mult := int64(1)
-	for _, u := range units {
-		if rest, ok := strings.CutSuffix(s, u.suffix); ok {
-			s, mult = strings.TrimSpace(rest), u.mult
-			break
-		}
-	}
-	n, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || n <= 0 || n > (1<<62)/mult {
-		return 0, errors.New("want a positive size in bytes, like 67108864, 64MiB or 500KB")
-	}
-	return n * mult, nil
+	return run.ParseSize(s)
 }
 
 // parseDuration reads a Go duration ("10s", "1m30s") or, as the OTEL_*

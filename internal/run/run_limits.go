@@ -1,6 +1,7 @@
 package run
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"strconv"
@@ -71,26 +72,21 @@ func parseInt(name, v string, set bool, def int) (int, error) {
 	return n, nil
 }
 
-// sizeUnits are the units parseSize reads, longest suffixes first.
+// sizeUnits are the units ParseSize reads, longest suffixes first.
 var sizeUnits = []struct {
 	suffix string
 	mult   int64
 }{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"KB", 1e3}, {"MB", 1e6}, {"GB", 1e9}, {"B", 1}}
 
-// parseSize reads v, the value of the environment variable name (set says
-// whether it is set at all), as a number of bytes: an integer (n <= 0: no
-// bound, the rule of payload limits) or a positive whole number with a
-// unit, KB, MB, GB (powers of 1000) or KiB, MiB, GiB (powers of 1024), as
-// the other HIVE_*_BYTES settings are written. Unset or empty gives def;
-// invalid gives def and an error.
-func parseSize(name, v string, set bool, def int64) (int64, error) {
-	if !set || v == "" {
-		return def, nil
-	}
-	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
-		return n, nil
-	}
-	s, mult := v, int64(1)
+// ErrSize is wrapped by the errors of ParseSize.
+var ErrSize = errors.New("want a positive number of bytes, like 67108864, 64MiB or 500KB")
+
+// ParseSize reads a positive size in bytes, as the HIVE_*_BYTES settings
+// are written: a whole number with an optional unit, KB, MB, GB (powers of
+// 1000) or KiB, MiB, GiB (powers of 1024). Anything else, zero, a negative
+// number or a size past 2⁶² bytes, is an error wrapping ErrSize.
+func ParseSize(s string) (int64, error) {
+	s, mult := strings.TrimSpace(s), int64(1)
 	for _, u := range sizeUnits {
 		if rest, ok := strings.CutSuffix(s, u.suffix); ok {
 			s, mult = strings.TrimSpace(rest), u.mult
@@ -99,7 +95,25 @@ func parseSize(name, v string, set bool, def int64) (int64, error) {
 	}
 	n, err := strconv.ParseInt(s, 10, 64)
 	if err != nil || n <= 0 || n > (1<<62)/mult {
-		return def, fmt.Errorf("ignoring %s=%q: want a number of bytes, like 67108864, 64MiB or 500KB", name, v)
+		return 0, ErrSize
 	}
 	return n * mult, nil
+}
+
+// parseSize reads v, the value of the environment variable name (set says
+// whether it is set at all), as a number of bytes: an integer (n <= 0: no
+// bound, the rule of payload limits) or a size ParseSize reads. Unset or
+// empty gives def; invalid gives def and an error.
+func parseSize(name, v string, set bool, def int64) (int64, error) {
+	if !set || v == "" {
+		return def, nil
+	}
+	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+		return n, nil
+	}
+	n, err := ParseSize(v)
+	if err != nil {
+		return def, fmt.Errorf("ignoring %s=%q: %w", name, v, err)
+	}
+	return n, nil
 }
