@@ -252,13 +252,6 @@ func (q *recordQueue) Idle() bool {
 	return len(q.runs) == 0 && len(q.ready) == 0
 }
 
-// Empty reports whether every item is done.
-func (q *recordQueue) Empty() bool {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	return q.head == len(q.order)
-}
-
 // Remaining returns the items not done: those still queued or in flight.
 func (q *recordQueue) Remaining() []*item {
 	q.mu.Lock()

@@ -78,11 +78,14 @@ func (p *recordProcessor) deliver(batch []*item) {
 	if unmatched := len(handedBack) - len(retryItems); unmatched > 0 {
 		drops[failureReason(ctx, err)] += int64(unmatched) // records the sink made up: not ours to retry
 	}
-	settled := batch
+	settled, again := batch, []*item(nil)
 	if len(retryItems) > 0 {
 		settled = make([]*item, 0, len(batch)-len(retryItems))
+		again = make([]*item, 0, len(retryItems))
 		for _, it := range batch {
-			if _, again := retryItems[it]; !again {
+			if _, ok := retryItems[it]; ok {
+				again = append(again, it)
+			} else {
 				settled = append(settled, it)
 			}
 		}
@@ -100,14 +103,8 @@ func (p *recordProcessor) deliver(batch []*item) {
 		p.failures.Store(0)
 		return
 	}
-	if len(retryItems) == 0 {
+	if len(again) == 0 {
 		return
-	}
-	again := make([]*item, 0, len(retryItems))
-	for _, it := range batch {
-		if _, ok := retryItems[it]; ok {
-			again = append(again, it)
-		}
 	}
 	p.queue.Requeue(again)
 	n := int(p.failures.Add(1)) - 1

@@ -3,7 +3,6 @@ package otelrecord
 import (
 	"encoding/json"
 	"fmt"
-	"os"
 	"testing"
 	"time"
 
@@ -248,11 +247,4 @@ func metricsJSON(n int) string {
 	}
 	b, _ := json.Marshal(ms)
 	return string(b)
-}
-
-func mustReadFile(t testing.TB, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(name)
-	require.NoError(t, err)
-	return b
 }
