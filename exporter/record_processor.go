@@ -134,12 +134,18 @@ func NewRecordProcessor(sink Sink, opts ...Option) sdktrace.SpanProcessor {
 		return p
 	}
 	p.wg.Add(1 + cfg.senders)
+	if cfg.spool != nil {
+		// What an earlier process left ends at the spool's newest entry now,
+		// before the rebuilder spools anything of this process.
+		last, err := cfg.spool.Last(runCtx)
+		if err != nil {
+			p.report(fmt.Errorf("exporter: read the spool: %w", err), false)
+		}
+		p.prodWG.Add(1)
+		go p.loadSpool(last)
+	}
 	p.prodWG.Add(1)
 	go p.rebuilder()
-	if cfg.spool != nil {
-		p.prodWG.Add(1)
-		go p.loadSpool()
-	}
 	go func() { defer p.wg.Done(); p.prodWG.Wait(); close(p.produced) }()
 	for range cfg.senders {
 		go p.sender()

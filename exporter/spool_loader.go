@@ -12,16 +12,11 @@ import (
 const spoolPage = 256
 
 // loadSpool is the goroutine that reads back, oldest first, the records an
-// earlier process left in the spool, as room in the queue allows, until it
-// reaches those this process wrote.
-func (p *recordProcessor) loadSpool() {
+// earlier process left in the spool, up to the entry last (the newest when
+// the processor started), as room in the queue allows.
+func (p *recordProcessor) loadSpool(last int64) {
 	defer p.prodWG.Done()
 	sp := p.cfg.spool
-	last, err := sp.Last(p.runCtx)
-	if err != nil {
-		p.report(fmt.Errorf("exporter: read the spool: %w", err), false)
-		return
-	}
 	var cursor int64
 	for cursor < last {
 		// Leave half the queue to new runs.
@@ -46,6 +41,9 @@ func (p *recordProcessor) loadSpool() {
 		}
 		items := make([]*item, 0, len(entries))
 		for _, e := range entries {
+			if e.Seq > last { // this process's own, already queued
+				break
+			}
 			var rec otelrecord.ExecutionRecord
 			if err := json.Unmarshal(e.Data, &rec); err != nil {
 				p.report(fmt.Errorf("exporter: spooled record %s: %w", e.ID, err), false)

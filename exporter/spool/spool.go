@@ -23,6 +23,8 @@ type Entry struct {
 	ID string
 	// Data is the record's JSON encoding.
 	Data []byte
+	// Seq is the entry's cursor, set by Oldest; Put ignores it.
+	Seq int64
 }
 
 // Spool is a durable, byte-bounded queue of encoded records. Its methods are
@@ -191,9 +193,10 @@ func (s *Spool) Oldest(ctx context.Context, after int64, limit int) (entries []E
 	next = after
 	for rows.Next() {
 		var e Entry
-		if err := rows.Scan(&next, &e.ID, &e.Data); err != nil {
+		if err := rows.Scan(&e.Seq, &e.ID, &e.Data); err != nil {
 			return nil, after, fmt.Errorf("spool: read: %w", err)
 		}
+		next = e.Seq
 		entries = append(entries, e)
 	}
 	if err := rows.Err(); err != nil {
