@@ -106,9 +106,9 @@ func (s *Server) batchEntry(ctx context.Context, reg *registry, raw json.RawMess
 	if !bytes.HasPrefix(raw, []byte("{")) {
 		return StoredLog{}, errorf(http.StatusBadRequest, "item is not a /api/log-ingest body: expected a JSON object")
 	}
-	var req wire.IngestRequest
-	if err := json.Unmarshal(raw, &req); err != nil {
-		return StoredLog{}, errorf(http.StatusBadRequest, "item is not a /api/log-ingest body: %s", describeJSONError(err))
+	req, err := decodeIngestRequest(raw)
+	if err != nil {
+		return StoredLog{}, errorf(http.StatusBadRequest, "item is not a /api/log-ingest body: %v", err)
 	}
 	return s.ingestEntry(ctx, reg, req)
 }
