@@ -16,4 +16,3 @@ func decodeIngestRequest(data []byte) (wire.IngestRequest, error) {
 	}
 	return req, nil
 }
-
