@@ -42,6 +42,8 @@ type config struct {
 	teamUUID          string
 	userName          string
 	shutdownTimeout   time.Duration
+	readTimeout       time.Duration
+	writeTimeout      time.Duration
 }
 
 func newConfig(opts []Option) config {
@@ -51,6 +53,8 @@ func newConfig(opts []Option) config {
 		teamUUID:        localTeamUUID,
 		userName:        LocalName,
 		shutdownTimeout: DefaultShutdownTimeout,
+		readTimeout:     DefaultReadTimeout,
+		writeTimeout:    DefaultWriteTimeout,
 	}
 	for _, o := range opts {
 		if o != nil {

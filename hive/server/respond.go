@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"strconv"
 
@@ -65,6 +66,9 @@ func readBody(w http.ResponseWriter, r *http.Request, limit int64, want string) 
 	if err != nil {
 		if mbe := (*http.MaxBytesError)(nil); errors.As(err, &mbe) {
 			return nil, errorf(http.StatusRequestEntityTooLarge, "request body exceeds the limit of %d bytes", limit)
+		}
+		if ne := net.Error(nil); errors.As(err, &ne) && ne.Timeout() {
+			return nil, errorf(http.StatusRequestTimeout, "request body not received within the read timeout")
 		}
 		return nil, errorf(http.StatusBadRequest, "read request body: %v", err)
 	}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"time"
 
 	"github.com/hivetrace/hivetrace/hive/server"
 	"github.com/hivetrace/hivetrace/hive/server/sqlitestore"
@@ -25,6 +26,8 @@ type serveOptions struct {
 	maxBodyBytes      int64
 	maxRecordBytes    int64
 	logLevel          slog.Level
+	readTimeout       time.Duration
+	writeTimeout      time.Duration
 }
 
 func newServeFlags(o *serveOptions) *flag.FlagSet {
@@ -36,6 +39,8 @@ func newServeFlags(o *serveOptions) *flag.FlagSet {
 	fs.BoolVar(&o.insecureNoAuth, "insecure-no-auth", false, "start without credentials and accept every request")
 	fs.Int64Var(&o.maxBodyBytes, "max-body-bytes", server.DefaultMaxBodyBytes, "largest request body accepted, in `bytes`")
 	fs.Int64Var(&o.maxRecordBytes, "max-record-bytes", 0, "largest record accepted, in `bytes` (0: the body limit)")
+	fs.DurationVar(&o.readTimeout, "read-timeout", server.DefaultReadTimeout, "longest `duration` to receive a whole request, body included")
+	fs.DurationVar(&o.writeTimeout, "write-timeout", server.DefaultWriteTimeout, "longest `duration` from a request's headers to the end of its answer")
 	fs.TextVar(&o.logLevel, "log-level", slog.LevelInfo, "log `level`: debug, info, warn or error")
 	return fs
 }
@@ -58,6 +63,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if o.maxBodyBytes <= 0 {
 		return usageError(stderr, fs.Name(), "--max-body-bytes must be positive")
 	}
+	if o.readTimeout <= 0 || o.writeTimeout <= 0 {
+		return usageError(stderr, fs.Name(), "--read-timeout and --write-timeout must be positive")
+	}
 	if o.maxRecordBytes < 0 {
 		return usageError(stderr, fs.Name(), "--max-record-bytes must not be negative")
 	}
@@ -75,7 +83,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}()
 
 	opts := []server.Option{server.WithLogger(logger), server.WithMaxBodyBytes(o.maxBodyBytes),
-		server.WithMaxRecordBytes(o.maxRecordBytes)}
+		server.WithMaxRecordBytes(o.maxRecordBytes), server.WithReadTimeout(o.readTimeout), server.WithWriteTimeout(o.writeTimeout)}
 	if o.apiKey != "" {
 		opts = append(opts, server.WithCredentials(o.apiKey, o.apiSecret))
 	} else {
