@@ -2,13 +2,16 @@ package hive
 
 import (
 	"fmt"
+	"io"
 	"log/slog"
 	"maps"
 	"net/http"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/hivetrace/hivetrace/internal/httpurl"
+	"github.com/hivetrace/hivetrace/internal/secret"
 )
 
 // Environment variables read when the matching Config field is empty.
@@ -38,6 +41,10 @@ const DefaultHTTPTimeout = 30 * time.Second
 // Config configures LogClient and Client. Its zero value is usable: a silent
 // LogClient (unless the HIVE_* variables are set). Empty fields fall back as
 // documented on each.
+//
+// A Config prints (fmt, every verb) and logs (log/slog) with its credentials
+// masked: nothing of APISecret shows, and at most the first 4 characters of
+// APIKey.
 type Config struct {
 	// ProjectName names the project; falls back to HIVE_PROJECT_NAME, then
 	// forge.json's project name.
@@ -66,6 +73,49 @@ type Config struct {
 	// Logger receives the clients' logs; nil means slog.Default() at the time
 	// of logging.
 	Logger *slog.Logger
+}
+
+var (
+	_ fmt.Formatter  = Config{}
+	_ slog.LogValuer = Config{}
+)
+
+// configFields is Config without its methods, for Format.
+type configFields Config
+
+// masked returns the fields of c with the credentials masked.
+func (c Config) masked() configFields {
+	m := configFields(c)
+	m.APIKey, m.APISecret = secret.MaskKey(c.APIKey), secret.Mask(c.APISecret)
+	return m
+}
+
+// Format formats c as fmt formats a struct, with APIKey and APISecret
+// masked: APISecret shows as "[redacted]" (empty when unset) and APIKey as
+// its first 4 characters followed by "…" ("[redacted]" for a key of 8
+// characters or fewer).
+func (c Config) Format(f fmt.State, verb rune) {
+	if verb == 'v' && f.Flag('#') {
+		out := fmt.Sprintf("%#v", c.masked())
+		_, _ = io.WriteString(f, "hive.Config"+strings.TrimPrefix(out, "hive.configFields"))
+		return
+	}
+	_, _ = fmt.Fprintf(f, fmt.FormatString(f, verb), c.masked())
+}
+
+// LogValue logs c as a group of its fields, with APIKey and APISecret masked
+// as Format masks them. HTTPClient and Logger are left out.
+func (c Config) LogValue() slog.Value {
+	m := c.masked()
+	return slog.GroupValue(
+		slog.String("ProjectName", m.ProjectName),
+		slog.String("ProjectUUID", m.ProjectUUID),
+		slog.String("APIKey", m.APIKey),
+		slog.String("APISecret", m.APISecret),
+		slog.String("Host", m.Host),
+		slog.Any("Metadata", m.Metadata),
+		slog.String("ForgePath", m.ForgePath),
+	)
 }
 
 // settings is a Config with every fallback applied.

@@ -2,7 +2,8 @@ package hive
 
 import (
 	"maps"
-	"strings"
+
+	"github.com/hivetrace/hivetrace/internal/secret"
 )
 
 // ConfigView is a LogClient's resolved configuration with the secrets masked,
@@ -12,10 +13,13 @@ type ConfigView struct {
 	// included).
 	ProjectName string
 	ProjectUUID string
-	// APIKey and APISecret are masked: only the first 4 and last 4 characters
-	// of a value longer than 8 characters are kept; shorter values are all
-	// asterisks.
-	APIKey, APISecret string
+	// APIKey is masked: its first 4 characters followed by "…" when it is
+	// longer than 8 characters, "[redacted]" when it has 8 or fewer, empty
+	// when unset.
+	APIKey string
+	// APISecret shows nothing of the secret: "[redacted]" when it is set,
+	// empty when unset.
+	APISecret string
 	// Host is the resolved server URL.
 	Host string
 	// Metadata is a copy of the base metadata.
@@ -31,21 +35,11 @@ func (c *LogClient) Conf() ConfigView {
 	return ConfigView{
 		ProjectName: c.s.projectName,
 		ProjectUUID: c.s.projectUUID,
-		APIKey:      mask(c.s.apiKey),
-		APISecret:   mask(c.s.apiSecret),
+		APIKey:      secret.MaskKey(c.s.apiKey),
+		APISecret:   secret.Mask(c.s.apiSecret),
 		Host:        c.s.host,
 		Metadata:    maps.Clone(c.s.metadata),
 		ForgePath:   c.s.forgePath,
 		Silent:      c.IsSilent(),
 	}
-}
-
-// mask keeps the first 4 and last 4 characters of a secret longer than 8
-// characters and replaces the rest (all of a shorter one) with asterisks.
-func mask(secret string) string {
-	r := []rune(secret)
-	if len(r) <= 8 {
-		return strings.Repeat("*", len(r))
-	}
-	return string(r[:4]) + strings.Repeat("*", len(r)-8) + string(r[len(r)-4:])
 }

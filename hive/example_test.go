@@ -156,5 +156,5 @@ func ExampleLogClient_Conf() {
 	}
 	conf := client.Conf()
 	fmt.Println(conf.APIKey, conf.APISecret, conf.Host)
-	// Output: hk_l**********6789 ***** http://127.0.0.1:8080
+	// Output: hk_l… [redacted] http://127.0.0.1:8080
 }
