@@ -9,7 +9,7 @@ import (
 )
 
 // scenarioNames are the scenarios in the order they run.
-var scenarioNames = []string{"outage", "spool", "throughput", "latency"}
+var scenarioNames = []string{"outage", "spool", "throughput", "latency", "ingest", "contention", "memory"}
 
 // settings are the loads and durations of every scenario.
 type settings struct {
@@ -29,6 +29,16 @@ type settings struct {
 	throughputWindow     time.Duration
 	deliveryGrace        time.Duration // how late a record may be stored and count as delivered in time
 	drainTimeout         time.Duration // how long a producer may take to shut down
+
+	// ingest: clients posting batches back to back for the window.
+	ingestClients, ingestBatch, ingestTarget int
+	ingestWindow                             time.Duration
+	// contention: single-record writers and readers for the window.
+	writers, readers int
+	contentionWindow time.Duration
+	writeP99         time.Duration
+	// memory: clients × records of memoryRecordMiB at once, readers listing.
+	memoryClients, memoryRecords, memoryRecordMiB, memoryReaders, memoryPeakMB int
 }
 
 // fullSettings are the reference loads.
@@ -39,6 +49,9 @@ func fullSettings() settings {
 		spoolRate: 500, spoolLead: 10 * time.Second, spoolDown: 20 * time.Second, spoolDrain: 10 * time.Second,
 		throughputRate: 10_000, throughputWindow: 60 * time.Second,
 		deliveryGrace: 2 * time.Second, drainTimeout: 3 * time.Minute,
+		ingestClients: 4, ingestBatch: 500, ingestTarget: 20_000, ingestWindow: 20 * time.Second,
+		writers: 40, readers: 40, contentionWindow: 60 * time.Second, writeP99: 250 * time.Millisecond,
+		memoryClients: 16, memoryRecords: 3, memoryRecordMiB: 10, memoryReaders: 4, memoryPeakMB: 512,
 	}
 }
 
@@ -50,6 +63,8 @@ func quickSettings() settings {
 	s.spoolRate, s.spoolLead, s.spoolDown, s.spoolDrain = 200, 3*time.Second, 5*time.Second, 4*time.Second
 	s.throughputRate, s.throughputWindow = 2_000, 10*time.Second
 	s.drainTimeout = time.Minute
+	s.ingestWindow, s.contentionWindow = 5*time.Second, 10*time.Second
+	s.memoryRecords = 1
 	return s
 }
 
@@ -72,6 +87,14 @@ func bindFlags(fs *flag.FlagSet, s *settings, only *string) {
 	fs.IntVar(&s.throughputRate, "throughput-rate", s.throughputRate, "throughput: runs per second (also the target)")
 	fs.DurationVar(&s.throughputWindow, "throughput-window", s.throughputWindow, "throughput: how long the producer runs")
 	fs.DurationVar(&s.deliveryGrace, "delivery-grace", s.deliveryGrace, "throughput: how long after the window a record may be stored and count as delivered in time")
+	fs.IntVar(&s.ingestClients, "ingest-clients", s.ingestClients, "ingest: clients posting batches")
+	fs.IntVar(&s.ingestBatch, "ingest-batch", s.ingestBatch, "ingest: records per batch")
+	fs.DurationVar(&s.ingestWindow, "ingest-window", s.ingestWindow, "ingest: how long the clients post")
+	fs.IntVar(&s.writers, "writers", s.writers, "contention: clients posting single records")
+	fs.IntVar(&s.readers, "readers", s.readers, "contention: clients listing and reading records")
+	fs.DurationVar(&s.contentionWindow, "contention-window", s.contentionWindow, "contention: how long the load lasts")
+	fs.IntVar(&s.memoryClients, "memory-clients", s.memoryClients, "memory: clients ingesting large records at once")
+	fs.IntVar(&s.memoryRecords, "memory-records", s.memoryRecords, "memory: large records each client ingests")
 	fs.DurationVar(&s.drainTimeout, "drain-timeout", s.drainTimeout, "how long a producer may take to shut down before it is killed")
 }
 
@@ -111,7 +134,8 @@ func parseSettings(args []string) (settings, error) {
 		}
 		s.only = append(s.only, name)
 	}
-	if s.workers <= 0 || s.outageRate <= 0 || s.spoolRate <= 0 || s.throughputRate <= 0 {
+	if s.workers <= 0 || s.outageRate <= 0 || s.spoolRate <= 0 || s.throughputRate <= 0 ||
+		s.ingestClients <= 0 || s.ingestBatch <= 0 || s.writers <= 0 || s.readers <= 0 || s.memoryClients <= 0 || s.memoryRecords <= 0 {
 		return s, fmt.Errorf("rates and -workers must be positive")
 	}
 	return s, nil

@@ -22,7 +22,8 @@
 //
 // Run it with `make soak`, or `cd integration && go run ./soak`. Flags:
 // -quick (short outages, lower rates: the figures are then not the reference
-// ones), -only NAME[,NAME] (outage, spool, throughput, latency), and the
+// ones), -only NAME[,NAME] (outage, spool, throughput, latency, ingest,
+// contention, memory), and the
 // rates and durations of each scenario (see -help). It builds the hive
 // command once, into a temporary directory, unless -hive names a binary.
 //

@@ -60,6 +60,9 @@ var scenarios = []scenario{
 	{"spool", (*harness).spoolScenario},
 	{"throughput", (*harness).throughputScenario},
 	{"latency", (*harness).latencyScenario},
+	{"ingest", (*harness).ingestScenario},
+	{"contention", (*harness).contentionScenario},
+	{"memory", (*harness).memoryScenario},
 }
 
 // soak runs the chosen scenarios and prints the report; it returns the
