@@ -8,6 +8,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/hivetrace/hivetrace/hive/internal/wire"
+	"github.com/hivetrace/hivetrace/internal/secret"
 )
 
 // Defaults used by New.
@@ -31,7 +32,8 @@ const (
 var localTeamUUID = uuid.NewSHA1(uuid.NameSpaceURL, []byte("hivetrace:team:local")).String()
 
 type config struct {
-	apiKey, apiSecret string
+	apiKey, apiSecret secret.Value
+	authThrottle      authThrottleSettings
 	insecureNoAuth    bool
 	logger            *slog.Logger
 	maxBodyBytes      int64
@@ -88,8 +90,8 @@ func (f optionFunc) apply(c *config) { f(c) }
 // WithCredentials sets the API key and secret every request must present as
 // "Authorization: Bearer <key>:<secret>". Without credentials (and without
 // WithInsecureNoAuth) the server answers every API request with 401.
-func WithCredentials(key, secret string) Option {
-	return optionFunc(func(c *config) { c.apiKey, c.apiSecret = key, secret })
+func WithCredentials(apiKey, apiSecret string) Option {
+	return optionFunc(func(c *config) { c.apiKey, c.apiSecret = secret.NewKey(apiKey), secret.New(apiSecret) })
 }
 
 // WithInsecureNoAuth makes a server without credentials accept every
@@ -142,8 +144,9 @@ func WithInvokeClient(hc *http.Client) Option {
 	})
 }
 
-// WithClock sets the clock that stamps stored records' createdAt; default
-// time.Now. A nil clock is ignored.
+// WithClock sets the clock that stamps stored records' createdAt and times
+// the throttling of failed authentication attempts; default time.Now. A nil
+// clock is ignored.
 func WithClock(now func() time.Time) Option {
 	return optionFunc(func(c *config) {
 		if now != nil {

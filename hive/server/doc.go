@@ -18,6 +18,10 @@
 //
 // plus an unauthenticated GET /healthz. Every API request must carry
 // "Authorization: Bearer <apiKey>:<apiSecret>", compared in constant time.
+// Failed attempts are throttled per remote address (the connection's IP,
+// never X-Forwarded-For) and per API key: after 20 failures within 10 s, the
+// address or key is answered 429 with Retry-After for 30 s, a correct
+// credential included (WithAuthThrottle, WithoutAuthThrottle).
 // Errors are always JSON: {"error": "...", "status": <code>}.
 //
 // POST /api/log-ingest/batch is this

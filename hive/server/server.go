@@ -14,9 +14,10 @@ import (
 // Server is a Hive-compatible HTTP API backed by a Store. It is an
 // http.Handler and is safe for concurrent use.
 type Server struct {
-	store Store
-	cfg   config
-	mux   *http.ServeMux
+	store    Store
+	cfg      config
+	mux      *http.ServeMux
+	throttle *authThrottle // nil: failed attempts are not throttled
 }
 
 var _ http.Handler = (*Server)(nil)
@@ -27,9 +28,11 @@ var _ http.Handler = (*Server)(nil)
 // Defaults: no credentials (every API request is answered 401 unless
 // WithCredentials or WithInsecureNoAuth is given), request bodies up to
 // DefaultMaxBodyBytes, slog.Default() for logs, time.Now for createdAt, an
-// invoke client with DefaultInvokeTimeout, team and user "local".
+// invoke client with DefaultInvokeTimeout, team and user "local", failed
+// authentication attempts throttled (WithAuthThrottle).
 func New(store Store, opts ...Option) *Server {
 	s := &Server{store: store, cfg: newConfig(opts), mux: http.NewServeMux()}
+	s.throttle = newAuthThrottle(s.cfg.authThrottle, s.cfg.clock)
 	s.routes()
 	return s
 }
@@ -55,9 +58,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 		return
 	}
-	if msg, ok := s.authorize(r); !ok {
-		w.Header().Set("WWW-Authenticate", `Bearer realm="hive"`)
-		writeError(w, http.StatusUnauthorized, msg)
+	if !s.authorize(w, r) {
 		return
 	}
 	if _, pattern := s.mux.Handler(r); pattern == "" {
