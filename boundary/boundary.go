@@ -99,13 +99,22 @@ type inRunCall struct {
 }
 
 // callInRun makes a call inside run r: begin, answer, encode the output
-// (unless the tape gave it), end.
+// (unless the tape gave it), end. A function (or mock) that calls
+// runtime.Goexit, as t.FailNow does, still ends the call, as a failure
+// wrapping run.ErrGoexit, on its goroutine's way out.
 func (b *Boundary[In, Out]) callInRun(ctx context.Context, r *run.Run[Mode], in In) (out Out, err error) {
 	c := inRunCall{run: r, mode: r.Mode(b.name)}
 	err = b.begin(ctx, &c, in)
+	answered := false
+	defer func() {
+		if !answered { // answer recovers panics: the function called runtime.Goexit
+			b.end(ctx, &c, run.GoexitError(c.span, "boundary "+b.name))
+		}
+	}()
 	if err == nil {
 		out, err = b.answer(&c, in)
 	}
+	answered = true
 	if err == nil && !c.fromTape {
 		if c.rawOut, err = encodeJSON(out); err != nil {
 			err = fmt.Errorf("boundary %s: encode output: %w", b.name, err)

@@ -358,7 +358,7 @@ func TestPanicBecomesError(t *testing.T) {
 		assert.Equal(t, "exception", ev.Name)
 		ea := map[string]string{}
 		for _, kv := range ev.Attributes {
-			ea[string(kv.Key)] = kv.Value.Emit()
+			ea[string(kv.Key)] = kv.Value.String()
 		}
 		assert.Contains(t, ea["exception.message"], "panic: ")
 		assert.Contains(t, ea["exception.stacktrace"], "boundary_test.go", "stack of the panicking frame")

@@ -12,7 +12,10 @@
 // Runs are independent: one task may run any number of times at once, and
 // boundaries may be called from many goroutines inside one run. A panic in the
 // task function or in a boundary function becomes an error; the process
-// survives.
+// survives. A task or boundary function that ends its goroutine with
+// runtime.Goexit (as t.FailNow does in a test) ends it, as Go says, but the
+// run or call ends first, as a failure: its span ends with status Error and
+// the run's record reaches the listeners.
 //
 // Records reach code through the return value of SafeRun, per-task listeners
 // (AddListener, called synchronously once the record is complete) and global

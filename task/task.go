@@ -294,10 +294,34 @@ func (t *Task[In, Out]) rejectInput(ctx context.Context, span trace.Span, rec *o
 // runFunction runs the task function inside a boundary run, completes the
 // record from the run (calls, metadata, metrics, output or error, timing),
 // ends the span and closes the boundary run.
+//
+// A function that calls runtime.Goexit (as t.FailNow does in a test) ends
+// the caller's goroutine, and runFunction never returns: the run still ends
+// on the way out, as a failure wrapping run.ErrGoexit, and its record reaches
+// the listeners, as execute would have passed it on.
 func (t *Task[In, Out]) runFunction(ctx context.Context, tp trace.TracerProvider, span trace.Span, rec *otelrecord.ExecutionRecord, p runParams[In], start time.Time) (Out, error) {
 	r, state := t.newRun(tp, span, rec, p, start)
 	rctx := context.WithValue(run.NewContext(ctx, r), stateKey{}, state)
+	returned := false
+	defer func() {
+		if returned {
+			return
+		}
+		// call recovers the function's panics: it neither returned nor
+		// panicked, so it called runtime.Goexit.
+		var zero Out
+		t.endRun(ctx, span, rec, r, state, zero, run.GoexitError(span, "task "+t.name), start)
+		t.notify(ctx, rec)
+	}()
 	out, err := t.call(rctx, span, p.in)
+	returned = true
+	return out, t.endRun(ctx, span, rec, r, state, out, err, start)
+}
+
+// endRun completes the record of a run from its boundary run and from the
+// function's result, ends the span, closes the boundary run and records the
+// run in the instruments. It returns the run's error (see setResult).
+func (t *Task[In, Out]) endRun(ctx context.Context, span trace.Span, rec *otelrecord.ExecutionRecord, r *run.Run[boundary.Mode], state *runState, out Out, err error, start time.Time) error {
 	end := r.Now()
 
 	rec.Metadata, rec.Metrics = state.end()
@@ -316,7 +340,7 @@ func (t *Task[In, Out]) runFunction(ctx context.Context, tp trace.TracerProvider
 		outcome = otelrecord.OutcomeError
 	}
 	t.inst.TaskRun(ctx, t.name, outcome, end.Sub(start))
-	return out, err
+	return err
 }
 
 // newRun returns the boundary run of a run of t, with the mocks, modes and

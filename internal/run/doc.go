@@ -11,6 +11,8 @@
 //     metric set during runs.
 //   - Recover and PanicError: a panic becomes an error wrapping ErrPanic,
 //     with one message format ("panic: <value>").
+//   - GoexitError: a function that called runtime.Goexit becomes an error
+//     wrapping ErrGoexit, so its run or call still ends.
 //   - Handle: background errors through otel.Handle, rate-limited per reason.
 //   - PayloadLimit: HIVE_MAX_PAYLOAD_BYTES, read once.
 //   - RunLimits: HIVE_MAX_RUN_CALLS and HIVE_MAX_RUN_BYTES, read once; a

@@ -55,7 +55,7 @@ func TestRecover(t *testing.T) {
 	assert.Equal(t, "exception", ev.Name)
 	attrs := map[string]string{}
 	for _, kv := range ev.Attributes {
-		attrs[string(kv.Key)] = kv.Value.Emit()
+		attrs[string(kv.Key)] = kv.Value.String()
 	}
 	assert.Equal(t, "panic: on a span", attrs["exception.message"])
 	assert.Contains(t, attrs["exception.stacktrace"], "panic_test.go", "the stack of the panicking frame")

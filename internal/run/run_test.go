@@ -222,5 +222,6 @@ func TestContext(t *testing.T) {
 	assert.Same(t, r, FromContext[mode](ctx))
 	assert.Nil(t, FromContext[int](ctx), "a run of another mode type")
 	assert.Nil(t, FromContext[mode](context.Background()))
-	assert.Nil(t, FromContext[mode](nil)) //nolint:staticcheck // a nil context is handled
+	//lint:ignore SA1012 a nil context is handled
+	assert.Nil(t, FromContext[mode](nil))
 }
