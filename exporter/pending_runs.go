@@ -69,11 +69,15 @@ func (r *pendingRuns) Keep(run string, sp sdktrace.ReadOnlySpan, now time.Time) 
 }
 
 // Finish returns the boundary spans held for run and remembers it as
-// finished.
-func (r *pendingRuns) Finish(run string) []sdktrace.ReadOnlySpan {
+// finished. again reports that run had already finished (its task-run span
+// ended twice, or a second task-run span carries its uuid): nothing is
+// returned, and the run is not remembered a second time.
+func (r *pendingRuns) Finish(run string) (spans []sdktrace.ReadOnlySpan, again bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	var spans []sdktrace.ReadOnlySpan
+	if _, ok := r.finished[run]; ok {
+		return nil, true
+	}
 	if pr := r.runs[run]; pr != nil {
 		spans = pr.spans
 		r.removeLocked(pr)
@@ -84,7 +88,7 @@ func (r *pendingRuns) Finish(run string) []sdktrace.ReadOnlySpan {
 	r.ring[r.ringNext] = run
 	r.finished[run] = struct{}{}
 	r.ringNext = (r.ringNext + 1) % len(r.ring)
-	return spans
+	return spans, false
 }
 
 // Expire evicts the runs older than the TTL and returns how many.

@@ -176,6 +176,14 @@ func (*recordProcessor) OnStart(context.Context, sdktrace.ReadWriteSpan) {}
 
 // OnEnd keeps a boundary span of a run, or queues a finished task run. It
 // never blocks and is safe for concurrent use.
+//
+// A span handed over again (the SDK ends a span once, but a processor
+// registered twice, or a caller, may repeat OnEnd) changes nothing: the
+// second task-run span of a run is ignored while the run is remembered as
+// finished (see NewRecordProcessor), and a boundary span held twice for a
+// run is one call of its record (otelrecord.RebuildRun counts a span once).
+// A boundary span repeated after its run finished is counted as late each
+// time.
 func (p *recordProcessor) OnEnd(s sdktrace.ReadOnlySpan) {
 	if p.stopped.Load() || s == nil {
 		return
@@ -193,7 +201,10 @@ func (p *recordProcessor) OnEnd(s sdktrace.ReadOnlySpan) {
 		p.drop(dropPendingTTL, expired)
 		p.drop(dropPendingLimit, evicted)
 	case otelrecord.KindTask:
-		boundaries := p.pending.Finish(run)
+		boundaries, again := p.pending.Finish(run)
+		if again {
+			return // a run has one record: the first task-run span's
+		}
 		it := &item{task: s, boundaries: boundaries, size: runSize(s, boundaries)}
 		if !p.queue.PushRun(it) {
 			p.drop(dropQueueFull, 1)

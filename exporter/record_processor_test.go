@@ -549,3 +549,73 @@ func TestRecordProcessorConcurrentRuns(t *testing.T) {
 	h.AssertRebuiltAll(t, all...)
 	assert.Len(t, h.Records(t), goroutines*runs)
 }
+
+func TestRecordProcessorIgnoresRepeatedOnEnd(t *testing.T) {
+	ctx := context.Background()
+	exp := tracetest.NewInMemoryExporter()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(exp))
+	t.Cleanup(func() { assert.NoError(t, tp.Shutdown(ctx)) })
+	want := emitRun(ctx, t, tp.Tracer("test"), sampleRun("twice"))
+	spans := exp.GetSpans().Snapshots()
+	require.Len(t, spans, 4, "three boundary spans and the task-run span")
+
+	sink := &collector{}
+	reader := sdkmetric.NewManualReader()
+	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
+	t.Cleanup(func() { assert.NoError(t, mp.Shutdown(ctx)) })
+	proc := exporter.NewRecordProcessor(sink, exporter.WithMeterProvider(mp), exporter.WithBatchTimeout(time.Hour))
+	for _, s := range spans {
+		proc.OnEnd(s)
+		proc.OnEnd(s) // the same ReadOnlySpan again
+	}
+	proc.OnEnd(spans[len(spans)-1]) // and the task-run span once more, later
+	require.NoError(t, proc.ForceFlush(ctx))
+
+	recs := sink.records()
+	require.Equal(t, 1, len(recs), "one run, one record")
+	assertSameRecord(t, want, recs[0])
+	assert.NotContains(t, recs[0].Metadata, otelrecord.MetadataIncomplete, "each boundary span is one call")
+	require.NoError(t, proc.Shutdown(ctx))
+	p := &pipeline{reader: reader}
+	assert.Empty(t, p.dropped(t), "a repeated span is no drop")
+}
+
+func TestRecordProcessorRegisteredTwice(t *testing.T) {
+	// A provider given the same processor twice hands it every span twice,
+	// the repeats of concurrent runs interleaved.
+	ctx := context.Background()
+	sink := &collector{}
+	proc := exporter.NewRecordProcessor(sink, exporter.WithBatchTimeout(time.Hour))
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(proc), sdktrace.WithSpanProcessor(proc))
+	tracer := tp.Tracer("test")
+	const goroutines, runs = 4, 20
+	wants := make([][]*otelrecord.ExecutionRecord, goroutines)
+	var wg sync.WaitGroup
+	for g := range goroutines {
+		wg.Go(func() {
+			for i := range runs {
+				o := startRun(ctx, t, tracer, sampleRun(fmt.Sprintf("g%d-%d", g, i)))
+				var calls sync.WaitGroup
+				for _, c := range o.r.calls {
+					calls.Go(func() { o.call(c) })
+				}
+				calls.Wait()
+				wants[g] = append(wants[g], o.end())
+			}
+		})
+	}
+	wg.Wait()
+	require.NoError(t, tp.ForceFlush(ctx))
+	got := byUUID(sink.records())
+	assert.Equal(t, goroutines*runs, len(sink.records()), "one record per run")
+	for _, ws := range wants {
+		for _, want := range ws {
+			require.Contains(t, got, want.UUID)
+			assert.NotContains(t, got[want.UUID].Metadata, otelrecord.MetadataIncomplete)
+			for name, calls := range want.Boundaries {
+				assert.Len(t, got[want.UUID].Boundaries[name], len(calls), "run %s, boundary %s", want.UUID, name)
+			}
+		}
+	}
+	require.NoError(t, tp.Shutdown(ctx))
+}
