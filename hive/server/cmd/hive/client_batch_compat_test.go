@@ -22,7 +22,7 @@ import (
 func TestSendLogsAgainstServer(t *testing.T) {
 	clearEnv(t)
 	s := serve(t, "--addr", "127.0.0.1:0", "--db", filepath.Join(t.TempDir(), "hive.db"),
-		"--api-key", testKey, "--api-secret", testSecret, "--max-record-bytes", "4096")
+		"--api-key", testKey, "--api-secret-file", secretFile(t, testSecret), "--max-record-bytes", "4096")
 	ctx := context.Background()
 	tr := &http.Transport{}
 	defer tr.CloseIdleConnections()

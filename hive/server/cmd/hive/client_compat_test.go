@@ -21,7 +21,7 @@ import (
 // serve" runs agree on the wire: every client method against the real server.
 func TestClientAgainstServer(t *testing.T) {
 	clearEnv(t)
-	s := serve(t, "--addr", "127.0.0.1:0", "--db", filepath.Join(t.TempDir(), "hive.db"), "--api-key", testKey, "--api-secret", testSecret)
+	s := serve(t, "--addr", "127.0.0.1:0", "--db", filepath.Join(t.TempDir(), "hive.db"), "--api-key", testKey, "--api-secret-file", secretFile(t, testSecret))
 	ctx := context.Background()
 	tr := &http.Transport{}
 	defer tr.CloseIdleConnections()

@@ -17,8 +17,12 @@ func newFlagSet(name string) *flag.FlagSet {
 }
 
 // parseArgs parses flags wherever they appear among the positional
-// arguments, which it returns in order.
+// arguments, which it returns in order. A secret passed as a flag value
+// (--api-secret) is refused before anything is parsed.
 func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
+	if err := refuseSecretFlag(fs, args); err != nil {
+		return nil, err
+	}
 	var pos []string
 	for {
 		if err := fs.Parse(args); err != nil {

@@ -18,27 +18,26 @@ import (
 // defaultHost is the server the logs commands talk to without HIVE_HOST.
 const defaultHost = "http://" + defaultAddr
 
-// clientOptions are the flags shared by the logs commands.
+// clientOptions are the flags shared by the commands that talk to a Hive
+// server.
 type clientOptions struct {
-	host, apiKey, apiSecret, project string
+	host, project string
+	credentialFlags
 }
 
 func addClientFlags(fs *flag.FlagSet, o *clientOptions) {
 	fs.StringVar(&o.host, "host", "", "Hive server `URL` (default $HIVE_HOST, else "+defaultHost+")")
-	fs.StringVar(&o.apiKey, "api-key", "", "API `key` (default $HIVE_API_KEY)")
-	fs.StringVar(&o.apiSecret, "api-secret", "", "API `secret` (default $HIVE_API_SECRET)")
+	addCredentialFlags(fs, &o.credentialFlags, "presented to the server")
 	fs.StringVar(&o.project, "project", "", "project `uuid` to scope lookups to (default $HIVE_PROJECT_UUID, else every project)")
 }
 
-// withEnv fills the options the command line left empty from the
-// environment. It runs after parsing, so --help never prints secrets.
+// withEnv fills the host and project the command line left empty from the
+// environment; the credentials are resolved by newClient.
 func (o clientOptions) withEnv() clientOptions {
 	o.host = flagOrEnv(o.host, "HIVE_HOST")
 	if o.host == "" {
 		o.host = defaultHost
 	}
-	o.apiKey = flagOrEnv(o.apiKey, "HIVE_API_KEY")
-	o.apiSecret = flagOrEnv(o.apiSecret, "HIVE_API_SECRET")
 	o.project = flagOrEnv(o.project, "HIVE_PROJECT_UUID")
 	return o
 }
@@ -89,14 +88,19 @@ func runLogs(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 // releases its connections.
 func newClient(o clientOptions, stderr io.Writer) (*hive.LogClient, func(), error) {
 	o = o.withEnv()
-	if o.apiKey == "" || o.apiSecret == "" {
-		return nil, nil, errors.New("no credentials: pass --api-key and --api-secret or set HIVE_API_KEY and HIVE_API_SECRET")
+	creds, err := o.resolve()
+	if err != nil {
+		return nil, nil, err
+	}
+	if !creds.apiKey.IsSet() || !creds.apiSecret.IsSet() {
+		return nil, nil, errors.New("no credentials: pass --api-key and --api-secret-file, or set " +
+			envAPIKey + " and " + envAPISecret + " (or " + envAPISecretFile + ")")
 	}
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	c, err := hive.NewLogClient(hive.Config{
 		Host:        o.host,
-		APIKey:      o.apiKey,
-		APISecret:   o.apiSecret,
+		APIKey:      creds.apiKey.Reveal(),
+		APISecret:   creds.apiSecret.Reveal(),
 		ProjectUUID: o.project,
 		HTTPClient:  &http.Client{Transport: tr, Timeout: hive.DefaultHTTPTimeout},
 		Logger:      slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),

@@ -2,10 +2,18 @@
 // reads the execution records stored there, and rebuilds records from traces
 // kept in Jaeger.
 //
-//	hive serve [--addr 127.0.0.1:8080] [--db ./hive.db] [--api-key K --api-secret S]
+//	hive serve [--addr 127.0.0.1:8080] [--db ./hive.db] [--api-key K --api-secret-file FILE]
 //	hive logs list --task NAME [--limit N] [--before CURSOR]
 //	hive logs show TASK UUID
 //	hive rebuild --jaeger http://127.0.0.1:16686 --trace TRACE_ID [--send]
+//
+// The API key comes from --api-key or HIVE_API_KEY. The API secret is never
+// a flag value, which anyone who can list processes could read: it comes from
+// the file --api-secret-file names (a trailing newline is ignored), from
+// HIVE_API_SECRET, or from the file HIVE_API_SECRET_FILE names; --api-secret
+// is refused with a usage error. "hive serve" throttles failed authentication
+// attempts per remote address and per key (--auth-max-failures, --auth-window,
+// --auth-block).
 //
 // Run "hive help" for the details of each command.
 package main

@@ -31,7 +31,7 @@ const (
 
 // clearEnv unsets the variables the commands read.
 func clearEnv(t *testing.T) {
-	for _, v := range []string{"HIVE_API_KEY", "HIVE_API_SECRET", "HIVE_HOST", "HIVE_PROJECT_UUID", "HIVE_PROJECT_NAME", "HIVE_FORGE_PATH"} {
+	for _, v := range []string{"HIVE_API_KEY", "HIVE_API_SECRET", "HIVE_API_SECRET_FILE", "HIVE_HOST", "HIVE_PROJECT_UUID", "HIVE_PROJECT_NAME", "HIVE_FORGE_PATH"} {
 		t.Setenv(v, "")
 	}
 }
@@ -166,8 +166,8 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"serve", "extra"}, "unexpected arguments"},
 		{[]string{"serve"}, "no credentials"},
 		{[]string{"serve", "--api-key", "k"}, "both an API key and an API secret"},
-		{[]string{"serve", "--api-key", "k", "--api-secret", "s", "--max-body-bytes", "0"}, "must be positive"},
-		{[]string{"serve", "--api-key", "k", "--api-secret", "s", "--max-record-bytes", "-1"}, "must not be negative"},
+		{[]string{"serve", "--api-key", "k", "--api-secret-file", secretFile(t, "s"), "--max-body-bytes", "0"}, "must be positive"},
+		{[]string{"serve", "--api-key", "k", "--api-secret-file", secretFile(t, "s"), "--max-record-bytes", "-1"}, "must not be negative"},
 		{[]string{"logs", "list"}, "--task is required"},
 		{[]string{"logs", "list", "--task", "t", "--limit", "0"}, "--limit"},
 		{[]string{"logs", "list", "--task", "t"}, "no credentials"},
@@ -182,14 +182,14 @@ func TestUsageErrors(t *testing.T) {
 
 func TestServeFailures(t *testing.T) {
 	clearEnv(t)
-	code, _, stderr := runCmd(t, "serve", "--api-key", "k", "--api-secret", "s", "--db", filepath.Join(t.TempDir(), "no-such-dir", "hive.db"), "--addr", "127.0.0.1:0")
+	code, _, stderr := runCmd(t, "serve", "--api-key", "k", "--api-secret-file", secretFile(t, "s"), "--db", filepath.Join(t.TempDir(), "no-such-dir", "hive.db"), "--addr", "127.0.0.1:0")
 	assert.Equal(t, exitError, code)
 	assert.Contains(t, stderr, "hive serve:")
 
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	defer ln.Close()
-	code, _, stderr = runCmd(t, "serve", "--api-key", "k", "--api-secret", "s", "--db", filepath.Join(t.TempDir(), "hive.db"), "--addr", ln.Addr().String())
+	code, _, stderr = runCmd(t, "serve", "--api-key", "k", "--api-secret-file", secretFile(t, "s"), "--db", filepath.Join(t.TempDir(), "hive.db"), "--addr", ln.Addr().String())
 	assert.Equal(t, exitError, code, "the address is taken")
 	assert.Contains(t, stderr, "listen")
 }
@@ -197,14 +197,14 @@ func TestServeFailures(t *testing.T) {
 func TestServeAndLogs(t *testing.T) {
 	clearEnv(t)
 	db := filepath.Join(t.TempDir(), "hive.db")
-	s := serve(t, "--addr", "127.0.0.1:0", "--db", db, "--api-key", testKey, "--api-secret", testSecret)
+	s := serve(t, "--addr", "127.0.0.1:0", "--db", db, "--api-key", testKey, "--api-secret-file", secretFile(t, testSecret))
 	assert.Contains(t, s.stdout.String(), "database "+db)
 
 	for _, rec := range []string{recordJSON(firstUUID, false), recordJSON(secondUUID, true)} {
 		code := s.post(t, "/api/log-ingest", map[string]any{"projectUuid": projectUUID, "projectName": "reports", "logItem": rec})
 		require.Equal(t, http.StatusOK, code)
 	}
-	auth := []string{"--host", s.url, "--api-key", testKey, "--api-secret", testSecret}
+	auth := []string{"--host", s.url, "--api-key", testKey, "--api-secret-file", secretFile(t, testSecret)}
 
 	// logs list: newest first, one page at a time.
 	code, out, stderr := runCmd(t, append([]string{"logs", "list", "--task", "getUserReport"}, auth...)...)
@@ -253,7 +253,7 @@ func TestServeAndLogs(t *testing.T) {
 	assert.Contains(t, stderr, "no record")
 
 	// Wrong credentials fail with the server's reason.
-	code, _, stderr = runCmd(t, "logs", "list", "--task", "getUserReport", "--host", s.url, "--api-key", testKey, "--api-secret", "wrong")
+	code, _, stderr = runCmd(t, "logs", "list", "--task", "getUserReport", "--host", s.url, "--api-key", testKey, "--api-secret-file", secretFile(t, "wrong"))
 	assert.Equal(t, exitError, code)
 	assert.Contains(t, strings.ToLower(stderr), "unauthorized")
 
@@ -271,8 +271,8 @@ func TestServeAndLogs(t *testing.T) {
 	assert.Equal(t, exitOK, s.stop(t))
 	assert.Contains(t, s.stdout.String(), "hive: stopped")
 	clearEnv(t)
-	s2 := serve(t, "--addr", "127.0.0.1:0", "--db", db, "--api-key", testKey, "--api-secret", testSecret)
-	code, out, stderr = runCmd(t, "logs", "show", "--host", s2.url, "--api-key", testKey, "--api-secret", testSecret, "getUserReport", firstUUID)
+	s2 := serve(t, "--addr", "127.0.0.1:0", "--db", db, "--api-key", testKey, "--api-secret-file", secretFile(t, testSecret))
+	code, out, stderr = runCmd(t, "logs", "show", "--host", s2.url, "--api-key", testKey, "--api-secret-file", secretFile(t, testSecret), "getUserReport", firstUUID)
 	require.Equal(t, exitOK, code, stderr)
 	assert.Contains(t, out, `"requestId": "req-1"`)
 }

@@ -131,7 +131,7 @@ func TestRebuildSend(t *testing.T) {
 	clearEnv(t)
 	jaeger := fakeJaeger(t)
 	want := fixtureRecord(t)
-	s := serve(t, "--addr", "127.0.0.1:0", "--db", filepath.Join(t.TempDir(), "hive.db"), "--api-key", testKey, "--api-secret", testSecret)
+	s := serve(t, "--addr", "127.0.0.1:0", "--db", filepath.Join(t.TempDir(), "hive.db"), "--api-key", testKey, "--api-secret-file", secretFile(t, testSecret))
 	t.Setenv("HIVE_HOST", s.url)
 	t.Setenv("HIVE_API_KEY", testKey)
 	t.Setenv("HIVE_API_SECRET", testSecret)

@@ -20,22 +20,28 @@ const (
 )
 
 type serveOptions struct {
-	addr, db          string
-	apiKey, apiSecret string
-	insecureNoAuth    bool
-	maxBodyBytes      int64
-	maxRecordBytes    int64
-	logLevel          slog.Level
-	readTimeout       time.Duration
-	writeTimeout      time.Duration
+	addr, db       string
+	insecureNoAuth bool
+	maxBodyBytes   int64
+	maxRecordBytes int64
+	logLevel       slog.Level
+	readTimeout    time.Duration
+	writeTimeout   time.Duration
+
+	credentialFlags
+	authMaxFailures       int
+	authWindow, authBlock time.Duration
 }
 
 func newServeFlags(o *serveOptions) *flag.FlagSet {
 	fs := newFlagSet("hive serve")
 	fs.StringVar(&o.addr, "addr", defaultAddr, "`address` to listen on (host:port; port 0 picks a free one)")
 	fs.StringVar(&o.db, "db", defaultDB, "SQLite database `file`, created when missing")
-	fs.StringVar(&o.apiKey, "api-key", "", "API `key` clients must present (default $HIVE_API_KEY)")
-	fs.StringVar(&o.apiSecret, "api-secret", "", "API `secret` clients must present (default $HIVE_API_SECRET)")
+	addCredentialFlags(fs, &o.credentialFlags, "clients must present")
+	fs.IntVar(&o.authMaxFailures, "auth-max-failures", server.DefaultAuthMaxFailures,
+		"failed authentication `attempts` within --auth-window that block a remote address or API key (0: no throttling)")
+	fs.DurationVar(&o.authWindow, "auth-window", server.DefaultAuthWindow, "period failed authentication attempts are counted over")
+	fs.DurationVar(&o.authBlock, "auth-block", server.DefaultAuthBlock, "how long a blocked address or key is answered 429")
 	fs.BoolVar(&o.insecureNoAuth, "insecure-no-auth", false, "start without credentials and accept every request")
 	fs.Int64Var(&o.maxBodyBytes, "max-body-bytes", server.DefaultMaxBodyBytes, "largest request body accepted, in `bytes`")
 	fs.Int64Var(&o.maxRecordBytes, "max-record-bytes", 0, "largest record accepted, in `bytes` (0: the body limit)")
@@ -53,12 +59,19 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return code
 	}
 	// The environment is read after parsing, so --help never prints secrets.
-	o.apiKey, o.apiSecret = flagOrEnv(o.apiKey, "HIVE_API_KEY"), flagOrEnv(o.apiSecret, "HIVE_API_SECRET")
-	if (o.apiKey == "") != (o.apiSecret == "") {
+	creds, err := o.resolve()
+	if err != nil {
+		return usageError(stderr, fs.Name(), "%v", err)
+	}
+	if creds.apiKey.IsSet() != creds.apiSecret.IsSet() {
 		return usageError(stderr, fs.Name(), "give both an API key and an API secret, or neither")
 	}
-	if o.apiKey == "" && !o.insecureNoAuth {
-		return usageError(stderr, fs.Name(), "no credentials: pass --api-key and --api-secret, set HIVE_API_KEY and HIVE_API_SECRET, or pass --insecure-no-auth")
+	if !creds.apiKey.IsSet() && !o.insecureNoAuth {
+		return usageError(stderr, fs.Name(), "no credentials: pass --api-key and --api-secret-file, set "+
+			envAPIKey+" and "+envAPISecret+" (or "+envAPISecretFile+"), or pass --insecure-no-auth")
+	}
+	if o.authMaxFailures < 0 || o.authWindow <= 0 || o.authBlock <= 0 {
+		return usageError(stderr, fs.Name(), "--auth-max-failures must not be negative, --auth-window and --auth-block must be positive")
 	}
 	if o.maxBodyBytes <= 0 {
 		return usageError(stderr, fs.Name(), "--max-body-bytes must be positive")
@@ -84,8 +97,13 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 
 	opts := []server.Option{server.WithLogger(logger), server.WithMaxBodyBytes(o.maxBodyBytes),
 		server.WithMaxRecordBytes(o.maxRecordBytes), server.WithReadTimeout(o.readTimeout), server.WithWriteTimeout(o.writeTimeout)}
-	if o.apiKey != "" {
-		opts = append(opts, server.WithCredentials(o.apiKey, o.apiSecret))
+	if o.authMaxFailures == 0 {
+		opts = append(opts, server.WithoutAuthThrottle())
+	} else {
+		opts = append(opts, server.WithAuthThrottle(o.authMaxFailures, o.authWindow, o.authBlock))
+	}
+	if creds.apiKey.IsSet() {
+		opts = append(opts, server.WithCredentials(creds.apiKey.Reveal(), creds.apiSecret.Reveal()))
 	} else {
 		opts = append(opts, server.WithInsecureNoAuth())
 		logger.Warn("hive serve: running without credentials; every request is accepted")

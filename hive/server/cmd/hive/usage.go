@@ -18,12 +18,16 @@ Usage:
 
 Environment:
   HIVE_API_KEY, HIVE_API_SECRET  credentials (serve: the ones clients must present;
-                                 logs: the ones presented to the server)
+                                 logs and rebuild --send: the ones presented to the server)
+  HIVE_API_SECRET_FILE           file holding the API secret, when HIVE_API_SECRET is not set
   HIVE_HOST                      server the logs and rebuild commands talk to (default ` + defaultHost + `)
   HIVE_PROJECT_UUID              project the logs commands are scoped to (default: all),
                                  and the project rebuild --send stores records in
 
-Flags given on the command line override the environment.
+Flags given on the command line override the environment. The API secret is
+never a flag value, which anyone who can list processes could read: it comes
+from HIVE_API_SECRET or from a file (--api-secret-file PATH or
+HIVE_API_SECRET_FILE), and --api-secret is refused.
 Run "hive <command> --help" for the flags of a command.
 `
 
@@ -35,9 +39,18 @@ records survive restarts). It prints the URL it listens on and shuts down
 gracefully on SIGINT or SIGTERM.
 
 Every request must carry "Authorization: Bearer <apiKey>:<apiSecret>". The
-credentials come from --api-key/--api-secret or HIVE_API_KEY/HIVE_API_SECRET;
-without them the server refuses to start unless --insecure-no-auth is given,
-which accepts every request (for throwaway local use only).
+key comes from --api-key or HIVE_API_KEY, the secret from the file
+--api-secret-file names, HIVE_API_SECRET, or the file HIVE_API_SECRET_FILE
+names (never from a flag value: --api-secret is refused). Without credentials
+the server refuses to start unless --insecure-no-auth is given, which accepts
+every request (for throwaway local use only).
+
+Failed authentication attempts are throttled: after --auth-max-failures
+failures within --auth-window from one remote address, or naming one API key,
+that address or key is answered 429 with Retry-After for --auth-block, even
+with the correct credentials. The address is the connection's IP, never
+X-Forwarded-For: behind a reverse proxy, every client shares the proxy's.
+--auth-max-failures 0 turns the throttling off.
 
 A request body over --max-body-bytes, or a record over --max-record-bytes, is
 answered 413 with the limits in the Hive-Max-Body-Bytes and
@@ -53,8 +66,10 @@ const logsUsage = `Usage:
   hive logs list --task NAME [--limit N] [--before CURSOR]
   hive logs show TASK UUID
 
-Reads records from a Hive server (HIVE_HOST or --host). Run
-"hive logs list --help" or "hive logs show --help" for the flags.
+Reads records from a Hive server (HIVE_HOST or --host), presenting the key
+from --api-key or HIVE_API_KEY and the secret from --api-secret-file,
+HIVE_API_SECRET or HIVE_API_SECRET_FILE. Run "hive logs list --help" or
+"hive logs show --help" for the flags.
 `
 
 const listUsage = `Usage: hive logs list --task NAME [flags]
@@ -91,8 +106,9 @@ spans, and prints each record as indented JSON with the timing table of its
 boundary calls (or, with --json, one line of JSON per record).
 
 With --send the records go to the Hive server (--host or HIVE_HOST, with the
-credentials of the logs commands and the project from --project or
-HIVE_PROJECT_UUID) instead of being printed; ingest is idempotent by record
+credentials of the logs commands: --api-key or HIVE_API_KEY, and
+--api-secret-file, HIVE_API_SECRET or HIVE_API_SECRET_FILE; and the project
+from --project or HIVE_PROJECT_UUID) instead of being printed; ingest is idempotent by record
 uuid, so sending twice stores a record once.
 
 A record whose spans are not all in Jaeger is still rebuilt, marked incomplete
