@@ -39,3 +39,20 @@ func ExampleFetch() {
 		fmt.Println(r.TaskName, r.UUID)
 	}
 }
+
+// The records of every task run a service traced in the last hour are
+// rebuilt, whatever the number of its traces.
+func ExampleSearch() {
+	client := &http.Client{Timeout: 30 * time.Second}
+	q := jaegerquery.Query{Service: "billing", Start: time.Now().Add(-time.Hour), End: time.Now()}
+	for tr, err := range jaegerquery.Search(context.Background(), client, "http://127.0.0.1:16686", q) {
+		if err != nil {
+			fmt.Println(err) // a window or a trace that could not be read; the walk goes on
+			continue
+		}
+		records, _ := otelrecord.Rebuild(tr.Spans) // incomplete records still come out
+		for _, r := range records {
+			fmt.Println(tr.ID, r.TaskName, r.UUID)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package jaegerquery
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -40,8 +41,8 @@ const (
 // Fetch fetches the trace id from Jaeger's query API at baseURL (for
 // example http://127.0.0.1:16686, as httpurl.Base returns it: no trailing
 // slash) and returns its spans in the order the answer lists them. It blocks
-// for one HTTP round trip through client, bounded by ctx and the client's
-// timeout.
+// for one HTTP round trip through client (http.DefaultClient when nil),
+// bounded by ctx and the client's timeout.
 //
 // The error wraps ErrNotFound while Jaeger holds no span of the trace,
 // ErrStatus for any other answer but 200 (with the start of its body),
@@ -67,8 +68,12 @@ func Fetch(ctx context.Context, client *http.Client, baseURL string, id trace.Tr
 // maxTraceBytes is MaxTraceBytes, lowered by tests.
 var maxTraceBytes = MaxTraceBytes
 
-// get returns the body of a 200 answer to GET url.
+// get returns the body of a 200 answer to GET url, asked through client
+// (http.DefaultClient when nil). A 404 answer gives a *notFoundError.
 func get(ctx context.Context, client *http.Client, url string) ([]byte, error) {
+	if client == nil {
+		client = http.DefaultClient
+	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return nil, fmt.Errorf("jaegerquery: %w", err)
@@ -82,7 +87,8 @@ func get(ctx context.Context, client *http.Client, url string) ([]byte, error) {
 	switch resp.StatusCode {
 	case http.StatusOK:
 	case http.StatusNotFound:
-		return nil, fmt.Errorf("%w: GET %s", ErrNotFound, url)
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+		return nil, &notFoundError{url: url, body: body}
 	default:
 		body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
 		return nil, fmt.Errorf("%w: GET %s: %s: %s", ErrStatus, url, resp.Status, strings.TrimSpace(string(body)))
@@ -95,6 +101,31 @@ func get(ctx context.Context, client *http.Client, url string) ([]byte, error) {
 		return nil, fmt.Errorf("%w: GET %s: answer larger than %d bytes", ErrUndecodable, url, maxTraceBytes)
 	}
 	return body, nil
+}
+
+// notFoundError is get's error for a 404 answer: it wraps ErrNotFound and
+// keeps the start of the answer, which tells Jaeger's "nothing found" from a
+// path nothing serves.
+type notFoundError struct {
+	url  string
+	body []byte
+}
+
+// Error implements error.
+func (e *notFoundError) Error() string { return ErrNotFound.Error() + ": GET " + e.url }
+
+// Unwrap returns ErrNotFound.
+func (e *notFoundError) Unwrap() error { return ErrNotFound }
+
+// fromJaeger reports whether the answer is Jaeger's error object,
+// {"error":{"httpCode":404,"message":…}}.
+func (e *notFoundError) fromJaeger() bool {
+	var answer struct {
+		Error *struct {
+			HTTPCode int `json:"httpCode"`
+		} `json:"error"`
+	}
+	return json.Unmarshal(e.body, &answer) == nil && answer.Error != nil && answer.Error.HTTPCode == http.StatusNotFound
 }
 
 // drain reads what is left of an answer, up to maxDrain bytes, and closes
