@@ -6,6 +6,7 @@
 //	hive logs list --task NAME [--limit N] [--before CURSOR]
 //	hive logs show TASK UUID
 //	hive rebuild --jaeger http://127.0.0.1:16686 --trace TRACE_ID [--send]
+//	hive rebuild --jaeger http://127.0.0.1:16686 --service NAME --since 2h [--until T] [--send]
 //
 // The API key comes from --api-key or HIVE_API_KEY. The API secret is never
 // a flag value, which anyone who can list processes could read: it comes from

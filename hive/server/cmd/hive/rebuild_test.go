@@ -68,7 +68,7 @@ func TestRebuildPrints(t *testing.T) {
 
 	code, out, stderr := runCmd(t, "rebuild", "--jaeger", jaeger+"/", "--trace", strings.ToUpper(fixtureTrace))
 	require.Equal(t, exitOK, code, stderr)
-	assert.Empty(t, stderr)
+	assert.Equal(t, "hive rebuild: 1 trace read, 1 record rebuilt, 0 incomplete\n", stderr, "a summary, and no progress line off a terminal")
 	dec := json.NewDecoder(strings.NewReader(out))
 	var got otelrecord.ExecutionRecord
 	require.NoError(t, dec.Decode(&got), "the output starts with the record")
@@ -97,7 +97,7 @@ func TestRebuildFailures(t *testing.T) {
 		stderr string
 		stdout string
 	}{
-		{"no trace flag", []string{"--jaeger", jaeger}, exitUsage, "--trace is required", ""},
+		{"no trace flag", []string{"--jaeger", jaeger}, exitUsage, "--trace or --service is required", ""},
 		{"bad trace id", []string{"--trace", "xyz"}, exitUsage, "want 32 hex digits", ""},
 		{"zero trace id", []string{"--trace", strings.Repeat("0", 32)}, exitUsage, "want 32 hex digits", ""},
 		{"bad jaeger url", []string{"--jaeger", "ftp://x", "--trace", fixtureTrace}, exitUsage, "not an absolute http or https URL", ""},
@@ -108,6 +108,7 @@ func TestRebuildFailures(t *testing.T) {
 		{"unknown trace", []string{"--jaeger", jaeger, "--trace", missing}, exitError, "trace not found", ""},
 		{"jaeger error", []string{"--jaeger", jaeger, "--trace", "5" + missing[1:]}, exitError, "storage down", ""},
 		{"no task run", []string{"--jaeger", jaeger, "--trace", "e" + missing[1:]}, exitError, "no task run in its 1 spans", ""},
+		{"summary after failures", []string{"--jaeger", jaeger, "--trace", missing + ",e" + missing[1:]}, exitError, "1 trace read (1 without a task run), 0 records rebuilt", ""},
 		// One good trace and one missing: the good one is still printed.
 		{"partial", []string{"--jaeger", jaeger, "--trace", fixtureTrace + "," + missing}, exitError, "trace not found", `"taskName": "getUserReport"`},
 	} {
@@ -131,19 +132,24 @@ func TestRebuildSend(t *testing.T) {
 	clearEnv(t)
 	jaeger := fakeJaeger(t)
 	want := fixtureRecord(t)
-	s := serve(t, "--addr", "127.0.0.1:0", "--db", filepath.Join(t.TempDir(), "hive.db"), "--api-key", testKey, "--api-secret-file", secretFile(t, testSecret))
-	t.Setenv("HIVE_HOST", s.url)
 	t.Setenv("HIVE_API_KEY", testKey)
-	t.Setenv("HIVE_API_SECRET", testSecret)
+	t.Setenv("HIVE_API_SECRET", testSecret) // for the server and the client
+	s := serve(t, "--addr", "127.0.0.1:0", "--db", filepath.Join(t.TempDir(), "hive.db"))
+	t.Setenv("HIVE_HOST", s.url)
 	t.Setenv("HIVE_PROJECT_UUID", projectUUID)
 
-	for range 2 { // sending twice stores the record once
-		code, out, stderr := runCmd(t, "rebuild", "--jaeger", jaeger, "--trace", fixtureTrace, "--send")
-		require.Equal(t, exitOK, code, stderr)
-		assert.Equal(t, "sent "+want.UUID+" (task getUserReport)\n", out)
-	}
+	code, out, stderr := runCmd(t, "rebuild", "--jaeger", jaeger, "--trace", fixtureTrace, "--send")
+	require.Equal(t, exitOK, code, stderr)
+	assert.Equal(t, "sent "+want.UUID+" (task getUserReport)\n", out)
+	assert.Equal(t, "hive rebuild: 1 trace read, 1 record rebuilt, 0 incomplete, 1 sent, 0 already stored\n", stderr)
 
-	code, out, stderr := runCmd(t, "logs", "show", "getUserReport", want.UUID)
+	// Sending again stores nothing new, and says so.
+	code, out, stderr = runCmd(t, "rebuild", "--jaeger", jaeger, "--trace", fixtureTrace, "--send")
+	require.Equal(t, exitOK, code, stderr)
+	assert.Equal(t, "already stored "+want.UUID+" (task getUserReport)\n", out)
+	assert.Contains(t, stderr, "0 sent, 1 already stored")
+
+	code, out, stderr = runCmd(t, "logs", "show", "getUserReport", want.UUID)
 	require.Equal(t, exitOK, code, stderr)
 	var got otelrecord.ExecutionRecord
 	require.NoError(t, json.NewDecoder(strings.NewReader(out)).Decode(&got))
@@ -153,11 +159,21 @@ func TestRebuildSend(t *testing.T) {
 	require.Equal(t, exitOK, code, stderr)
 	assert.Equal(t, 1, strings.Count(out, want.UUID), "stored once: %s", out)
 
-	// Without a project the client cannot send.
+	// Without a project nothing can be sent: a usage error, before Jaeger
+	// is asked anything.
 	t.Setenv("HIVE_PROJECT_UUID", "")
-	code, _, stderr = runCmd(t, "rebuild", "--jaeger", jaeger, "--trace", fixtureTrace, "--send")
+	code, _, stderr = runCmd(t, "rebuild", "--jaeger", "http://127.0.0.1:1", "--trace", fixtureTrace, "--send")
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, stderr, "--send needs a project")
+
+	// A server that cannot be reached: the record is not sent.
+	t.Setenv("HIVE_PROJECT_UUID", projectUUID)
+	t.Setenv("HIVE_HOST", "http://127.0.0.1:1")
+	code, out, stderr = runCmd(t, "rebuild", "--jaeger", jaeger, "--trace", fixtureTrace, "--send")
 	assert.Equal(t, exitError, code)
+	assert.Empty(t, out)
 	assert.Contains(t, stderr, "send "+want.UUID)
+	assert.Contains(t, stderr, "0 sent, 0 already stored, 1 not sent")
 }
 
 // assertSameJSON requires two records to encode to the same JSON, key order
@@ -176,10 +192,12 @@ func TestRebuildHelp(t *testing.T) {
 	code, out, _ := runCmd(t, "--help")
 	assert.Equal(t, exitOK, code)
 	assert.Contains(t, out, "hive rebuild --trace ID")
+	assert.Contains(t, out, "hive rebuild --service NAME --since 2h")
 	for _, args := range [][]string{{"rebuild", "--help"}, {"help", "rebuild"}} {
 		code, out, _ := runCmd(t, args...)
 		assert.Equal(t, exitOK, code, args)
-		for _, w := range []string{"Usage: hive rebuild", "/api/v3/traces/", "-jaeger", "-trace", "-send", "-json", "-host"} {
+		for _, w := range []string{"hive rebuild --trace TRACE_ID", "hive rebuild --service NAME --since TIME", "/api/v3/traces/", "query.service_name",
+			"-jaeger", "-trace", "-service name", "-since time", "-until time", "-limit N", "-send", "-json", "-host", "already stored"} {
 			assert.Contains(t, out, w, args)
 		}
 	}

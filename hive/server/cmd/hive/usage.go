@@ -14,6 +14,8 @@ Usage:
   hive logs list --task NAME   list a task's records, newest first
   hive logs show TASK UUID     print a record and a timing table of its boundary calls
   hive rebuild --trace ID      rebuild the records of a trace kept in Jaeger; print or --send them
+  hive rebuild --service NAME --since 2h
+                               the same for every trace of a service in a time range
   hive help [command]          show the help of a command
 
 Environment:
@@ -98,22 +100,38 @@ func printUsage(w io.Writer, text string, fs *flag.FlagSet) {
 	fs.SetOutput(io.Discard)
 }
 
-const rebuildUsage = `Usage: hive rebuild --trace TRACE_ID [flags]
+const rebuildUsage = `Usage:
+  hive rebuild --trace TRACE_ID [flags]
+  hive rebuild --service NAME --since TIME [--until TIME] [flags]
 
 Fetches each trace from Jaeger's query API (GET /api/v3/traces/{traceID} on
 --jaeger), rebuilds the execution record of every task run in it from its
 spans, and prints each record as indented JSON with the timing table of its
 boundary calls (or, with --json, one line of JSON per record).
 
+With --service it rebuilds every trace holding a span of the service that
+starts between --since and --until (RFC 3339 times, or durations before now:
+--since 2h is two hours ago; --until defaults to now), found with
+GET /api/v3/traces?query.service_name=…. Jaeger answers at most --limit traces
+a query, so the range is read in windows: one whose answer holds the limit is
+split in halves read again, down to a millisecond; a window still full then is
+reported, as traces there may be missed. A trace spanning windows is rebuilt
+once, fetched whole by id. Traces without a task run are counted and passed
+over. On a terminal a line shows the progress; a summary line ends the output
+on stderr (traces read, records rebuilt, incomplete, and with --send records
+sent and already stored).
+
 With --send the records go to the Hive server (--host or HIVE_HOST, with the
 credentials of the logs commands: --api-key or HIVE_API_KEY, and
 --api-secret-file, HIVE_API_SECRET or HIVE_API_SECRET_FILE; and the project
 from --project or HIVE_PROJECT_UUID) instead of being printed; ingest is idempotent by record
-uuid, so sending twice stores a record once.
+uuid, so sending twice stores a record once: a record the server holds
+already is not sent again, and is reported as already stored.
 
 A record whose spans are not all in Jaeger is still rebuilt, marked incomplete
-in its metadata, with a warning. The exit status is 1 when a trace cannot be
-fetched, holds no task run, or a record cannot be sent.
+in its metadata, with a warning. The exit status is 1 when a trace or a window
+cannot be read, a trace given with --trace holds no task run, or a record
+cannot be sent.
 
 Flags:
 `
