@@ -69,6 +69,7 @@ func newConfig(opts []Option) config {
 	if c.invokeClient == nil {
 		c.invokeClient = &http.Client{Timeout: DefaultInvokeTimeout}
 	}
+	c.invokeClient = invokeClient(c.invokeClient) // the redirect rule of invokes
 	if c.clock == nil {
 		c.clock = time.Now
 	}
@@ -135,7 +136,11 @@ func WithMaxRecordBytes(n int64) Option {
 }
 
 // WithInvokeClient sets the HTTP client used to call tasks' invoke URLs;
-// default a client with DefaultInvokeTimeout. A nil client is ignored.
+// default a client with DefaultInvokeTimeout. A nil client is ignored. The
+// server calls through a copy of hc (same Transport, Jar and Timeout; hc is
+// not modified) whose CheckRedirect applies the redirect rule of invokes
+// first (at most MaxInvokeRedirects redirects, none to another scheme, host
+// or port), then hc's own CheckRedirect, if any.
 func WithInvokeClient(hc *http.Client) Option {
 	return optionFunc(func(c *config) {
 		if hc != nil {

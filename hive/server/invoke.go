@@ -8,7 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"strings"
+	"net/url"
 )
 
 type invokeRequest struct {
@@ -26,8 +26,14 @@ type invokeResponse struct {
 // shape of the task package's http.Handler) and answers 200
 // {"responsePayload": <the target's JSON answer>}. It answers 404 when the
 // project or task is unknown, 501 when the task has no invoke URL, and 502
-// {"error"} when the target cannot be reached, answers a non-2xx status
-// (its error message is included) or answers something other than JSON.
+// {"error"} when the invoke fails: the stored invoke URL is not an absolute
+// http or https URL (a row written before registration checked it), the
+// target cannot be reached, redirects to another origin or more than
+// MaxInvokeRedirects times, answers a non-2xx status ("invoke <task>: target
+// answered <status>: <summary>"), an answer larger than the body limit
+// (WithMaxBodyBytes), or something other than JSON. What a 502 shows of the
+// target is a summary: at most 200 characters of its error message, without
+// control characters; never its full body or its headers.
 func (s *Server) handleInvoke(w http.ResponseWriter, r *http.Request) {
 	projectUUID, taskUUID := r.PathValue("projectUuid"), r.PathValue("taskUuid")
 	if err := checkID("projectUuid", projectUUID, false); err != nil {
@@ -67,63 +73,70 @@ func (s *Server) handleInvoke(w http.ResponseWriter, r *http.Request) {
 }
 
 // callTarget POSTs {"args": payload} to the task's invoke URL and returns its
-// JSON answer.
+// JSON answer. Errors are *invokeError.
 func (s *Server) callTarget(r *http.Request, task RegisteredTask, payload json.RawMessage) (json.RawMessage, error) {
+	if err := checkInvokeURL(task.InvokeURL); err != nil {
+		return nil, &invokeError{
+			msg:   fmt.Sprintf("invoke %s: the registered invoke URL is refused: %s; sync the task again with an http or https invokeUrl", task.Name, summarize(err.Error(), maxSummaryChars)),
+			cause: err,
+		}
+	}
 	body, err := json.Marshal(struct {
 		Args json.RawMessage `json:"args"`
 	}{payload})
 	if err != nil {
-		return nil, fmt.Errorf("invoke %s: encode args: %w", task.Name, err)
+		return nil, &invokeError{msg: fmt.Sprintf("invoke %s: encode args: %v", task.Name, err), cause: err}
 	}
 	req, err := http.NewRequestWithContext(r.Context(), http.MethodPost, task.InvokeURL, bytes.NewReader(body))
 	if err != nil {
-		return nil, fmt.Errorf("invoke %s: %w", task.Name, err)
+		return nil, &invokeError{msg: fmt.Sprintf("invoke %s: %s", task.Name, summarize(err.Error(), maxSummaryChars)), cause: err}
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "application/json")
 	resp, err := s.cfg.invokeClient.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("invoke %s: target unreachable: %w", task.Name, err)
+		return nil, unreachable(task, err)
 	}
+	// Closing a body that was not read to its end closes the connection: an
+	// answer past the limit is never read further.
 	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, s.cfg.maxBodyBytes+1))
-	if err != nil {
-		return nil, fmt.Errorf("invoke %s: read target answer: %w", task.Name, err)
-	}
-	if int64(len(data)) > s.cfg.maxBodyBytes {
-		return nil, fmt.Errorf("invoke %s: target answer exceeds %d bytes", task.Name, s.cfg.maxBodyBytes)
-	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return nil, fmt.Errorf("invoke %s: target answered %d: %s", task.Name, resp.StatusCode, targetMessage(data))
+		data, _ := io.ReadAll(io.LimitReader(resp.Body, min(s.cfg.maxBodyBytes, maxTargetErrorBytes)))
+		return nil, &invokeError{msg: fmt.Sprintf("invoke %s: target answered %d: %s", task.Name, resp.StatusCode, targetMessage(data))}
+	}
+	limit := s.cfg.maxBodyBytes
+	if resp.ContentLength > limit {
+		return nil, &invokeError{msg: fmt.Sprintf("invoke %s: target answer of %d bytes exceeds the limit of %d bytes", task.Name, resp.ContentLength, limit)}
+	}
+	data, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
+	if err != nil {
+		return nil, &invokeError{msg: fmt.Sprintf("invoke %s: read target answer: %s", task.Name, summarize(err.Error(), maxSummaryChars)), cause: err}
+	}
+	if int64(len(data)) > limit {
+		return nil, &invokeError{msg: fmt.Sprintf("invoke %s: target answer exceeds the limit of %d bytes", task.Name, limit)}
 	}
 	data = bytes.TrimSpace(data)
 	if len(data) == 0 {
 		return json.RawMessage("null"), nil
 	}
 	if !json.Valid(data) {
-		return nil, errors.New("invoke " + task.Name + ": target answer is not JSON")
+		return nil, &invokeError{msg: fmt.Sprintf("invoke %s: target answer is not JSON", task.Name)}
 	}
 	return json.RawMessage(data), nil
 }
 
-// targetMessage extracts the error message of a failed target answer.
-func targetMessage(data []byte) string {
-	var e struct {
-		Error json.RawMessage `json:"error"`
+// unreachable is the error of an invoke whose request failed: a redirect it
+// did not follow, or the cause summarized (without the method and URL
+// *url.Error adds, which the task's invoke URL already tells).
+func unreachable(task RegisteredTask, err error) error {
+	var re *redirectError
+	if errors.As(err, &re) {
+		return &invokeError{msg: fmt.Sprintf("invoke %s: %v", task.Name, re), cause: err}
 	}
-	if json.Unmarshal(data, &e) == nil && len(e.Error) > 0 {
-		var msg string
-		if json.Unmarshal(e.Error, &msg) == nil {
-			return msg
-		}
-		return string(e.Error)
+	cause := err
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		cause = ue.Err
 	}
-	s := strings.TrimSpace(string(data))
-	if len(s) > 200 {
-		s = s[:200] + "…"
-	}
-	if s == "" {
-		return "(empty body)"
-	}
-	return s
+	return &invokeError{msg: fmt.Sprintf("invoke %s: target unreachable: %s", task.Name, summarize(cause.Error(), maxSummaryChars)), cause: err}
 }

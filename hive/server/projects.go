@@ -110,9 +110,10 @@ type syncResponse struct {
 // otherwise renamed or re-described when those fields are sent. Each task is
 // matched by name: new ones are created (with their uuid, or a new one),
 // known ones get the sent uuid and invokeUrl. Tasks the request does not
-// mention are kept. invokeUrl, an absolute http or https URL, is how a task
-// is registered for invoke. Everything is validated before anything is
-// written.
+// mention are kept. invokeUrl, an absolute http or https URL of at most 2048
+// bytes, is how a task is registered for invoke; another one is answered 400
+// naming the field (tasks[i].invokeUrl). Everything is validated before
+// anything is written.
 func (s *Server) handleSyncProject(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("projectUuid")
 	if err := checkID("projectUuid", id, false); err != nil {
@@ -222,12 +223,18 @@ func validateSync(req *syncRequest) error {
 	return nil
 }
 
-// checkInvokeURL accepts absolute http and https URLs.
+// maxInvokeURLBytes is the longest invoke URL a sync registers.
+const maxInvokeURLBytes = 2048
+
+// checkInvokeURL accepts absolute http and https URLs of at most
+// maxInvokeURLBytes bytes: the rule of a sync, which registers invoke URLs,
+// and of every invoke, which may meet a row stored before the rule.
 func checkInvokeURL(s string) error {
-	if _, err := httpurl.Parse(s); err != nil {
-		return errorf(http.StatusBadRequest, "%s", err.Error())
+	if len(s) > maxInvokeURLBytes {
+		return fmt.Errorf("URL of %d bytes is longer than %d bytes", len(s), maxInvokeURLBytes)
 	}
-	return nil
+	_, err := httpurl.Parse(s)
+	return err
 }
 
 // plannedTask is a task a sync writes, or leaves as it is.
