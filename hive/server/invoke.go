@@ -62,6 +62,7 @@ func (s *Server) handleInvoke(w http.ResponseWriter, r *http.Request) {
 	if len(bytes.TrimSpace(payload)) == 0 {
 		payload = json.RawMessage("null")
 	}
+	s.extendWriteDeadline(w)
 	out, err := s.callTarget(r, task, payload)
 	if err != nil {
 		s.cfg.logger.WarnContext(r.Context(), "hive server: invoke failed",

@@ -1,6 +1,9 @@
 package server
 
-import "time"
+import (
+	"net/http"
+	"time"
+)
 
 // Default deadlines of a request served by Serve.
 const (
@@ -41,4 +44,16 @@ func WithWriteTimeout(d time.Duration) Option {
 			c.writeTimeout = d
 		}
 	})
+}
+
+// extendWriteDeadline gives a request that waits on an invoke target the
+// invoke client's timeout on top of the write timeout, so the write
+// deadline Serve set does not cut the target's answer off.
+func (s *Server) extendWriteDeadline(w http.ResponseWriter) {
+	wait := s.cfg.invokeClient.Timeout
+	if wait <= 0 {
+		wait = DefaultInvokeTimeout
+	}
+	// Fails only for a ResponseWriter without deadlines (a test recorder).
+	_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(wait + s.cfg.writeTimeout))
 }

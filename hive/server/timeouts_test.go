@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -94,7 +95,7 @@ func TestSlowReadersAreCut(t *testing.T) {
 	conn, err := dialer.DialContext(context.Background(), "tcp", addr)
 	require.NoError(t, err)
 	defer conn.Close()
-	require.NoError(t, conn.(*net.TCPConn).SetReadBuffer(256 << 10))
+	require.NoError(t, conn.(*net.TCPConn).SetReadBuffer(256<<10))
 	_, err = fmt.Fprintf(conn, "GET /api/tasks/slow/logs/big-1 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s:%s\r\n\r\n", apiKey, apiSecret)
 	require.NoError(t, err)
 
@@ -111,4 +112,23 @@ func TestSlowReadersAreCut(t *testing.T) {
 	r := ts.do(http.MethodGet, "/api/tasks/slow/logs/big-1", nil)
 	require.Equal(t, http.StatusOK, r.status)
 	assert.Len(t, r.body, len(rec)+1) // the record and a newline
+}
+
+// TestInvokeOutlastsTheWriteTimeout invokes a target slower than the write
+// timeout but within the invoke client's timeout: its answer still reaches
+// the client.
+func TestInvokeOutlastsTheWriteTimeout(t *testing.T) {
+	const writeTimeout = 300 * time.Millisecond
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		time.Sleep(3 * writeTimeout)
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"sum":5}`)
+	}))
+	defer slow.Close()
+	ts, invoke := invokeServer(t, server.WithWriteTimeout(writeTimeout))
+	ts.register(t, map[string]string{"sum": slow.URL})
+
+	r := invoke("t-sum")
+	require.Equal(t, http.StatusOK, r.status, "body: %s", r.body)
+	assert.JSONEq(t, `{"responsePayload":{"sum":5}}`, string(r.body))
 }
