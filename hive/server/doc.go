@@ -38,6 +38,29 @@
 // and Hive-Max-Batch-Items, and the error message names the limit exceeded,
 // so a client can trim or split what it sends.
 //
+// Ingest bodies and the records they carry are read strictly, so that a
+// stored record is indexed under the task name and uuid it holds, and can be
+// read back:
+//
+//   - keys match the wire format's spellings exactly ("uuid", "taskName",
+//     "projectUuid"); a key that differs only in case is an unknown key: in
+//     a record it is stored as sent and never read as the field, in an
+//     ingest body it is refused, so that a misspelt "projectUUID" cannot
+//     send a record to another project;
+//   - a key repeated in an object, at any depth, is refused, and so is
+//     invalid UTF-8 anywhere, including a \u escape of a UTF-16 surrogate
+//     that is not a high surrogate followed by a low one;
+//   - a task name, a record uuid, a projectUuid and a taskUuid must be
+//     printable (no control characters, C1 included), within the length
+//     limits (512 bytes for a name, 128 for a uuid), and none of ".", ".."
+//     and "/", which no URL path brings back; any other name comes back
+//     through its URL when escaped with url.PathEscape ("a/b" as "a%2Fb").
+//
+// A refusal answers 400 with a message naming the field, such as
+// `logItem.uuid: duplicate key "uuid"` or
+// `logItem.taskName: ".." cannot be used as a name`. A record without uuid
+// (absent, null or "") gets a UUID v7, written into the stored JSON.
+//
 // As a development server it registers what it has not seen: an ingest for
 // an unknown project or task creates it. Records are keyed by project, task
 // name and record uuid; re-ingesting a stored record changes nothing (the

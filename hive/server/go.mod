@@ -3,6 +3,7 @@ module github.com/hivetrace/hivetrace/hive/server
 go 1.26.0
 
 require (
+	github.com/go-json-experiment/json v1.27.2
 	github.com/google/uuid v1.6.0
 	github.com/hivetrace/hivetrace v0.0.0-00010101000000-000000000000
 	github.com/stretchr/testify v1.12.1
