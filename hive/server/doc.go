@@ -43,10 +43,11 @@
 // read back:
 //
 //   - keys match the wire format's spellings exactly ("uuid", "taskName",
-//     "projectUuid"); a key that differs only in case is an unknown key: in
-//     a record it is stored as sent and never read as the field, in an
-//     ingest body it is refused, so that a misspelt "projectUUID" cannot
-//     send a record to another project;
+//     "projectUuid"), and a key that spells one of them in another case
+//     ("UUID", "TaskName", "projectUUID") is refused, in a record as in an
+//     ingest body: a reader matching keys case-insensitively would take it
+//     for the field, and a misspelt "projectUUID" must not send a record to
+//     another project; other keys of a record are stored as sent;
 //   - a key repeated in an object, at any depth, is refused, and so is
 //     invalid UTF-8 anywhere, including a \u escape of a UTF-16 surrogate
 //     that is not a high surrogate followed by a low one;

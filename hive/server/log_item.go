@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"strings"
 	"unicode"
 	"unicode/utf8"
 
@@ -30,8 +29,9 @@ type parsedItem struct {
 // record object as sent, with "uuid" set.
 //
 // The record is read strictly (see strictUnmarshal): keys match the wire
-// format's exactly, and a repeated key or invalid UTF-8 anywhere refuses it.
-// Keys the wire format does not name are kept as sent and never read, so
+// format's exactly, and a repeated key or invalid UTF-8 anywhere refuses it,
+// as does a key spelling a record key in another case ("UUID"). Keys the
+// wire format does not name are kept as sent and never read, so
 // the task name and uuid the record is indexed under are the ones its stored
 // JSON holds under "taskName" and "uuid". A record whose uuid is absent,
 // null or "" gets a UUID v7: appended as the last key when absent (so that
@@ -91,8 +91,12 @@ func parseLogItem(raw json.RawMessage, maxRecord int64) (parsedItem, []byte, err
 	default:
 		return parsedItem{}, nil, errorf(http.StatusBadRequest, "field \"logItem.uuid\" must be a string, got %s", jsonKindName(f.UUID.Kind()))
 	}
+	if got, want, ok := caseVariant(f.Unknown); ok {
+		return parsedItem{}, nil, errorf(http.StatusBadRequest,
+			"logItem.%s: the key differs from %q only in case; keys are matched exactly, so a record may not hold both spellings or the wrong one", got, want)
+	}
 	if p.TaskName == "" {
-		return parsedItem{}, nil, errorf(http.StatusBadRequest, "logItem has no taskName%s", caseVariantHint(item, "taskName"))
+		return parsedItem{}, nil, errorf(http.StatusBadRequest, "logItem has no taskName")
 	}
 	if err := validateRecord(&p.ExecutionRecord); err != nil {
 		return parsedItem{}, nil, err
@@ -152,33 +156,6 @@ func topLevelValueSpan(item []byte, key string) (start, end int64, ok bool) {
 		}
 	}
 	return 0, 0, false
-}
-
-// caseVariantHint names the keys of the record object item that spell key
-// in another case, for the error that says key is missing: they are unknown
-// keys, as keys match exactly. It is "" when there are none.
-func caseVariantHint(item []byte, key string) string {
-	dec := jsontext.NewDecoder(bytes.NewBuffer(item))
-	if tok, err := dec.ReadToken(); err != nil || tok.Kind() != '{' {
-		return ""
-	}
-	var found []string
-	for dec.PeekKind() == '"' {
-		name, err := dec.ReadToken()
-		if err != nil {
-			break
-		}
-		if n := name.String(); n != key && strings.EqualFold(n, key) {
-			found = append(found, fmt.Sprintf("%q", n))
-		}
-		if dec.SkipValue() != nil {
-			break
-		}
-	}
-	if len(found) == 0 {
-		return ""
-	}
-	return fmt.Sprintf(" (keys are matched exactly: %s is not %q)", strings.Join(found, ", "), key)
 }
 
 // validateRecord checks what the server relies on: a task name that can be

@@ -2,6 +2,7 @@ package server
 
 import (
 	"reflect"
+	"strings"
 
 	jsonv2 "github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
@@ -30,6 +31,28 @@ type recordFields struct {
 	Timing     *otelrecord.TimingInfo `json:"timing"`
 	// ReplayFrom is the raw "replayFrom" value, read when it is a string.
 	ReplayFrom jsontext.Value `json:"replayFrom"`
+	// Unknown holds the names of the keys not named above (their values are
+	// checked and not kept).
+	Unknown map[string]anyJSON `json:",embed"`
+}
+
+// recordKeys are the keys of recordFields, which an ingested record may not
+// spell in another case.
+var recordKeys = []string{"uuid", "taskName", "input", "output", "error", "type", "boundaries", "metadata", "metrics", "timing", "replayFrom"}
+
+// caseVariant returns the first key of unknown that spells a record key in
+// another case, and that key: a reader matching keys case-insensitively
+// (encoding/json does) could take it for the field, so such a record would
+// not read the same everywhere.
+func caseVariant(unknown map[string]anyJSON) (got, want string, ok bool) {
+	for k := range unknown {
+		for _, known := range recordKeys {
+			if strings.EqualFold(k, known) {
+				return k, known, true
+			}
+		}
+	}
+	return "", "", false
 }
 
 // boundaryFields is one boundary call (otelrecord.BoundaryRecord's JSON
