@@ -3,6 +3,7 @@ package exporter
 import (
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/hivetrace/hivetrace/otelrecord"
 )
@@ -32,13 +33,23 @@ var ErrRejected = errors.New("exporter: records rejected")
 // backoff instead of dropping them: a sink sets Records for failures that a
 // later attempt may overcome (the receiver unreachable, 5xx, 429, Deliver's
 // ctx done first). Records the processor cannot hand back (Records nil) are
-// counted as dropped.
+// counted as dropped. A SpanSink hands back runs the same way, in Runs.
+//
+// RetryAfter, when positive, is how long the receiver asked to be left
+// alone (an HTTP Retry-After): the processor sends nothing before then,
+// from any of its senders (at most one minute; ForceFlush retries at once),
+// and backs off at least that long.
 type DeliveryError struct {
-	// Failed is the number of records not delivered.
+	// Failed is the number of records (or runs) not delivered.
 	Failed int
 	// Records are the records not delivered, for a retry; nil when the sink
 	// does not say which.
 	Records []*otelrecord.ExecutionRecord
+	// Runs are, for a SpanSink, the runs not delivered, for a retry; nil
+	// when the sink does not say which.
+	Runs []*RunSpans
+	// RetryAfter is the delay the receiver asked for; 0 when none.
+	RetryAfter time.Duration
 	// Err says why.
 	Err error
 }

@@ -3,8 +3,6 @@ package exporter
 import (
 	"context"
 	"errors"
-
-	"github.com/hivetrace/hivetrace/otelrecord"
 )
 
 // DroppedRecordsCounter is the name of the record processor's one counter of
@@ -42,6 +40,10 @@ const (
 	// DropReasonSpoolFull: the spool (WithSpool) had no room for the record,
 	// or could not store it.
 	DropReasonSpoolFull = "spool_full"
+	// DropReasonPartialSuccess: a SpanSink's receiver accepted a batch but
+	// rejected some of its spans (PartialSuccessError; counts spans, not
+	// records: the receiver does not say which runs they belong to).
+	DropReasonPartialSuccess = "partial_success"
 )
 
 // dropReason indexes dropReasons.
@@ -58,28 +60,30 @@ const (
 	dropExportFailed
 	dropRebuildFailed
 	dropSpoolFull
+	dropPartialSuccess
 )
 
 var dropReasons = [...]string{
-	dropQueueFull:     DropReasonQueueFull,
-	dropPendingLimit:  DropReasonPendingLimit,
-	dropPendingTTL:    DropReasonPendingTTL,
-	dropShutdown:      DropReasonShutdown,
-	dropLateBoundary:  DropReasonLateBoundary,
-	dropRejected:      DropReasonRejected,
-	dropExportTimeout: DropReasonExportTimeout,
-	dropExportFailed:  DropReasonExportFailed,
-	dropRebuildFailed: DropReasonRebuildFailed,
-	dropSpoolFull:     DropReasonSpoolFull,
+	dropQueueFull:      DropReasonQueueFull,
+	dropPendingLimit:   DropReasonPendingLimit,
+	dropPendingTTL:     DropReasonPendingTTL,
+	dropShutdown:       DropReasonShutdown,
+	dropLateBoundary:   DropReasonLateBoundary,
+	dropRejected:       DropReasonRejected,
+	dropExportTimeout:  DropReasonExportTimeout,
+	dropExportFailed:   DropReasonExportFailed,
+	dropRebuildFailed:  DropReasonRebuildFailed,
+	dropSpoolFull:      DropReasonSpoolFull,
+	dropPartialSuccess: DropReasonPartialSuccess,
 }
 
-// splitUndelivered sorts the records of a batch that Deliver reported as
-// not delivered, as documented on DeliveryError: those handed back for
-// another attempt, and the counts of the others by reason. ctx is the
-// context Deliver was given; stopped says the processor was shutting down
-// and cut Deliver short, so that a plain error hands the whole batch back
-// (by the Sink contract, none of it was delivered).
-func splitUndelivered(ctx context.Context, err error, batch []*otelrecord.ExecutionRecord, stopped bool) (handedBack []*otelrecord.ExecutionRecord, drops map[dropReason]int64) {
+// splitUndelivered sorts the items of a batch that Deliver reported as not
+// delivered, as documented on DeliveryError: those handed back for another
+// attempt (in batch order), and the counts of the others by reason. ctx is
+// the context Deliver was given; stopped says the processor was shutting
+// down and cut Deliver short, so that a plain error hands the whole batch
+// back (by the Sink contract, none of it was delivered).
+func splitUndelivered(ctx context.Context, err error, batch []*item, stopped bool) (again []*item, drops map[dropReason]int64) {
 	n := len(batch)
 	if err == nil || n == 0 {
 		return nil, nil
@@ -93,24 +97,89 @@ func splitUndelivered(ctx context.Context, err error, batch []*otelrecord.Execut
 		drops[failureReason(ctx, err)] = int64(n)
 		return nil, drops
 	}
+	idx := indexItems(batch)
+	back := make(map[*item]struct{})
 	left := n
 	for _, de := range des {
-		k := min(max(de.Failed, len(de.Records), 0), left)
+		returned := len(de.Records) + len(de.Runs)
+		k := min(max(de.Failed, returned, 0), left)
 		if k == 0 {
 			continue
 		}
 		left -= k
 		reason := failureReason(ctx, de.Err)
-		if reason != dropRejected && len(de.Records) > 0 {
-			back := de.Records[:min(len(de.Records), k)]
-			handedBack = append(handedBack, back...)
-			k -= len(back)
+		if reason != dropRejected && returned > 0 {
+			m := min(returned, k)
+			k -= m
+			for i := range m {
+				it := idx.find(de, i)
+				if _, twice := back[it]; it == nil || twice {
+					drops[failureReason(ctx, err)]++ // one the sink made up: not ours to retry
+					continue
+				}
+				back[it] = struct{}{}
+			}
 		}
 		if k > 0 {
 			drops[reason] += int64(k)
 		}
 	}
-	return handedBack, drops
+	for _, it := range batch {
+		if _, ok := back[it]; ok {
+			again = append(again, it)
+		}
+	}
+	return again, drops
+}
+
+// itemIndex finds the items of a batch by the record or run a sink hands
+// back: by pointer or else by uuid.
+type itemIndex struct {
+	byPtr  map[any]*item
+	byUUID map[string]*item
+}
+
+func indexItems(batch []*item) itemIndex {
+	idx := itemIndex{byPtr: make(map[any]*item, len(batch)), byUUID: make(map[string]*item, len(batch))}
+	for _, it := range batch {
+		switch {
+		case it.rec != nil:
+			idx.byPtr[it.rec] = it
+		case it.spans != nil:
+			idx.byPtr[it.spans] = it
+		}
+		if it.id != "" {
+			idx.byUUID[it.id] = it
+		}
+	}
+	return idx
+}
+
+// find returns the item of the i-th unit de hands back (its Records, then
+// its Runs), or nil.
+func (idx itemIndex) find(de *DeliveryError, i int) *item {
+	var ptr any
+	var uuid string
+	if i < len(de.Records) {
+		r := de.Records[i]
+		if r == nil {
+			return nil
+		}
+		ptr, uuid = r, r.UUID
+	} else {
+		r := de.Runs[i-len(de.Records)]
+		if r == nil {
+			return nil
+		}
+		ptr, uuid = r, r.UUID
+	}
+	if it, ok := idx.byPtr[ptr]; ok {
+		return it
+	}
+	if uuid != "" {
+		return idx.byUUID[uuid]
+	}
+	return nil
 }
 
 // failureReason says why records failed with err.

@@ -21,23 +21,25 @@ import (
 // instruments.
 const ScopeName = "github.com/hivetrace/hivetrace/exporter"
 
-// recordProcessor is the SpanProcessor returned by NewRecordProcessor.
+// recordProcessor is the SpanProcessor returned by NewRecordProcessor and
+// NewRunSpanProcessor; its transport says what it delivers.
 type recordProcessor struct {
-	sink    Sink
+	tr      transport // nil: the processor does nothing
 	cfg     config
 	pending *pendingRuns
 	queue   *recordQueue
 
-	stopped  atomic.Bool   // OnEnd does nothing from then on
-	stopping chan struct{} // closed by Shutdown: drain, then stop
-	produced chan struct{} // closed once the rebuilder and the spool loader are gone
-	prodWG   sync.WaitGroup
-	runCtx   context.Context
-	cancel   context.CancelFunc // ends every Deliver and backoff in flight
-	wg       sync.WaitGroup     // the rebuilder, the senders, the spool loader
-	stopOnce sync.Once
-	flushing atomic.Int32 // ForceFlush calls in progress: senders do not wait for full batches
-	failures atomic.Int32 // failed deliveries since the last success (backoff)
+	stopped     atomic.Bool   // OnEnd does nothing from then on
+	stopping    chan struct{} // closed by Shutdown: drain, then stop
+	produced    chan struct{} // closed once the rebuilder and the spool loader are gone
+	prodWG      sync.WaitGroup
+	runCtx      context.Context
+	cancel      context.CancelFunc // ends every Deliver and backoff in flight
+	wg          sync.WaitGroup     // the rebuilder, the senders, the spool loader
+	stopOnce    sync.Once
+	flushing    atomic.Int32 // ForceFlush calls in progress: senders do not wait for full batches
+	failures    atomic.Int32 // failed deliveries since the last success (backoff)
+	pausedUntil atomic.Int64 // Unix nanoseconds before which no sender takes a batch (Retry-After)
 
 	dropped     [len(dropReasons)]atomic.Int64
 	droppedOpts [len(dropReasons)][]metric.AddOption
@@ -117,9 +119,64 @@ var _ sdktrace.SpanProcessor = (*recordProcessor)(nil)
 // MeterProvider; slog.Default().
 func NewRecordProcessor(sink Sink, opts ...Option) sdktrace.SpanProcessor {
 	cfg := newConfig(opts)
+	var tr transport
+	if sink != nil {
+		tr = recordTransport{sink: sink, logger: cfg.log}
+	}
+	return newProcessor(tr, cfg)
+}
+
+// NewRunSpanProcessor returns a SpanProcessor that delivers the convention
+// spans of every finished task run to sink, encoded as OTLP, for a receiver
+// that rebuilds the records itself (Hive's OTLP endpoint: see package
+// otlpsink). A nil sink yields a processor that does nothing.
+//
+// It is NewRecordProcessor with spans where that one has records, and
+// takes the same options. OnEnd keeps the boundary spans of each run and
+// queues the run when its task-run span ends; the rebuilder goroutine
+// encodes the run's spans (the task-run span and the boundary spans of its
+// record, each under its resource and instrumentation scope, with
+// everything the SDK's OTLP exporters send) as one RunSpans instead of
+// rebuilding its record; the senders deliver batches of runs to the sink.
+// The spans reach it whether or not they were sampled: RecordHiveSpans
+// records the task-run and boundary spans a sampler drops, and a span
+// processor sees every span that is recorded. Late boundary spans are left
+// out, as they are from a record.
+//
+// The guarantees are those of NewRecordProcessor, counted in runs: one
+// queue bounded in bytes (a run that does not fit is dropped,
+// DropReasonQueueFull), the same batching, export timeout and backoff,
+// runs the sink hands back (DeliveryError.Runs) delivered again, the
+// receiver's Retry-After honoured by every sender (DeliveryError.RetryAfter),
+// the spool (WithSpool: each run's encoded spans are spooled before they
+// count as queued), the one DroppedRecordsCounter by reason, and a bounded
+// Shutdown whose *ShutdownError counts runs. A receiver that accepted a
+// batch but rejected some spans (*PartialSuccessError) has the batch count
+// as delivered, the rejected spans counted under DropReasonPartialSuccess.
+//
+// The record a receiver rebuilds from the spans is the one
+// NewRecordProcessor rebuilds in process: payloads are redacted and cut to
+// their limit before they are written to the spans (see package otelrecord),
+// so both hold them in the same form, and the spans travel whole. A spool
+// may be shared with a record processor across restarts: a record
+// processor delivers the runs a run-span processor left in it (rebuilding
+// their records), while the records a record processor left stay in the
+// spool for one.
+func NewRunSpanProcessor(sink SpanSink, opts ...Option) sdktrace.SpanProcessor {
+	cfg := newConfig(opts)
+	var tr transport
+	if sink != nil {
+		tr = spanTransport{sink: sink, enc: &runEncoder{}}
+	}
+	return newProcessor(tr, cfg)
+}
+
+// newProcessor starts a processor delivering through tr; with a nil tr it
+// does nothing.
+func newProcessor(tr transport, cfg config) *recordProcessor {
 	runCtx, cancel := context.WithCancel(context.Background())
 	p := &recordProcessor{
-		sink:     sink,
+		tr:       tr,
 		cfg:      cfg,
 		pending:  newPendingRuns(cfg.maxPendingRuns, cfg.pendingRunTTL),
 		queue:    newRecordQueue(cfg.maxQueueBytes),
@@ -129,7 +186,7 @@ func NewRecordProcessor(sink Sink, opts ...Option) sdktrace.SpanProcessor {
 		cancel:   cancel,
 	}
 	p.initCounter()
-	if sink == nil {
+	if tr == nil {
 		p.stopped.Store(true)
 		return p
 	}
@@ -205,7 +262,7 @@ func (p *recordProcessor) OnEnd(s sdktrace.ReadOnlySpan) {
 		if again {
 			return // a run has one record: the first task-run span's
 		}
-		it := &item{task: s, boundaries: boundaries, size: runSize(s, boundaries)}
+		it := &item{id: run, task: s, boundaries: boundaries, size: runSize(s, boundaries)}
 		if !p.queue.PushRun(it) {
 			p.drop(dropQueueFull, 1)
 		}
@@ -280,7 +337,7 @@ func (p *recordProcessor) ForceFlush(ctx context.Context) error {
 	err := p.flushErr
 	p.errMu.Unlock()
 	p.warnDropped(false)
-	if f, ok := p.sink.(Flusher); ok {
+	if f, ok := p.tr.target().(Flusher); ok {
 		if ferr := f.ForceFlush(ctx); ferr != nil {
 			err = errors.Join(err, fmt.Errorf("exporter: flush sink: %w", ferr))
 		}
@@ -362,7 +419,7 @@ func (p *recordProcessor) finish(ctx context.Context, cut error) error {
 	case cut != nil:
 		errs = append(errs, cut)
 	}
-	if s, ok := p.sink.(Shutdowner); ok {
+	if s, ok := p.tr.target().(Shutdowner); ok {
 		if err := s.Shutdown(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("exporter: shut down sink: %w", err))
 		}

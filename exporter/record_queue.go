@@ -9,16 +9,19 @@ import (
 	"github.com/hivetrace/hivetrace/otelrecord"
 )
 
-// item is one record on its way to the sink: first a finished run waiting to
-// be rebuilt (task and boundaries set), then its record waiting for a sender
-// (rec set).
+// item is one run on its way to the sink: first a finished run waiting for
+// the rebuilder (task and boundaries set), then what the processor's
+// transport delivers, waiting for a sender: its record (rec set) or its
+// spans encoded as OTLP (spans set).
 type item struct {
 	seq        uint64
-	size       int64 // bytes counted against the queue's bound
+	size       int64  // bytes counted against the queue's bound
+	id         string // the run's uuid, the record's
 	task       sdktrace.ReadOnlySpan
 	boundaries []sdktrace.ReadOnlySpan
 	rec        *otelrecord.ExecutionRecord
-	spooled    bool // the record is in the spool, under its uuid
+	spans      *RunSpans
+	spooled    bool // the item is in the spool, under its id
 	readyAt    time.Time
 	done       bool
 }
@@ -215,7 +218,7 @@ func (q *recordQueue) Done(items []*item) {
 		}
 		it.done = true
 		q.bytes -= it.size
-		it.task, it.boundaries, it.rec = nil, nil, nil
+		it.task, it.boundaries, it.rec, it.spans = nil, nil, nil, nil
 	}
 	for q.head < len(q.order) && q.order[q.head].done {
 		q.order[q.head] = nil

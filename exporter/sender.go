@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/hivetrace/hivetrace/internal/retry"
-	"github.com/hivetrace/hivetrace/otelrecord"
 )
 
 // errExportTimeout is the cause of a Deliver context that ran out of time.
@@ -15,7 +14,8 @@ var errExportTimeout = errors.New("exporter: record export timeout")
 
 // sender is one of the goroutines that deliver batches to the sink, until
 // Shutdown, when it delivers what is left and returns once the queue is
-// empty or the shutdown deadline passed.
+// empty or the shutdown deadline passed. While a receiver's Retry-After is
+// on (pauseFor), it takes no batch, unless a ForceFlush is in progress.
 func (p *recordProcessor) sender() {
 	defer p.wg.Done()
 	timer := time.NewTimer(p.cfg.batchTimeout)
@@ -25,27 +25,44 @@ func (p *recordProcessor) sender() {
 			return
 		}
 		changed := p.queue.Changed()
-		stopping := isClosed(p.stopping)
-		force := stopping || p.flushing.Load() > 0
-		if batch := p.queue.TakeBatch(p.cfg.maxExportBatchSize, p.cfg.maxExportBatchBytes,
-			p.cfg.batchTimeout, p.cfg.now(), force); len(batch) > 0 {
-			p.deliver(batch)
-			continue
+		stopping, produced := isClosed(p.stopping), isClosed(p.produced)
+		flushing := p.flushing.Load() > 0
+		pause := time.Duration(0)
+		if !flushing {
+			pause = p.paused()
 		}
-		if stopping && isClosed(p.produced) && p.queue.Idle() {
+		if pause == 0 {
+			if batch := p.queue.TakeBatch(p.cfg.maxExportBatchSize, p.cfg.maxExportBatchBytes,
+				p.cfg.batchTimeout, p.cfg.now(), stopping || flushing); len(batch) > 0 {
+				p.deliver(batch)
+				continue
+			}
+		}
+		if stopping && produced && p.queue.Idle() {
 			return
 		}
 		wait := p.cfg.batchTimeout
-		if at, ok := p.queue.OldestReady(); ok {
+		if pause > 0 {
+			wait = pause
+		} else if at, ok := p.queue.OldestReady(); ok {
 			wait = max(time.Millisecond, p.cfg.batchTimeout-p.cfg.now().Sub(at))
+		}
+		// Channels seen closed above would wake the sender at once, again
+		// and again: it waits on them only until they close.
+		stopCh, prodCh := p.stopping, p.produced
+		if stopping {
+			stopCh = nil
+		}
+		if produced {
+			prodCh = nil
 		}
 		timer.Reset(wait)
 		select {
 		case <-changed:
 		case <-timer.C:
 			p.warnDropped(false)
-		case <-p.stopping:
-		case <-p.produced:
+		case <-stopCh:
+		case <-prodCh:
 		case <-p.runCtx.Done():
 			return
 		}
@@ -59,33 +76,34 @@ func (p *recordProcessor) sender() {
 }
 
 // deliver hands a batch to the sink with the export timeout, then settles
-// every record of it: delivered or dropped (done, out of the spool), or
+// every item of it: delivered or dropped (done, out of the spool), or
 // handed back for another attempt after a backoff.
 func (p *recordProcessor) deliver(batch []*item) {
-	recs := make([]*otelrecord.ExecutionRecord, len(batch))
-	for i, it := range batch {
-		recs[i] = it.rec
-	}
 	duringFlush := p.flushing.Load() > 0
 	ctx, cancel := context.WithTimeoutCause(p.runCtx, p.cfg.exportTimeout, errExportTimeout)
-	err := p.sink.Deliver(ctx, recs...)
-	// Records a shutdown cut short are accounted for by Shutdown, not
+	err := p.tr.send(ctx, batch)
+	partial, delivered := partialSuccesses(err, nil)
+	if delivered {
+		err = nil
+	}
+	// Items a shutdown cut short are accounted for by Shutdown, not
 	// dropped here.
-	handedBack, drops := splitUndelivered(ctx, err, recs, p.runCtx.Err() != nil)
+	again, drops := splitUndelivered(ctx, err, batch, p.runCtx.Err() != nil)
 	cancel()
 
-	retryItems := matchItems(batch, handedBack)
-	if unmatched := len(handedBack) - len(retryItems); unmatched > 0 {
-		drops[failureReason(ctx, err)] += int64(unmatched) // records the sink made up: not ours to retry
+	for _, ps := range partial {
+		p.drop(dropPartialSuccess, ps.RejectedSpans)
+		p.report(fmt.Errorf("exporter: deliver %d runs: %w", len(batch), ps), duringFlush && ps.RejectedSpans > 0)
 	}
-	settled, again := batch, []*item(nil)
-	if len(retryItems) > 0 {
-		settled = make([]*item, 0, len(batch)-len(retryItems))
-		again = make([]*item, 0, len(retryItems))
+	settled := batch
+	if len(again) > 0 {
+		settled = make([]*item, 0, len(batch)-len(again))
+		retried := make(map[*item]struct{}, len(again))
+		for _, it := range again {
+			retried[it] = struct{}{}
+		}
 		for _, it := range batch {
-			if _, ok := retryItems[it]; ok {
-				again = append(again, it)
-			} else {
+			if _, ok := retried[it]; !ok {
 				settled = append(settled, it)
 			}
 		}
@@ -95,6 +113,8 @@ func (p *recordProcessor) deliver(batch []*item) {
 	}
 	if err != nil {
 		p.report(fmt.Errorf("exporter: deliver %d records: %w", len(batch), err), duringFlush)
+		p.warnDropped(false)
+	} else if len(partial) > 0 {
 		p.warnDropped(false)
 	}
 	p.unspool(settled)
@@ -108,34 +128,47 @@ func (p *recordProcessor) deliver(batch []*item) {
 	}
 	p.queue.Requeue(again)
 	n := int(p.failures.Add(1)) - 1
+	delay := retry.Backoff(n, p.cfg.initialBackoff, p.cfg.maxBackoff)
+	if ra := min(retryAfter(err), maxRetryAfter); ra > 0 {
+		p.pauseFor(ra)
+		delay = max(delay, ra)
+	}
 	if p.flushing.Load() == 0 {
-		_ = retry.Sleep(p.runCtx, retry.Backoff(n, p.cfg.initialBackoff, p.cfg.maxBackoff))
+		_ = retry.Sleep(p.runCtx, delay)
 	}
 }
 
-// matchItems finds the items of batch whose records were handed back, by
-// record pointer or else by uuid.
-func matchItems(batch []*item, recs []*otelrecord.ExecutionRecord) map[*item]struct{} {
-	if len(recs) == 0 {
-		return nil
+// maxRetryAfter caps the delay a receiver's Retry-After imposes.
+const maxRetryAfter = time.Minute
+
+// retryAfter returns the longest RetryAfter of the DeliveryErrors in err.
+func retryAfter(err error) time.Duration {
+	var d time.Duration
+	for _, de := range deliveryErrors(err, nil) {
+		d = max(d, de.RetryAfter)
 	}
-	byRec := make(map[*otelrecord.ExecutionRecord]*item, len(batch))
-	byUUID := make(map[string]*item, len(batch))
-	for _, it := range batch {
-		byRec[it.rec] = it
-		if it.rec.UUID != "" {
-			byUUID[it.rec.UUID] = it
+	return d
+}
+
+// pauseFor keeps every sender from taking a batch for d (ForceFlush
+// aside), unless a longer pause is on.
+func (p *recordProcessor) pauseFor(d time.Duration) {
+	until := time.Now().Add(d).UnixNano()
+	for {
+		cur := p.pausedUntil.Load()
+		if cur >= until || p.pausedUntil.CompareAndSwap(cur, until) {
+			return
 		}
 	}
-	out := make(map[*item]struct{}, len(recs))
-	for _, r := range recs {
-		if it, ok := byRec[r]; ok {
-			out[it] = struct{}{}
-		} else if it, ok := byUUID[r.UUID]; ok && r.UUID != "" {
-			out[it] = struct{}{}
-		}
+}
+
+// paused returns how long the senders still wait before taking a batch.
+func (p *recordProcessor) paused() time.Duration {
+	until := p.pausedUntil.Load()
+	if until == 0 {
+		return 0
 	}
-	return out
+	return max(0, time.Until(time.Unix(0, until)))
 }
 
 // unspool removes settled records from the spool.
@@ -146,14 +179,14 @@ func (p *recordProcessor) unspool(items []*item) {
 	ids := make([]string, 0, len(items))
 	for _, it := range items {
 		if it.spooled {
-			ids = append(ids, it.rec.UUID)
+			ids = append(ids, it.id)
 		}
 	}
 	if len(ids) == 0 {
 		return
 	}
 	if err := p.cfg.spool.Remove(context.Background(), ids); err != nil {
-		p.report(fmt.Errorf("exporter: remove %d delivered records from the spool: %w", len(ids), err), false)
+		p.report(fmt.Errorf("exporter: remove %d delivered runs from the spool: %w", len(ids), err), false)
 	}
 }
 

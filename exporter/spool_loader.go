@@ -1,23 +1,30 @@
 package exporter
 
 import (
-	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
-
-	"github.com/hivetrace/hivetrace/otelrecord"
 )
 
-// spoolPage is the most records the loader reads from the spool at once.
+// spoolPage is the most entries the loader reads from the spool at once.
 const spoolPage = 256
 
-// loadSpool is the goroutine that reads back, oldest first, the records an
-// earlier process left in the spool, up to the entry last (the newest when
-// the processor started), as room in the queue allows.
+// loadSpool is the goroutine that reads back, oldest first, the runs an
+// earlier process left in the spool (records, or spans encoded as OTLP), up
+// to the entry last (the newest when the processor started), as room in the
+// queue allows. Entries the other transport wrote that this one cannot
+// deliver stay in the spool, and a warning says how many.
 func (p *recordProcessor) loadSpool(last int64) {
 	defer p.prodWG.Done()
 	sp := p.cfg.spool
 	var cursor int64
+	foreign := 0
+	defer func() {
+		if foreign > 0 {
+			p.logger().Warn("hivetrace: the spool holds records written by a record processor, which this run-span processor cannot deliver; "+
+				"they stay in the spool for a record processor to deliver", "records", foreign)
+		}
+	}()
 	for cursor < last {
 		// Leave half the queue to new runs.
 		for {
@@ -44,15 +51,17 @@ func (p *recordProcessor) loadSpool(last int64) {
 			if e.Seq > last { // this process's own, already queued
 				break
 			}
-			var rec otelrecord.ExecutionRecord
-			if err := json.Unmarshal(e.Data, &rec); err != nil {
-				p.report(fmt.Errorf("exporter: spooled record %s: %w", e.ID, err), false)
+			it, err := p.tr.decode(e.ID, e.Data)
+			switch {
+			case errors.Is(err, errForeignEntry):
+				foreign++
+				continue
+			case err != nil:
+				p.report(fmt.Errorf("exporter: spooled run %s: %w", e.ID, err), false)
 				continue
 			}
-			if rec.UUID == "" {
-				rec.UUID = e.ID
-			}
-			items = append(items, &item{rec: &rec, size: int64(len(e.Data)), spooled: true})
+			it.spooled = true
+			items = append(items, it)
 		}
 		p.pushLoaded(items)
 		cursor = next
@@ -62,7 +71,7 @@ func (p *recordProcessor) loadSpool(last int64) {
 	}
 }
 
-// pushLoaded queues spooled records, waiting for room as needed.
+// pushLoaded queues spooled runs, waiting for room as needed.
 func (p *recordProcessor) pushLoaded(items []*item) {
 	for len(items) > 0 {
 		changed := p.queue.Changed()

@@ -85,7 +85,7 @@ var sinkChecks = []sinkCheck{
 	}},
 	{"EmptyCall", func(t *testing.T, s exporter.Sink, stored func() []*otelrecord.ExecutionRecord) []error {
 		if err := deliver(s); err != nil {
-			return []error{fmt.Errorf("Deliver with no records: %w", err)}
+			return []error{fmt.Errorf("sink: Deliver with no records: %w", err)}
 		}
 		return compareStored(flushed(s, stored), nil)
 	}},
@@ -127,7 +127,7 @@ var sinkChecks = []sinkCheck{
 			}
 			return nil // a sink may store or refuse; it must return
 		case <-time.After(checkTimeout):
-			return []error{fmt.Errorf("Deliver with a cancelled context did not return within %v", checkTimeout)}
+			return []error{fmt.Errorf("sink: Deliver with a cancelled context did not return within %v", checkTimeout)}
 		}
 	}},
 	{"FlushAndShutdown", func(t *testing.T, s exporter.Sink, stored func() []*otelrecord.ExecutionRecord) []error {
@@ -145,12 +145,12 @@ var sinkChecks = []sinkCheck{
 		}
 		if sd, ok := s.(exporter.Shutdowner); ok {
 			if err := sd.Shutdown(ctx); err != nil {
-				errs = append(errs, fmt.Errorf("Shutdown: %w", err))
+				errs = append(errs, fmt.Errorf("sink: Shutdown: %w", err))
 			}
 			if err := safeDeliver(ctx, s, SampleRecords()[:1]...); err != nil {
 				var p panicError
 				if errors.As(err, &p) {
-					errs = append(errs, fmt.Errorf("Deliver after Shutdown: %w", err))
+					errs = append(errs, fmt.Errorf("sink: Deliver after Shutdown: %w", err))
 				}
 			}
 			// Records delivered before Shutdown must have been kept; those
@@ -178,7 +178,7 @@ func deliver(s exporter.Sink, recs ...*otelrecord.ExecutionRecord) error {
 	ctx, cancel := context.WithTimeout(context.Background(), checkTimeout)
 	defer cancel()
 	if err := safeDeliver(ctx, s, recs...); err != nil {
-		return fmt.Errorf("Deliver of %d records: %w", len(recs), err)
+		return fmt.Errorf("sink: Deliver of %d records: %w", len(recs), err)
 	}
 	return nil
 }
