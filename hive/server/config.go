@@ -46,6 +46,9 @@ type config struct {
 	shutdownTimeout   time.Duration
 	readTimeout       time.Duration
 	writeTimeout      time.Duration
+	maxListBytes      int64
+	bodyBudget        int64
+	bodies            *bodyBudget // the bytes of bodies in flight, counted against bodyBudget
 }
 
 func newConfig(opts []Option) config {
@@ -57,6 +60,8 @@ func newConfig(opts []Option) config {
 		shutdownTimeout: DefaultShutdownTimeout,
 		readTimeout:     DefaultReadTimeout,
 		writeTimeout:    DefaultWriteTimeout,
+		maxListBytes:    DefaultMaxListBytes,
+		bodyBudget:      DefaultBodyBudget,
 	}
 	for _, o := range opts {
 		if o != nil {
@@ -76,6 +81,7 @@ func newConfig(opts []Option) config {
 	if c.maxRecordBytes <= 0 {
 		c.maxRecordBytes = c.maxBodyBytes
 	}
+	c.bodies = newBodyBudget(c.bodyBudget)
 	return c
 }
 

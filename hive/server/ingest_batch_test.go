@@ -216,24 +216,29 @@ func TestIngestBatchLimits(t *testing.T) {
 	})
 }
 
-// batchStore counts the calls of a store and can fail its PutLogs.
+// batchStore counts the writes of a store and can fail its Ingest.
 type batchStore struct {
 	server.Store
-	putLog, putLogs atomic.Int32
-	fail            error
+	ensureProject, ensureTask, ingest atomic.Int32
+	fail                              error
 }
 
-func (s *batchStore) PutLog(ctx context.Context, e server.StoredLog) (server.StoredLog, bool, error) {
-	s.putLog.Add(1)
-	return s.Store.PutLog(ctx, e)
+func (s *batchStore) EnsureProject(ctx context.Context, p server.Project) (server.Project, bool, error) {
+	s.ensureProject.Add(1)
+	return s.Store.EnsureProject(ctx, p)
 }
 
-func (s *batchStore) PutLogs(ctx context.Context, entries []server.StoredLog) ([]server.PutLogResult, error) {
-	s.putLogs.Add(1)
+func (s *batchStore) EnsureTask(ctx context.Context, t server.RegisteredTask) (server.RegisteredTask, bool, error) {
+	s.ensureTask.Add(1)
+	return s.Store.EnsureTask(ctx, t)
+}
+
+func (s *batchStore) Ingest(ctx context.Context, entries []server.IngestEntry) ([]server.PutLogResult, error) {
+	s.ingest.Add(1)
 	if s.fail != nil {
 		return nil, s.fail
 	}
-	return s.Store.PutLogs(ctx, entries)
+	return s.Store.Ingest(ctx, entries)
 }
 
 func serveBatch(t *testing.T, srv http.Handler, body string) *httptest.ResponseRecorder {
@@ -248,33 +253,80 @@ func TestIngestBatchIsOneStoreWrite(t *testing.T) {
 	srv := server.New(store, server.WithInsecureNoAuth(), server.WithLogger(slog.New(slog.DiscardHandler)))
 	var items []string
 	for i := range 5 {
-		b, err := json.Marshal(item(projectA, "", recordJSON("t", fmt.Sprintf("r-%d", i), "x")))
+		// Two projects and two tasks, all new: registered in the same write.
+		b, err := json.Marshal(item([]string{projectA, projectB}[i%2], "", recordJSON([]string{"t", "u"}[i%2], fmt.Sprintf("r-%d", i), "x")))
 		require.NoError(t, err)
 		items = append(items, string(b))
 	}
 	w := serveBatch(t, srv, "["+strings.Join(items, ",")+"]")
 	require.Equal(t, http.StatusOK, w.Code, w.Body.String())
-	assert.Equal(t, int32(1), store.putLogs.Load(), "one PutLogs for the batch")
-	assert.Zero(t, store.putLog.Load())
+	assert.Equal(t, int32(1), store.ingest.Load(), "one Ingest for the batch")
+	assert.Zero(t, store.ensureProject.Load(), "projects are registered by Ingest")
+	assert.Zero(t, store.ensureTask.Load(), "tasks are registered by Ingest")
 
 	store.fail = errors.New("disk on fire")
-	w = serveBatch(t, srv, "["+strings.Join(items, ",")+"]")
+	w = serveBatch(t, srv, `[{"projectUuid":"`+projectA+`","logItem":`+strconv.Quote(recordJSON("new", "r-new", "x"))+`}]`)
 	assert.Equal(t, http.StatusInternalServerError, w.Code, "a store failure fails the batch as a whole")
 	assert.NotContains(t, w.Body.String(), "disk on fire")
+	store.fail = nil
+	list := httptest.NewRecorder()
+	srv.ServeHTTP(list, httptest.NewRequest(http.MethodGet, "/api/tasks/new/logs", nil))
+	assert.JSONEq(t, `{"logs":[],"next":""}`, list.Body.String(), "nothing of a failed batch is stored")
 
 	store.fail = context.Canceled
 	assert.Equal(t, http.StatusServiceUnavailable, serveBatch(t, srv, "["+items[0]+"]").Code)
 }
 
-func TestIngestBatchStoreFailureOfOneItem(t *testing.T) {
-	srv := server.New(failingStore{server.NewMemoryStore()}, server.WithInsecureNoAuth(), server.WithLogger(slog.New(slog.DiscardHandler)))
-	w := serveBatch(t, srv, `[{"logItem":"{\"taskName\":\"t\"}"},{"logItem":1}]`)
-	require.Equal(t, http.StatusOK, w.Code, w.Body.String())
-	var res []map[string]any
-	require.NoError(t, json.Unmarshal(w.Body.Bytes(), &res))
-	require.Len(t, res, 2)
-	assert.NotContains(t, requireFailed(t, res[0], http.StatusInternalServerError), "disk on fire")
-	requireFailed(t, res[1], http.StatusBadRequest)
+// entryFailingStore fails the entries of one record uuid, as a store may
+// refuse one entry of a call.
+type entryFailingStore struct {
+	server.Store
+	uuid string
+	err  error
+}
+
+func (s entryFailingStore) Ingest(ctx context.Context, entries []server.IngestEntry) ([]server.PutLogResult, error) {
+	var keep []server.IngestEntry
+	for _, e := range entries {
+		if e.Log.UUID != s.uuid {
+			keep = append(keep, e)
+		}
+	}
+	stored, err := s.Store.Ingest(ctx, keep)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]server.PutLogResult, 0, len(entries))
+	for _, e := range entries {
+		if e.Log.UUID == s.uuid {
+			out = append(out, server.PutLogResult{Err: s.err})
+			continue
+		}
+		out, stored = append(out, stored[0]), stored[1:]
+	}
+	return out, nil
+}
+
+func TestIngestBatchStoreRefusesOneEntry(t *testing.T) {
+	body := `[{"logItem":` + strconv.Quote(recordJSON("t", "bad", "x")) + `},{"logItem":1},{"logItem":` + strconv.Quote(recordJSON("t", "good", "x")) + `}]`
+	for _, c := range []struct {
+		err    error
+		status int
+	}{
+		{errDisk, http.StatusInternalServerError},
+		{fmt.Errorf("record %q: no uuid: %w", "bad", server.ErrInvalid), http.StatusBadRequest},
+	} {
+		srv := server.New(entryFailingStore{Store: server.NewMemoryStore(), uuid: "bad", err: c.err},
+			server.WithInsecureNoAuth(), server.WithLogger(slog.New(slog.DiscardHandler)))
+		w := serveBatch(t, srv, body)
+		require.Equal(t, http.StatusOK, w.Code, w.Body.String())
+		var res []map[string]any
+		require.NoError(t, json.Unmarshal(w.Body.Bytes(), &res))
+		require.Len(t, res, 3)
+		assert.NotContains(t, requireFailed(t, res[0], c.status), "disk on fire", "store details are logged, not answered")
+		requireFailed(t, res[1], http.StatusBadRequest)
+		assert.Equal(t, "good", res[2]["uuid"], "the other items are stored")
+	}
 }
 
 // TestIngestBatchMinimalResults: with Prefer: return=minimal, stored items

@@ -3,6 +3,8 @@ package server
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
+	"log/slog"
 	"net/http"
 	"strconv"
 )
@@ -36,6 +38,7 @@ func logKey(r *http.Request) (LogKey, error) {
 }
 
 // handleGetLog answers the stored record: GET /api/tasks/{taskName}/logs/{uuid}.
+// The record object is written from its stored bytes.
 func (s *Server) handleGetLog(w http.ResponseWriter, r *http.Request) {
 	key, err := logKey(r)
 	if err != nil {
@@ -47,32 +50,28 @@ func (s *Server) handleGetLog(w http.ResponseWriter, r *http.Request) {
 		s.respondError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, json.RawMessage(e.Record))
+	j := startJSON(w, http.StatusOK, false)
+	j.value(e.Record)
+	_ = j.endJSON() // an error here is a client gone away
 }
 
-// listEntry is one record in a listing.
-type listEntry struct {
-	UUID        string          `json:"uuid"`
-	TaskName    string          `json:"taskName"`
-	TaskUUID    string          `json:"taskUuid"`
-	ProjectName string          `json:"projectName"`
-	ProjectUUID string          `json:"projectUuid"`
-	LogItem     json.RawMessage `json:"logItem"`
-	ReplayFrom  *string         `json:"replayFrom"`
-	Quality     json.RawMessage `json:"quality,omitempty"`
-	CreatedAt   string          `json:"createdAt"`
-}
-
-type listResponse struct {
-	Logs []listEntry `json:"logs"`
-	Next string      `json:"next"`
-}
+// errPageFull stops a listing once its page is full.
+var errPageFull = errors.New("page full")
 
 // handleListLogs lists a task's records newest first:
 // GET /api/tasks/{taskName}/logs?limit=&before=&projectUuid=.
 //
-// limit defaults to DefaultListLimit and is capped at MaxListLimit; before is
-// the "next" value of the previous page; next is empty on the last page.
+// The answer is {"logs":[…],"next":"…"}, each item the record with its key,
+// project, replayFrom, quality and createdAt (see jsonWriter.listEntry).
+// limit defaults to DefaultListLimit and is capped at MaxListLimit; a page
+// also ends before the record that would take its records (and their
+// quality) past the byte cap (WithMaxListBytes), though it always holds at
+// least one record. before is the "next" value of the previous page; next
+// points after the last record of the page, and is empty on the last page.
+//
+// The records are streamed from the store as the answer is written, one at a
+// time, from their stored bytes. A store failure after the first record is
+// written cannot change the status any more: the answer is cut off instead.
 func (s *Server) handleListLogs(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	query := LogQuery{ProjectUUID: q.Get("projectUuid"), TaskName: r.PathValue("taskName"), Limit: DefaultListLimit}
@@ -102,33 +101,55 @@ func (s *Server) handleListLogs(w http.ResponseWriter, r *http.Request) {
 	}
 	pageSize := query.Limit
 	query.Limit++ // one more tells whether a next page exists
-	entries, err := s.store.ListLogs(r.Context(), query)
-	if err != nil {
+
+	var (
+		j         *jsonWriter
+		sent      int
+		pageBytes int64
+		last      Cursor
+		more      bool
+	)
+	err := s.store.EachLog(r.Context(), query, func(e StoredLog) error {
+		size := int64(len(e.Record) + len(e.Quality))
+		if sent == pageSize || (sent > 0 && pageBytes+size > s.cfg.maxListBytes) {
+			more = true
+			return errPageFull
+		}
+		if j == nil {
+			j = startJSON(w, http.StatusOK, false)
+			j.raw(`{"logs":[`)
+		} else {
+			j.raw(",")
+		}
+		j.listEntry(e)
+		sent++
+		pageBytes += size
+		last = cursorOf(e)
+		return j.err
+	})
+	switch {
+	case err != nil && !errors.Is(err, errPageFull) && j == nil:
 		s.respondError(w, r, err)
 		return
-	}
-	resp := listResponse{Logs: make([]listEntry, 0, min(len(entries), pageSize))}
-	if len(entries) > pageSize {
-		entries = entries[:pageSize]
-		resp.Next = encodeCursor(cursorOf(entries[len(entries)-1]))
-	}
-	for _, e := range entries {
-		le := listEntry{
-			UUID:        e.UUID,
-			TaskName:    e.TaskName,
-			TaskUUID:    e.TaskUUID,
-			ProjectName: e.ProjectName,
-			ProjectUUID: e.ProjectUUID,
-			LogItem:     json.RawMessage(e.Record),
-			Quality:     json.RawMessage(e.Quality),
-			CreatedAt:   formatTime(e.CreatedAt),
+	case err != nil && !errors.Is(err, errPageFull):
+		if j.err != nil {
+			return // the client is gone
 		}
-		if e.ReplayFrom != "" {
-			le.ReplayFrom = &e.ReplayFrom
-		}
-		resp.Logs = append(resp.Logs, le)
+		s.cfg.logger.ErrorContext(r.Context(), "hive server: listing cut off by a store failure",
+			slog.String("path", r.URL.Path), slog.Any("error", err))
+		panic(http.ErrAbortHandler) // the status is sent: only a cut answer tells the client
+	case j == nil:
+		j = startJSON(w, http.StatusOK, false)
+		j.raw(`{"logs":[`)
 	}
-	writeJSON(w, http.StatusOK, resp)
+	j.raw(`],"next":`)
+	if more {
+		j.str(encodeCursor(last))
+	} else {
+		j.raw(`""`)
+	}
+	j.raw("}")
+	_ = j.endJSON() // an error here is a client gone away
 }
 
 // qualityRequest is the body of set-quality.

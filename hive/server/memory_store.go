@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/hivetrace/hivetrace/internal/run"
 )
 
 // memoryStore is a Store that keeps everything in memory. It exists for tests
@@ -170,50 +172,61 @@ func (m *memoryStore) ListTasks(ctx context.Context, projectUUID string) ([]Regi
 	return out, nil
 }
 
-func (m *memoryStore) PutLog(ctx context.Context, e StoredLog) (StoredLog, bool, error) {
-	if err := ctx.Err(); err != nil {
-		return StoredLog{}, false, err
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return m.putLog(e)
-}
-
-func (m *memoryStore) PutLogs(ctx context.Context, entries []StoredLog) ([]PutLogResult, error) {
+func (m *memoryStore) Ingest(ctx context.Context, entries []IngestEntry) ([]PutLogResult, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	out := make([]PutLogResult, len(entries))
-	for i, e := range entries {
-		r := &out[i]
-		r.Entry, r.Created, r.Err = m.putLog(e)
+	for i, in := range entries {
+		out[i] = m.ingest(in)
 	}
 	return out, nil
 }
 
-// putLog stores e as PutLog documents. m.mu must be held for writing.
-func (m *memoryStore) putLog(e StoredLog) (StoredLog, bool, error) {
-	p, ok := m.projects[e.ProjectUUID]
-	if !ok {
-		return StoredLog{}, false, fmt.Errorf("project %q: %w", e.ProjectUUID, ErrNotStored)
+// ingest stores one entry as Ingest documents. m.mu must be held for writing.
+func (m *memoryStore) ingest(in IngestEntry) PutLogResult {
+	if err := in.Validate(); err != nil {
+		return PutLogResult{Err: err}
 	}
-	if _, ok := m.tasks[e.ProjectUUID][e.TaskName]; !ok {
-		return StoredLog{}, false, fmt.Errorf("task %q in project %q: %w", e.TaskName, e.ProjectUUID, ErrNotStored)
-	}
-	key := e.Key()
-	if old, ok := m.logs[key]; ok {
-		return m.withProjectName(old), false, nil
-	}
+	e := in.Log
 	if e.CreatedAt.IsZero() {
 		e.CreatedAt = m.now()
 	}
+	p, ok := m.projects[e.ProjectUUID]
+	if !ok {
+		p = Project{UUID: e.ProjectUUID, Name: in.ProjectName, CreatedAt: e.CreatedAt}
+		m.projects[p.UUID] = p
+	}
+	var res PutLogResult
+	t, ok := m.tasks[e.ProjectUUID][e.TaskName]
+	if !ok {
+		id := in.TaskUUID
+		if other, taken := m.taskByUUID(e.ProjectUUID, id); taken && id != "" {
+			res.TaskUUIDTakenBy, id = other.Name, ""
+		}
+		if id == "" {
+			id = run.NewUUID()
+		}
+		t = RegisteredTask{ProjectUUID: e.ProjectUUID, UUID: id, Name: e.TaskName, CreatedAt: e.CreatedAt}
+		if m.tasks[t.ProjectUUID] == nil {
+			m.tasks[t.ProjectUUID] = map[string]RegisteredTask{}
+		}
+		m.tasks[t.ProjectUUID][t.Name] = t
+	}
+	key := e.Key()
+	if old, ok := m.logs[key]; ok {
+		res.Entry = m.withProjectName(old)
+		return res
+	}
 	e.ProjectName = p.Name
+	e.TaskUUID = t.UUID
 	e.Record = bytes.Clone(e.Record)
 	e.Quality = bytes.Clone(e.Quality)
 	m.logs[key] = e
-	return m.withProjectName(e), true, nil
+	res.Entry, res.Created = m.withProjectName(e), true
+	return res
 }
 
 // withProjectName returns a copy of e with the current project name. m.mu must
@@ -279,13 +292,15 @@ func compareCursor(a, b Cursor) int {
 	return strings.Compare(b.UUID, a.UUID)
 }
 
-func (m *memoryStore) ListLogs(ctx context.Context, q LogQuery) ([]StoredLog, error) {
+func (m *memoryStore) EachLog(ctx context.Context, q LogQuery, fn func(StoredLog) error) error {
 	if err := ctx.Err(); err != nil {
-		return nil, err
+		return err
 	}
+	// The page is selected under the lock and passed to fn without it, so a
+	// slow fn does not hold up writers. Stored records are never changed in
+	// place, so the selected entries stay valid.
 	m.mu.RLock()
-	defer m.mu.RUnlock()
-	var out []StoredLog
+	var page []StoredLog
 	for k, e := range m.logs {
 		if k.TaskName != q.TaskName || (q.ProjectUUID != "" && k.ProjectUUID != q.ProjectUUID) {
 			continue
@@ -293,11 +308,35 @@ func (m *memoryStore) ListLogs(ctx context.Context, q LogQuery) ([]StoredLog, er
 		if q.Before != nil && compareCursor(cursorOf(e), *q.Before) <= 0 {
 			continue
 		}
-		out = append(out, m.withProjectName(e))
+		e.ProjectName = m.projects[e.ProjectUUID].Name
+		page = append(page, e)
 	}
-	slices.SortFunc(out, func(a, b StoredLog) int { return compareCursor(cursorOf(a), cursorOf(b)) })
-	if q.Limit > 0 && len(out) > q.Limit {
-		out = out[:q.Limit]
+	m.mu.RUnlock()
+	slices.SortFunc(page, func(a, b StoredLog) int { return compareCursor(cursorOf(a), cursorOf(b)) })
+	if q.Limit > 0 && len(page) > q.Limit {
+		page = page[:q.Limit]
+	}
+	for _, e := range page {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		e.Record = bytes.Clone(e.Record)
+		e.Quality = bytes.Clone(e.Quality)
+		if err := fn(e); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (m *memoryStore) ListLogs(ctx context.Context, q LogQuery) ([]StoredLog, error) {
+	out := []StoredLog{}
+	err := m.EachLog(ctx, q, func(e StoredLog) error {
+		out = append(out, e) // EachLog passes copies
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }

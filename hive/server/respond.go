@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -62,7 +61,7 @@ func readBody(w http.ResponseWriter, r *http.Request, limit int64, want string) 
 	if r.ContentLength > limit {
 		return nil, errorf(http.StatusRequestEntityTooLarge, "request body of %d bytes exceeds the limit of %d bytes", r.ContentLength, limit)
 	}
-	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	data, err := readAllSized(http.MaxBytesReader(w, r.Body, limit), r.ContentLength)
 	if err != nil {
 		if mbe := (*http.MaxBytesError)(nil); errors.As(err, &mbe) {
 			return nil, errorf(http.StatusRequestEntityTooLarge, "request body exceeds the limit of %d bytes", limit)
@@ -152,6 +151,8 @@ func (s *Server) storeStatus(r *http.Request, err error) (int, string) {
 		return http.StatusNotFound, err.Error()
 	case errors.Is(err, ErrAmbiguous):
 		return http.StatusConflict, err.Error() + "; pass the projectUuid query parameter"
+	case errors.Is(err, ErrInvalid):
+		return http.StatusBadRequest, err.Error()
 	case errors.Is(err, ErrConflict):
 		return http.StatusConflict, err.Error()
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):

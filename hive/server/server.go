@@ -65,7 +65,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.notRouted(w, r)
 		return
 	}
-	s.mux.ServeHTTP(w, r)
+	s.serveWithinBodyBudget(w, r) // 503 when the bodies in flight fill WithBodyBudget
 }
 
 // notRouted answers a request no pattern matches: 405 with Allow when the

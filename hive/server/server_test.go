@@ -118,6 +118,9 @@ var errDisk = errors.New("disk on fire")
 func (failingStore) EnsureProject(context.Context, server.Project) (server.Project, bool, error) {
 	return server.Project{}, false, errDisk
 }
+func (failingStore) Ingest(context.Context, []server.IngestEntry) ([]server.PutLogResult, error) {
+	return nil, errDisk
+}
 func (failingStore) GetLog(context.Context, server.LogKey) (server.StoredLog, error) {
 	return server.StoredLog{}, errDisk
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"time"
 )
 
@@ -20,6 +21,10 @@ var (
 	// ErrAmbiguous reports that a lookup not scoped to a project matched
 	// records of several projects.
 	ErrAmbiguous = errors.New("ambiguous: record exists in several projects")
+	// ErrInvalid reports a write that lacks what the store keys it by, for
+	// example an Ingest entry without a record uuid. The server answers it
+	// with 400.
+	ErrInvalid = errors.New("invalid entry")
 )
 
 // Project is a Hive project: a named group of tasks.
@@ -90,14 +95,52 @@ func (e StoredLog) Key() LogKey {
 	return LogKey{ProjectUUID: e.ProjectUUID, TaskName: e.TaskName, UUID: e.UUID}
 }
 
-// PutLogResult is the outcome of one entry of Store.PutLogs.
+// IngestEntry is one record for Store.Ingest, with what registers its
+// project and task when they are new.
+type IngestEntry struct {
+	// Log is the record. Log.ProjectUUID, Log.TaskName and Log.UUID are its
+	// key; Log.Record, Log.ReplayFrom, Log.Quality and Log.CreatedAt are
+	// stored with it (a zero CreatedAt is set to the current time).
+	// Log.ProjectName and Log.TaskUUID are not read: the stored entry gets
+	// its project's name and its task's uuid.
+	Log StoredLog
+	// ProjectName names the project when Ingest registers it; an existing
+	// project keeps its name.
+	ProjectName string
+	// TaskUUID is the uuid the task gets when Ingest registers it and no
+	// task of the project has that uuid; when it is empty or taken, the task
+	// is registered under a new uuid. An existing task keeps its uuid.
+	TaskUUID string
+}
+
+// Validate returns an error wrapping ErrInvalid when the entry lacks its
+// key: a project uuid, a task name or a record uuid.
+func (e IngestEntry) Validate() error {
+	switch {
+	case e.Log.ProjectUUID == "":
+		return fmt.Errorf("record %q: no project uuid: %w", e.Log.UUID, ErrInvalid)
+	case e.Log.TaskName == "":
+		return fmt.Errorf("record %q: no task name: %w", e.Log.UUID, ErrInvalid)
+	case e.Log.UUID == "":
+		return fmt.Errorf("record of task %q: no uuid: %w", e.Log.TaskName, ErrInvalid)
+	}
+	return nil
+}
+
+// PutLogResult is the outcome of one entry of Store.Ingest.
 type PutLogResult struct {
-	// Entry is the stored entry, as PutLog returns it; zero when Err is set.
+	// Entry is the stored entry, with its project's name and its task's
+	// uuid; zero when Err is set. When the key was already stored it is the
+	// entry stored first.
 	Entry StoredLog
 	// Created reports whether this entry created the record.
 	Created bool
-	// Err is why the entry was not stored (wrapping ErrNotStored for a
-	// missing project or task); nil when it is stored.
+	// TaskUUIDTakenBy is the name of the task that holds the entry's
+	// TaskUUID when Ingest registered the entry's task under a new uuid for
+	// that reason; empty otherwise.
+	TaskUUIDTakenBy string
+	// Err is why the entry was not stored (wrapping ErrInvalid); nil when it
+	// is stored.
 	Err error
 }
 
@@ -159,24 +202,33 @@ type Store interface {
 	// project has none or does not exist).
 	ListTasks(ctx context.Context, projectUUID string) ([]RegisteredTask, error)
 
-	// PutLog stores e unless a record with the same key exists, and returns
-	// the stored entry and whether it was created: re-ingesting a record never
-	// changes the stored one. The project and its task (by name) must exist
-	// (ErrNotStored otherwise). A zero e.CreatedAt is set to the current time.
-	PutLog(ctx context.Context, e StoredLog) (StoredLog, bool, error)
-	// PutLogs stores several entries in one write transaction, each as PutLog
-	// would, and returns one result per entry, in order. An entry that cannot
-	// be stored (its project or task is missing) gets the error in its result
-	// and does not stop the others. Entries with the same key as a stored
-	// record, or as an earlier entry of entries, are not created: their
-	// result holds the entry stored first. The error is a storage failure,
-	// after which nothing of the batch is stored.
-	PutLogs(ctx context.Context, entries []StoredLog) ([]PutLogResult, error)
+	// Ingest stores records in one write transaction and returns one result
+	// per entry, in order. For each entry it registers the project
+	// (Log.ProjectUUID, named ProjectName) when unknown, then the project's
+	// task named Log.TaskName when unknown (under TaskUUID when that is free
+	// in the project, else under a new uuid), both created at Log.CreatedAt,
+	// and stores the record unless a record with its key is stored:
+	// re-ingesting a record never changes the stored one, and an entry with
+	// the key of an earlier entry of the same call is not created either; its
+	// result holds the entry stored first. An entry without a project uuid,
+	// task name or record uuid gets an error wrapping ErrInvalid in its
+	// result, registers nothing and does not stop the others. The error is a
+	// storage failure or ctx's, after which nothing of the call is stored: no
+	// project, task or record.
+	Ingest(ctx context.Context, entries []IngestEntry) ([]PutLogResult, error)
 	// GetLog returns the record with the key. With an empty key.ProjectUUID it
 	// searches every project and fails with ErrAmbiguous when the record
 	// exists in more than one.
 	GetLog(ctx context.Context, key LogKey) (StoredLog, error)
-	// ListLogs returns the records selected by q, newest first (see Cursor).
+	// EachLog calls fn with each record selected by q, newest first (see
+	// Cursor), one at a time, so a caller never needs more than one record in
+	// memory. The store may reuse the memory of an entry's Record and
+	// Quality once fn returns: fn copies what it keeps. An error from fn
+	// stops the listing and is returned as is. fn should not block for long:
+	// the store may keep a read snapshot open while it runs.
+	EachLog(ctx context.Context, q LogQuery, fn func(StoredLog) error) error
+	// ListLogs returns the records selected by q, newest first, as EachLog
+	// visits them; for tools and tests that list a bounded number (q.Limit).
 	ListLogs(ctx context.Context, q LogQuery) ([]StoredLog, error)
 	// SetQuality stores quality (a JSON object) with the record, replacing any
 	// previous value. The key is resolved as in GetLog.

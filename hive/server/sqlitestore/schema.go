@@ -41,43 +41,49 @@ CREATE TABLE logs (
 CREATE INDEX logs_by_task_newest ON logs (task_name, created_at DESC, project_uuid DESC, uuid DESC);
 CREATE INDEX logs_by_uuid ON logs (task_name, uuid);
 `,
+	// 2: a project's listing of a task, newest first, read in index order
+	// (logs_by_task_newest serves the listing across projects).
+	`
+CREATE INDEX logs_by_project_task_newest ON logs (project_uuid, task_name, created_at DESC, uuid DESC);
+`,
 }
 
 // migrate brings the schema to the latest version, in one write
-// transaction, so processes opening the same new file do not race.
-func migrate(ctx context.Context, db *sql.DB) error {
-	return inTx(ctx, db, func(tx *sql.Tx) error {
-		var version int
-		if err := tx.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
-			return fmt.Errorf("read schema version: %w", err)
-		}
-		if version > len(migrations) {
-			return fmt.Errorf("database schema version %d is newer than this program supports (%d)", version, len(migrations))
-		}
-		for v := version; v < len(migrations); v++ {
-			if _, err := tx.ExecContext(ctx, migrations[v]); err != nil {
-				return fmt.Errorf("migrate schema to version %d: %w", v+1, err)
-			}
-		}
-		if version < len(migrations) {
-			if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", len(migrations))); err != nil {
-				return fmt.Errorf("set schema version: %w", err)
-			}
-		}
-		return nil
-	})
+// transaction (BEGIN IMMEDIATE waits for other writers), so processes
+// opening the same new file do not race. It runs on the writer's connection
+// before the writer starts.
+func migrate(ctx context.Context, conn *sql.Conn) error {
+	if _, err := conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
+		return fmt.Errorf("begin schema migration: %w", err)
+	}
+	if err := migrateInTx(ctx, conn); err != nil {
+		_, _ = conn.ExecContext(context.Background(), "ROLLBACK")
+		return err
+	}
+	if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
+		_, _ = conn.ExecContext(context.Background(), "ROLLBACK")
+		return fmt.Errorf("commit schema migration: %w", err)
+	}
+	return nil
 }
 
-// inTx runs fn in a transaction (BEGIN IMMEDIATE: see Open) and commits it
-// when fn succeeds.
-func inTx(ctx context.Context, db *sql.DB, fn func(*sql.Tx) error) error {
-	tx, err := db.BeginTx(ctx, nil)
-	if err != nil {
-		return err
+func migrateInTx(ctx context.Context, conn *sql.Conn) error {
+	var version int
+	if err := conn.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
+		return fmt.Errorf("read schema version: %w", err)
 	}
-	if err := fn(tx); err != nil {
-		_ = tx.Rollback()
-		return err
+	if version > len(migrations) {
+		return fmt.Errorf("database schema version %d is newer than this program supports (%d)", version, len(migrations))
 	}
-	return tx.Commit()
+	for v := version; v < len(migrations); v++ {
+		if _, err := conn.ExecContext(ctx, migrations[v]); err != nil {
+			return fmt.Errorf("migrate schema to version %d: %w", v+1, err)
+		}
+	}
+	if version < len(migrations) {
+		if _, err := conn.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", len(migrations))); err != nil {
+			return fmt.Errorf("set schema version: %w", err)
+		}
+	}
+	return nil
 }

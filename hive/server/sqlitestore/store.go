@@ -1,6 +1,7 @@
 package sqlitestore
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -15,19 +16,29 @@ import (
 )
 
 // Store is a server.Store in a SQLite file. It is safe for concurrent use;
-// every method blocks on the database and honours ctx.
+// every method blocks on the database and honours ctx (a write honours it
+// until the write starts: see Open).
 type Store struct {
-	db  *sql.DB
 	cfg config
+	wdb *sql.DB // the writer's one connection
+	w   *writer
+	rdb *sql.DB // read-only connections
 }
 
 var _ server.Store = (*Store)(nil)
 
 // Open opens (creating it when missing) the SQLite database at path and
-// brings its schema to the current version. The file is put in WAL mode with
-// foreign keys on and a busy timeout (WithBusyTimeout); write transactions
-// take the write lock when they begin, so concurrent writers wait for each
-// other instead of failing.
+// brings its schema to the current version. The file is put in WAL mode.
+//
+// Every write of the Store runs on one connection, in one goroutine: write
+// calls made at the same time are queued and committed together in one
+// transaction, each inside its own savepoint, so a call that fails is rolled
+// back alone. A call returns once the transaction holding its work is
+// committed; its context is checked before the call starts, not while it
+// runs. Reads run on a pool of read-only connections (WithReadConns), beside
+// the writer. Other processes may use the same file: the writer waits for
+// their write lock (WithBusyTimeout, then again while its callers wait), so
+// a write does not fail with SQLITE_BUSY.
 func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	if path == "" {
 		return nil, errors.New("sqlitestore: empty database path")
@@ -36,26 +47,48 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 		return nil, fmt.Errorf("sqlitestore: %q: give a plain file path (no URI, query or :memory:)", path)
 	}
 	cfg := newConfig(opts)
-	dsn := fmt.Sprintf("%s?_busy_timeout=%d&_journal_mode=WAL&_foreign_keys=1&_synchronous=NORMAL&_txlock=immediate",
-		path, cfg.busyTimeout.Milliseconds())
-	db, err := sql.Open("sqlite", dsn)
+	busy := cfg.busyTimeout.Milliseconds()
+	wdb, err := sql.Open("sqlite", fmt.Sprintf("%s?_busy_timeout=%d&_journal_mode=WAL&_foreign_keys=1&_synchronous=NORMAL", path, busy))
 	if err != nil {
 		return nil, fmt.Errorf("sqlitestore: open %s: %w", path, err)
 	}
-	if err := db.PingContext(ctx); err != nil {
-		_ = db.Close()
+	wdb.SetMaxOpenConns(1)
+	wdb.SetMaxIdleConns(1)
+	wdb.SetConnMaxLifetime(0)
+	wdb.SetConnMaxIdleTime(0)
+	conn, err := wdb.Conn(ctx)
+	if err != nil {
+		_ = wdb.Close()
 		return nil, fmt.Errorf("sqlitestore: open %s: %w", path, err)
 	}
-	if err := migrate(ctx, db); err != nil {
-		_ = db.Close()
+	if err := migrate(ctx, conn); err != nil {
+		_ = conn.Close()
+		_ = wdb.Close()
 		return nil, fmt.Errorf("sqlitestore: %s: %w", path, err)
 	}
-	return &Store{db: db, cfg: cfg}, nil
+	rdb, err := sql.Open("sqlite", fmt.Sprintf("%s?_busy_timeout=%d&_query_only=1", path, busy))
+	if err == nil {
+		rdb.SetMaxOpenConns(cfg.readConns)
+		rdb.SetMaxIdleConns(cfg.readConns)
+		err = rdb.PingContext(ctx)
+		if err != nil {
+			_ = rdb.Close()
+		}
+	}
+	if err != nil {
+		_ = conn.Close()
+		_ = wdb.Close()
+		return nil, fmt.Errorf("sqlitestore: open %s for reading: %w", path, err)
+	}
+	return &Store{cfg: cfg, wdb: wdb, w: newWriter(conn), rdb: rdb}, nil
 }
 
-// Close closes the database.
+// Close runs the writes already queued, then closes the database. Writes
+// called after Close fail.
 func (s *Store) Close() error {
-	if err := s.db.Close(); err != nil {
+	s.w.close()
+	err := errors.Join(s.w.conn.Close(), s.wdb.Close(), s.rdb.Close())
+	if err != nil {
 		return fmt.Errorf("sqlitestore: close: %w", err)
 	}
 	return nil
@@ -65,32 +98,51 @@ func nanos(t time.Time) int64 { return t.UnixNano() }
 
 func fromNanos(n int64) time.Time { return time.Unix(0, n).UTC() }
 
-// stamp returns t, or the store clock's time when t is zero.
+// stamp returns t, or the store clock's time when t is zero, as the store
+// reads it back (UTC, nanoseconds).
 func (s *Store) stamp(t time.Time) time.Time {
 	if t.IsZero() {
-		return s.cfg.clock()
+		t = s.cfg.clock()
 	}
-	return t
+	return fromNanos(nanos(t))
 }
+
+// Statements of the writer, prepared once on its connection.
+const (
+	selectProject = `SELECT uuid, name, description, created_at FROM projects WHERE uuid = ?`
+	insertProject = `INSERT INTO projects (uuid, name, description, created_at) VALUES (?, ?, ?, ?)`
+	updateProject = `UPDATE projects SET name = ?, description = ? WHERE uuid = ?`
+
+	taskColumns      = `project_uuid, uuid, name, invoke_url, created_at`
+	selectTaskByName = `SELECT ` + taskColumns + ` FROM tasks WHERE project_uuid = ? AND name = ?`
+	selectTaskByUUID = `SELECT ` + taskColumns + ` FROM tasks WHERE project_uuid = ? AND uuid = ?`
+	insertTask       = `INSERT INTO tasks (` + taskColumns + `) VALUES (?, ?, ?, ?, ?)`
+	updateTask       = `UPDATE tasks SET uuid = ?, invoke_url = ? WHERE project_uuid = ? AND name = ?`
+
+	logColumns    = `l.project_uuid, p.name, l.task_name, l.task_uuid, l.uuid, l.record, l.replay_from, l.quality, l.created_at`
+	logFrom       = ` FROM logs l JOIN projects p ON p.uuid = l.project_uuid `
+	selectLog     = `SELECT ` + logColumns + logFrom + `WHERE l.project_uuid = ? AND l.task_name = ? AND l.uuid = ?`
+	selectLogAny  = `SELECT ` + logColumns + logFrom + `WHERE l.task_name = ? AND l.uuid = ? LIMIT 2`
+	insertLog     = `INSERT INTO logs (project_uuid, task_name, uuid, task_uuid, record, replay_from, quality, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (project_uuid, task_name, uuid) DO NOTHING`
+	updateQuality = `UPDATE logs SET quality = ? WHERE project_uuid = ? AND task_name = ? AND uuid = ?`
+)
 
 // EnsureProject implements server.Store.
 func (s *Store) EnsureProject(ctx context.Context, p server.Project) (server.Project, bool, error) {
 	var out server.Project
 	var created bool
-	err := inTx(ctx, s.db, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx,
-			`INSERT INTO projects (uuid, name, description, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (uuid) DO NOTHING`,
-			p.UUID, p.Name, p.Description, nanos(s.stamp(p.CreatedAt)))
-		if err != nil {
+	err := s.w.do(ctx, func(tx *wtx) error {
+		existing, err := scanProject(tx.queryRow(selectProject, p.UUID), p.UUID)
+		if !errors.Is(err, server.ErrNotStored) {
+			out = existing
 			return err
 		}
-		n, err := res.RowsAffected()
-		if err != nil {
+		p.CreatedAt = s.stamp(p.CreatedAt)
+		if _, err := tx.exec(insertProject, p.UUID, p.Name, p.Description, nanos(p.CreatedAt)); err != nil {
 			return err
 		}
-		created = n == 1
-		out, err = getProject(ctx, tx, p.UUID)
-		return err
+		out, created = p, true
+		return nil
 	})
 	if err != nil {
 		return server.Project{}, false, wrap("ensure project", err)
@@ -100,36 +152,32 @@ func (s *Store) EnsureProject(ctx context.Context, p server.Project) (server.Pro
 
 // UpdateProject implements server.Store.
 func (s *Store) UpdateProject(ctx context.Context, p server.Project) error {
-	res, err := s.db.ExecContext(ctx, `UPDATE projects SET name = ?, description = ? WHERE uuid = ?`, p.Name, p.Description, p.UUID)
-	if err != nil {
-		return wrap("update project", err)
-	}
-	if n, err := res.RowsAffected(); err != nil {
-		return wrap("update project", err)
-	} else if n == 0 {
-		return fmt.Errorf("sqlitestore: project %q: %w", p.UUID, server.ErrNotStored)
-	}
-	return nil
+	return wrap("update project", s.w.do(ctx, func(tx *wtx) error {
+		res, err := tx.exec(updateProject, p.Name, p.Description, p.UUID)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			return fmt.Errorf("project %q: %w", p.UUID, server.ErrNotStored)
+		}
+		return nil
+	}))
 }
 
 // GetProject implements server.Store.
 func (s *Store) GetProject(ctx context.Context, uuid string) (server.Project, error) {
-	p, err := getProject(ctx, s.db, uuid)
+	p, err := scanProject(s.rdb.QueryRowContext(ctx, selectProject, uuid), uuid)
 	return p, wrap("get project", err)
 }
 
-// querier is what *sql.DB and *sql.Tx have in common.
-type querier interface {
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
-}
-
-func getProject(ctx context.Context, q querier, uuid string) (server.Project, error) {
+// scanProject reads a project row; no row is an error wrapping
+// server.ErrNotStored.
+func scanProject(row rowScanner, uuid string) (server.Project, error) {
 	var p server.Project
 	var created int64
-	err := q.QueryRowContext(ctx, `SELECT uuid, name, description, created_at FROM projects WHERE uuid = ?`, uuid).
-		Scan(&p.UUID, &p.Name, &p.Description, &created)
+	err := row.Scan(&p.UUID, &p.Name, &p.Description, &created)
 	if errors.Is(err, sql.ErrNoRows) {
 		return server.Project{}, fmt.Errorf("project %q: %w", uuid, server.ErrNotStored)
 	}
@@ -139,18 +187,6 @@ func getProject(ctx context.Context, q querier, uuid string) (server.Project, er
 	p.CreatedAt = fromNanos(created)
 	return p, nil
 }
-
-// projectExists fails with ErrNotStored when the project does not exist.
-func projectExists(ctx context.Context, q querier, uuid string) error {
-	var one int
-	err := q.QueryRowContext(ctx, `SELECT 1 FROM projects WHERE uuid = ?`, uuid).Scan(&one)
-	if errors.Is(err, sql.ErrNoRows) {
-		return fmt.Errorf("project %q: %w", uuid, server.ErrNotStored)
-	}
-	return err
-}
-
-const taskColumns = `project_uuid, uuid, name, invoke_url, created_at`
 
 func scanTask(sc rowScanner) (server.RegisteredTask, error) {
 	var t server.RegisteredTask
@@ -162,45 +198,46 @@ func scanTask(sc rowScanner) (server.RegisteredTask, error) {
 	return t, nil
 }
 
-// taskUUIDOwner returns the name of the project's task with the uuid, or "".
-func taskUUIDOwner(ctx context.Context, q querier, projectUUID, uuid string) (string, error) {
-	var name string
-	err := q.QueryRowContext(ctx, `SELECT name FROM tasks WHERE project_uuid = ? AND uuid = ?`, projectUUID, uuid).Scan(&name)
+// lookupTask returns the project's task found by query (selectTaskByName or
+// selectTaskByUUID), and whether there is one.
+func lookupTask(tx *wtx, query, projectUUID, key string) (server.RegisteredTask, bool, error) {
+	t, err := scanTask(tx.queryRow(query, projectUUID, key))
 	if errors.Is(err, sql.ErrNoRows) {
-		return "", nil
+		return server.RegisteredTask{}, false, nil
 	}
-	return name, err
+	return t, err == nil, err
+}
+
+// projectExists fails with server.ErrNotStored when the project does not
+// exist.
+func projectExists(tx *wtx, uuid string) error {
+	_, err := scanProject(tx.queryRow(selectProject, uuid), uuid)
+	return err
 }
 
 // EnsureTask implements server.Store.
 func (s *Store) EnsureTask(ctx context.Context, t server.RegisteredTask) (server.RegisteredTask, bool, error) {
 	var out server.RegisteredTask
 	var created bool
-	err := inTx(ctx, s.db, func(tx *sql.Tx) error {
-		if err := projectExists(ctx, tx, t.ProjectUUID); err != nil {
+	err := s.w.do(ctx, func(tx *wtx) error {
+		if err := projectExists(tx, t.ProjectUUID); err != nil {
 			return err
 		}
-		row := tx.QueryRowContext(ctx, `SELECT `+taskColumns+` FROM tasks WHERE project_uuid = ? AND name = ?`, t.ProjectUUID, t.Name)
-		existing, err := scanTask(row)
-		if err == nil {
+		existing, found, err := lookupTask(tx, selectTaskByName, t.ProjectUUID, t.Name)
+		if err != nil || found {
 			out = existing
-			return nil
-		}
-		if !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}
-		if owner, err := taskUUIDOwner(ctx, tx, t.ProjectUUID, t.UUID); err != nil {
+		if owner, taken, err := lookupTask(tx, selectTaskByUUID, t.ProjectUUID, t.UUID); err != nil {
 			return err
-		} else if owner != "" {
-			return fmt.Errorf("task uuid %q is used by task %q: %w", t.UUID, owner, server.ErrConflict)
+		} else if taken {
+			return fmt.Errorf("task uuid %q is used by task %q: %w", t.UUID, owner.Name, server.ErrConflict)
 		}
 		t.CreatedAt = s.stamp(t.CreatedAt)
-		if _, err := tx.ExecContext(ctx, `INSERT INTO tasks (`+taskColumns+`) VALUES (?, ?, ?, ?, ?)`,
-			t.ProjectUUID, t.UUID, t.Name, t.InvokeURL, nanos(t.CreatedAt)); err != nil {
+		if _, err := tx.exec(insertTask, t.ProjectUUID, t.UUID, t.Name, t.InvokeURL, nanos(t.CreatedAt)); err != nil {
 			return err
 		}
 		out, created = t, true
-		out.CreatedAt = fromNanos(nanos(t.CreatedAt))
 		return nil
 	})
 	if err != nil {
@@ -212,35 +249,34 @@ func (s *Store) EnsureTask(ctx context.Context, t server.RegisteredTask) (server
 // PutTask implements server.Store.
 func (s *Store) PutTask(ctx context.Context, t server.RegisteredTask) (bool, error) {
 	var created bool
-	err := inTx(ctx, s.db, func(tx *sql.Tx) error {
-		if err := projectExists(ctx, tx, t.ProjectUUID); err != nil {
+	err := s.w.do(ctx, func(tx *wtx) error {
+		if err := projectExists(tx, t.ProjectUUID); err != nil {
 			return err
 		}
-		if owner, err := taskUUIDOwner(ctx, tx, t.ProjectUUID, t.UUID); err != nil {
+		if owner, taken, err := lookupTask(tx, selectTaskByUUID, t.ProjectUUID, t.UUID); err != nil {
 			return err
-		} else if owner != "" && owner != t.Name {
-			return fmt.Errorf("task uuid %q is used by task %q: %w", t.UUID, owner, server.ErrConflict)
+		} else if taken && owner.Name != t.Name {
+			return fmt.Errorf("task uuid %q is used by task %q: %w", t.UUID, owner.Name, server.ErrConflict)
 		}
-		res, err := tx.ExecContext(ctx, `UPDATE tasks SET uuid = ?, invoke_url = ? WHERE project_uuid = ? AND name = ?`,
-			t.UUID, t.InvokeURL, t.ProjectUUID, t.Name)
+		res, err := tx.exec(updateTask, t.UUID, t.InvokeURL, t.ProjectUUID, t.Name)
 		if err != nil {
 			return err
 		}
 		if n, err := res.RowsAffected(); err != nil || n == 1 {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO tasks (`+taskColumns+`) VALUES (?, ?, ?, ?, ?)`,
-			t.ProjectUUID, t.UUID, t.Name, t.InvokeURL, nanos(s.stamp(t.CreatedAt)))
-		created = err == nil
-		return err
+		if _, err := tx.exec(insertTask, t.ProjectUUID, t.UUID, t.Name, t.InvokeURL, nanos(s.stamp(t.CreatedAt))); err != nil {
+			return err
+		}
+		created = true
+		return nil
 	})
 	return created, wrap("put task", err)
 }
 
 // GetTask implements server.Store.
 func (s *Store) GetTask(ctx context.Context, projectUUID, taskUUID string) (server.RegisteredTask, error) {
-	row := s.db.QueryRowContext(ctx, `SELECT `+taskColumns+` FROM tasks WHERE project_uuid = ? AND uuid = ?`, projectUUID, taskUUID)
-	t, err := scanTask(row)
+	t, err := scanTask(s.rdb.QueryRowContext(ctx, selectTaskByUUID, projectUUID, taskUUID))
 	if errors.Is(err, sql.ErrNoRows) {
 		return server.RegisteredTask{}, fmt.Errorf("sqlitestore: task %q in project %q: %w", taskUUID, projectUUID, server.ErrNotStored)
 	}
@@ -249,13 +285,53 @@ func (s *Store) GetTask(ctx context.Context, projectUUID, taskUUID string) (serv
 
 // ListTasks implements server.Store.
 func (s *Store) ListTasks(ctx context.Context, projectUUID string) ([]server.RegisteredTask, error) {
-	return queryAll(ctx, s.db, "list tasks", scanTask,
-		`SELECT `+taskColumns+` FROM tasks WHERE project_uuid = ? ORDER BY name`, projectUUID)
+	rows, err := s.rdb.QueryContext(ctx, `SELECT `+taskColumns+` FROM tasks WHERE project_uuid = ? ORDER BY name`, projectUUID)
+	if err != nil {
+		return nil, wrap("list tasks", err)
+	}
+	defer rows.Close()
+	out := []server.RegisteredTask{}
+	for rows.Next() {
+		t, err := scanTask(rows)
+		if err != nil {
+			return nil, wrap("list tasks", err)
+		}
+		out = append(out, t)
+	}
+	return out, wrap("list tasks", rows.Err())
 }
 
-const logColumns = `l.project_uuid, p.name, l.task_name, l.task_uuid, l.uuid, l.record, l.replay_from, l.quality, l.created_at`
-const logFrom = ` FROM logs l JOIN projects p ON p.uuid = l.project_uuid `
+// logRow is the destination of a scanned record row. Its buffers are reused
+// from row to row.
+type logRow struct {
+	e       server.StoredLog
+	record  sql.RawBytes
+	quality sql.RawBytes
+	created int64
+}
 
+func (r *logRow) dest() []any {
+	e := &r.e
+	return []any{&e.ProjectUUID, &e.ProjectName, &e.TaskName, &e.TaskUUID, &e.UUID, &r.record, &e.ReplayFrom, &r.quality, &r.created}
+}
+
+// scan reads the current row of rows; the entry's Record and Quality are
+// valid until the next row is read.
+func (r *logRow) scan(rows *sql.Rows) (server.StoredLog, error) {
+	if err := rows.Scan(r.dest()...); err != nil {
+		return server.StoredLog{}, err
+	}
+	e := r.e
+	e.Record = json.RawMessage(r.record)
+	e.Quality = nil
+	if r.quality != nil {
+		e.Quality = json.RawMessage(r.quality)
+	}
+	e.CreatedAt = fromNanos(r.created)
+	return e, nil
+}
+
+// scanLog reads one record row into an entry of its own.
 func scanLog(sc rowScanner) (server.StoredLog, error) {
 	var e server.StoredLog
 	var record string
@@ -272,141 +348,39 @@ func scanLog(sc rowScanner) (server.StoredLog, error) {
 	return e, nil
 }
 
-// PutLog implements server.Store.
-func (s *Store) PutLog(ctx context.Context, e server.StoredLog) (server.StoredLog, bool, error) {
-	var out server.StoredLog
-	var created bool
-	err := inTx(ctx, s.db, func(tx *sql.Tx) error {
-		w, err := s.newLogWriter(ctx, tx)
-		if err != nil {
-			return err
-		}
-		defer w.close()
-		out, created, err = w.put(ctx, e)
-		return err
-	})
-	if err != nil {
-		return server.StoredLog{}, false, wrap("put log", err)
-	}
-	return out, created, nil
+// querier is what a read connection pool and a write call have in common for
+// resolve.
+type querier interface {
+	queryRow(query string, args ...any) *sql.Row
+	query(query string, args ...any) (*sql.Rows, error)
 }
 
-// PutLogs implements server.Store: one write transaction for the batch.
-func (s *Store) PutLogs(ctx context.Context, entries []server.StoredLog) ([]server.PutLogResult, error) {
-	out := make([]server.PutLogResult, len(entries))
-	err := inTx(ctx, s.db, func(tx *sql.Tx) error {
-		w, err := s.newLogWriter(ctx, tx)
-		if err != nil {
-			return err
-		}
-		defer w.close()
-		for i, e := range entries {
-			r := &out[i]
-			r.Entry, r.Created, r.Err = w.put(ctx, e)
-			if r.Err != nil && !errors.Is(r.Err, server.ErrNotStored) {
-				return r.Err // a storage failure: the whole batch is rolled back
-			}
-			if r.Err != nil {
-				r.Err = wrap("put log", r.Err)
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, wrap("put logs", err)
-	}
-	return out, nil
+// reader runs read queries on the read pool with ctx.
+type reader struct {
+	ctx context.Context
+	db  *sql.DB
 }
 
-// logWriter stores records within one transaction, with its statements
-// prepared once and the tasks it has seen remembered.
-type logWriter struct {
-	s      *Store
-	tx     *sql.Tx
-	insert *sql.Stmt
-	read   *sql.Stmt
-	tasks  map[[2]string]bool // (project uuid, task name) known to exist
+func (r reader) queryRow(query string, args ...any) *sql.Row {
+	return r.db.QueryRowContext(r.ctx, query, args...)
 }
 
-func (s *Store) newLogWriter(ctx context.Context, tx *sql.Tx) (*logWriter, error) {
-	insert, err := tx.PrepareContext(ctx, `INSERT INTO logs (project_uuid, task_name, uuid, task_uuid, record, replay_from, quality, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (project_uuid, task_name, uuid) DO NOTHING`)
-	if err != nil {
-		return nil, err
-	}
-	read, err := tx.PrepareContext(ctx, `SELECT `+logColumns+logFrom+`WHERE l.project_uuid = ? AND l.task_name = ? AND l.uuid = ?`)
-	if err != nil {
-		_ = insert.Close()
-		return nil, err
-	}
-	return &logWriter{s: s, tx: tx, insert: insert, read: read, tasks: map[[2]string]bool{}}, nil
-}
-
-func (w *logWriter) close() {
-	_ = w.insert.Close()
-	_ = w.read.Close()
-}
-
-// put stores e unless its key is stored, and returns the stored entry. A
-// missing project or task is an error wrapping server.ErrNotStored.
-func (w *logWriter) put(ctx context.Context, e server.StoredLog) (server.StoredLog, bool, error) {
-	if err := w.taskExists(ctx, e.ProjectUUID, e.TaskName); err != nil {
-		return server.StoredLog{}, false, err
-	}
-	var quality any
-	if e.Quality != nil {
-		quality = string(e.Quality)
-	}
-	res, err := w.insert.ExecContext(ctx, e.ProjectUUID, e.TaskName, e.UUID, e.TaskUUID, string(e.Record), e.ReplayFrom, quality,
-		nanos(w.s.stamp(e.CreatedAt)))
-	if err != nil {
-		return server.StoredLog{}, false, err
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return server.StoredLog{}, false, err
-	}
-	out, err := scanLog(w.read.QueryRowContext(ctx, e.ProjectUUID, e.TaskName, e.UUID))
-	if err != nil {
-		return server.StoredLog{}, false, err
-	}
-	return out, n == 1, nil
-}
-
-// taskExists fails with server.ErrNotStored when the project or its task
-// named name does not exist.
-func (w *logWriter) taskExists(ctx context.Context, projectUUID, name string) error {
-	key := [2]string{projectUUID, name}
-	if w.tasks[key] {
-		return nil
-	}
-	if err := projectExists(ctx, w.tx, projectUUID); err != nil {
-		return err
-	}
-	var one int
-	err := w.tx.QueryRowContext(ctx, `SELECT 1 FROM tasks WHERE project_uuid = ? AND name = ?`, projectUUID, name).Scan(&one)
-	if errors.Is(err, sql.ErrNoRows) {
-		return fmt.Errorf("task %q in project %q: %w", name, projectUUID, server.ErrNotStored)
-	} else if err != nil {
-		return err
-	}
-	w.tasks[key] = true
-	return nil
+func (r reader) query(query string, args ...any) (*sql.Rows, error) {
+	return r.db.QueryContext(r.ctx, query, args...)
 }
 
 // resolve returns the stored entry for key, searching every project when
 // key.ProjectUUID is empty.
-func resolve(ctx context.Context, q querier, key server.LogKey) (server.StoredLog, error) {
+func resolve(q querier, key server.LogKey) (server.StoredLog, error) {
 	notFound := fmt.Errorf("record %q of task %q: %w", key.UUID, key.TaskName, server.ErrNotStored)
 	if key.ProjectUUID != "" {
-		e, err := scanLog(q.QueryRowContext(ctx, `SELECT `+logColumns+logFrom+
-			`WHERE l.project_uuid = ? AND l.task_name = ? AND l.uuid = ?`, key.ProjectUUID, key.TaskName, key.UUID))
+		e, err := scanLog(q.queryRow(selectLog, key.ProjectUUID, key.TaskName, key.UUID))
 		if errors.Is(err, sql.ErrNoRows) {
 			return server.StoredLog{}, notFound
 		}
 		return e, err
 	}
-	rows, err := q.QueryContext(ctx, `SELECT `+logColumns+logFrom+`WHERE l.task_name = ? AND l.uuid = ? LIMIT 2`, key.TaskName, key.UUID)
+	rows, err := q.query(selectLogAny, key.TaskName, key.UUID)
 	if err != nil {
 		return server.StoredLog{}, err
 	}
@@ -434,12 +408,15 @@ func resolve(ctx context.Context, q querier, key server.LogKey) (server.StoredLo
 
 // GetLog implements server.Store.
 func (s *Store) GetLog(ctx context.Context, key server.LogKey) (server.StoredLog, error) {
-	e, err := resolve(ctx, s.db, key)
+	e, err := resolve(reader{ctx: ctx, db: s.rdb}, key)
 	return e, wrap("get log", err)
 }
 
-// ListLogs implements server.Store.
-func (s *Store) ListLogs(ctx context.Context, q server.LogQuery) ([]server.StoredLog, error) {
+// listQuery returns the query that lists the records q selects, newest
+// first, and its arguments. Both forms read an index in listing order
+// (logs_by_task_newest across projects, logs_by_project_task_newest within
+// one), so a page costs its own rows, not a sort of the task's records.
+func listQuery(q server.LogQuery) (string, []any) {
 	query := `SELECT ` + logColumns + logFrom + `WHERE l.task_name = ?`
 	args := []any{q.TaskName}
 	if q.ProjectUUID != "" {
@@ -455,37 +432,54 @@ func (s *Store) ListLogs(ctx context.Context, q server.LogQuery) ([]server.Store
 		query += ` LIMIT ?`
 		args = append(args, q.Limit)
 	}
-	return queryAll(ctx, s.db, "list logs", scanLog, query, args...)
+	return query, args
 }
 
-// queryAll runs a query and scans every row with scan; op names the
-// operation in errors. The result is never nil.
-func queryAll[T any](ctx context.Context, db *sql.DB, op string, scan func(rowScanner) (T, error), query string, args ...any) ([]T, error) {
-	rows, err := db.QueryContext(ctx, query, args...)
+// EachLog implements server.Store: the rows are read one at a time from a
+// read connection, each record into a buffer reused for the next.
+func (s *Store) EachLog(ctx context.Context, q server.LogQuery, fn func(server.StoredLog) error) error {
+	query, args := listQuery(q)
+	rows, err := s.rdb.QueryContext(ctx, query, args...)
 	if err != nil {
-		return nil, wrap(op, err)
+		return wrap("list logs", err)
 	}
 	defer rows.Close()
-	out := []T{}
+	var row logRow
 	for rows.Next() {
-		v, err := scan(rows)
+		e, err := row.scan(rows)
 		if err != nil {
-			return nil, wrap(op, err)
+			return wrap("list logs", err)
 		}
-		out = append(out, v)
+		if err := fn(e); err != nil {
+			return err
+		}
 	}
-	return out, wrap(op, rows.Err())
+	return wrap("list logs", rows.Err())
+}
+
+// ListLogs implements server.Store.
+func (s *Store) ListLogs(ctx context.Context, q server.LogQuery) ([]server.StoredLog, error) {
+	out := []server.StoredLog{}
+	err := s.EachLog(ctx, q, func(e server.StoredLog) error {
+		e.Record = bytes.Clone(e.Record)
+		e.Quality = bytes.Clone(e.Quality)
+		out = append(out, e)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // SetQuality implements server.Store.
 func (s *Store) SetQuality(ctx context.Context, key server.LogKey, quality json.RawMessage) error {
-	return wrap("set quality", inTx(ctx, s.db, func(tx *sql.Tx) error {
-		e, err := resolve(ctx, tx, key)
+	return wrap("set quality", s.w.do(ctx, func(tx *wtx) error {
+		e, err := resolve(tx, key)
 		if err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE logs SET quality = ? WHERE project_uuid = ? AND task_name = ? AND uuid = ?`,
-			string(quality), e.ProjectUUID, e.TaskName, e.UUID)
+		_, err = tx.exec(updateQuality, string(quality), e.ProjectUUID, e.TaskName, e.UUID)
 		return err
 	}))
 }

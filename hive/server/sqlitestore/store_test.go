@@ -4,7 +4,10 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -21,7 +24,7 @@ func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
 }
 
-func open(t *testing.T, path string, opts ...sqlitestore.Option) *sqlitestore.Store {
+func open(t testing.TB, path string, opts ...sqlitestore.Option) *sqlitestore.Store {
 	t.Helper()
 	s, err := sqlitestore.Open(context.Background(), path, opts...)
 	require.NoError(t, err)
@@ -45,8 +48,12 @@ func TestRecordsSurviveReopen(t *testing.T) {
 	_, err = s.PutTask(ctx, server.RegisteredTask{ProjectUUID: "p1", UUID: "t1", Name: "alpha", InvokeURL: "http://127.0.0.1:9/x"})
 	require.NoError(t, err)
 	rec := json.RawMessage(`{"taskName":"alpha","uuid":"r1","type":"success"}`)
-	_, _, err = s.PutLog(ctx, server.StoredLog{ProjectUUID: "p1", TaskName: "alpha", TaskUUID: "t1", UUID: "r1", Record: rec, ReplayFrom: "r0", CreatedAt: created})
+	res, err := s.Ingest(ctx, []server.IngestEntry{{
+		Log: server.StoredLog{ProjectUUID: "p1", TaskName: "alpha", UUID: "r1", Record: rec, ReplayFrom: "r0", CreatedAt: created},
+	}})
 	require.NoError(t, err)
+	require.Len(t, res, 1)
+	require.NoError(t, res[0].Err)
 	require.NoError(t, s.SetQuality(ctx, server.LogKey{ProjectUUID: "p1", TaskName: "alpha", UUID: "r1"}, json.RawMessage(`{"score":1}`)))
 	require.NoError(t, s.Close())
 
@@ -78,7 +85,7 @@ func TestOpenSetsUpTheDatabase(t *testing.T) {
 	assert.Equal(t, "wal", mode, "WAL mode persists in the file")
 	var version int
 	require.NoError(t, db.QueryRow("PRAGMA user_version").Scan(&version))
-	assert.Equal(t, 1, version)
+	assert.Equal(t, 2, version)
 
 	// A file from a newer program is refused rather than misread.
 	_, err = db.Exec("PRAGMA user_version = 99")
@@ -130,4 +137,164 @@ func TestClockStampsZeroTimes(t *testing.T) {
 	p, _, err := s.EnsureProject(ctx, server.Project{UUID: "p1", Name: "one"})
 	require.NoError(t, err)
 	assert.True(t, p.CreatedAt.Equal(fixed))
+}
+
+// entries returns n entries of the task "alpha" in project p1, with uuids
+// prefixed by prefix.
+func entries(prefix string, n int) []server.IngestEntry {
+	out := make([]server.IngestEntry, n)
+	for i := range out {
+		id := fmt.Sprintf("%s-%d", prefix, i)
+		out[i] = server.IngestEntry{
+			Log: server.StoredLog{
+				ProjectUUID: "p1", TaskName: "alpha", UUID: id,
+				Record: json.RawMessage(fmt.Sprintf(`{"taskName":"alpha","uuid":%q}`, id)),
+			},
+			ProjectName: "one",
+			TaskUUID:    "t1",
+		}
+	}
+	return out
+}
+
+// TestTwoStoresWriteConcurrently is two "hive serve" on one file: both
+// register the same project and task and store records at the same time,
+// and no write fails.
+func TestTwoStoresWriteConcurrently(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "hive.db")
+	stores := []*sqlitestore.Store{open(t, path), open(t, path)}
+	const writers, calls, size = 8, 15, 5
+	var wg sync.WaitGroup
+	errs := make(chan error, writers*calls)
+	for w := range writers {
+		s := stores[w%2]
+		wg.Go(func() {
+			for c := range calls {
+				res, err := s.Ingest(ctx, entries(fmt.Sprintf("w%d-c%d", w, c), size))
+				if err == nil {
+					for _, r := range res {
+						err = errors.Join(err, r.Err)
+					}
+				}
+				errs <- err
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		require.NoError(t, err)
+	}
+	for _, s := range stores {
+		list, err := s.ListLogs(ctx, server.LogQuery{TaskName: "alpha"})
+		require.NoError(t, err)
+		assert.Len(t, list, writers*calls*size, "each store sees every record")
+		tasks, err := s.ListTasks(ctx, "p1")
+		require.NoError(t, err)
+		require.Len(t, tasks, 1, "the task is registered once")
+		assert.Equal(t, "t1", tasks[0].UUID)
+	}
+	for _, s := range stores {
+		require.NoError(t, s.Close())
+	}
+}
+
+// TestReadersBesideWriters lists and looks records up while writers store
+// more: no read and no write fails.
+func TestReadersBesideWriters(t *testing.T) {
+	ctx := context.Background()
+	s := open(t, filepath.Join(t.TempDir(), "hive.db"))
+	defer s.Close()
+	first := entries("seed", 1)
+	_, err := s.Ingest(ctx, first)
+	require.NoError(t, err)
+
+	const writers, readers, calls = 8, 8, 20
+	var wg, writing sync.WaitGroup
+	errs := make(chan error, writers*calls+readers)
+	for w := range writers {
+		writing.Add(1)
+		wg.Go(func() {
+			defer writing.Done()
+			for c := range calls {
+				_, err := s.Ingest(ctx, entries(fmt.Sprintf("w%d-c%d", w, c), 3))
+				errs <- err
+			}
+		})
+	}
+	done := make(chan struct{})
+	go func() { writing.Wait(); close(done) }()
+	for range readers {
+		wg.Go(func() {
+			for {
+				select {
+				case <-done:
+					errs <- nil
+					return
+				default:
+				}
+				if err := s.EachLog(ctx, server.LogQuery{TaskName: "alpha", Limit: 20}, func(server.StoredLog) error { return nil }); err != nil {
+					errs <- err
+					return
+				}
+				if _, err := s.GetLog(ctx, first[0].Log.Key()); err != nil {
+					errs <- err
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		require.NoError(t, err)
+	}
+	list, err := s.ListLogs(ctx, server.LogQuery{TaskName: "alpha"})
+	require.NoError(t, err)
+	assert.Len(t, list, 1+writers*calls*3)
+}
+
+// TestMigratesVersion1 opens a file of schema version 1: its records are
+// kept and the schema gains the indexes of version 2.
+func TestMigratesVersion1(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "hive.db")
+	db, err := sql.Open("sqlite", path)
+	require.NoError(t, err)
+	for _, stmt := range []string{
+		`CREATE TABLE projects (uuid TEXT PRIMARY KEY, name TEXT NOT NULL, description TEXT NOT NULL DEFAULT '', created_at INTEGER NOT NULL)`,
+		`CREATE TABLE tasks (project_uuid TEXT NOT NULL REFERENCES projects(uuid) ON DELETE CASCADE, name TEXT NOT NULL, uuid TEXT NOT NULL,
+			invoke_url TEXT NOT NULL DEFAULT '', created_at INTEGER NOT NULL, PRIMARY KEY (project_uuid, name), UNIQUE (project_uuid, uuid))`,
+		`CREATE TABLE logs (project_uuid TEXT NOT NULL, task_name TEXT NOT NULL, uuid TEXT NOT NULL, task_uuid TEXT NOT NULL DEFAULT '',
+			record TEXT NOT NULL, replay_from TEXT NOT NULL DEFAULT '', quality TEXT, created_at INTEGER NOT NULL,
+			PRIMARY KEY (project_uuid, task_name, uuid), FOREIGN KEY (project_uuid, task_name) REFERENCES tasks(project_uuid, name) ON DELETE CASCADE)`,
+		`CREATE INDEX logs_by_task_newest ON logs (task_name, created_at DESC, project_uuid DESC, uuid DESC)`,
+		`CREATE INDEX logs_by_uuid ON logs (task_name, uuid)`,
+		`INSERT INTO projects VALUES ('p1', 'one', '', 1)`,
+		`INSERT INTO tasks VALUES ('p1', 'alpha', 't1', '', 1)`,
+		`INSERT INTO logs VALUES ('p1', 'alpha', 'r1', 't1', '{"taskName":"alpha","uuid":"r1"}', '', NULL, 5)`,
+		`PRAGMA user_version = 1`,
+	} {
+		_, err := db.Exec(stmt)
+		require.NoError(t, err, stmt)
+	}
+	require.NoError(t, db.Close())
+
+	s := open(t, path)
+	defer s.Close()
+	list, err := s.ListLogs(ctx, server.LogQuery{ProjectUUID: "p1", TaskName: "alpha"})
+	require.NoError(t, err)
+	require.Len(t, list, 1, "the records of version 1 are kept")
+	assert.Equal(t, "one", list[0].ProjectName)
+
+	db, err = sql.Open("sqlite", path)
+	require.NoError(t, err)
+	defer db.Close()
+	var version int
+	require.NoError(t, db.QueryRow("PRAGMA user_version").Scan(&version))
+	assert.Equal(t, 2, version)
+	var n int
+	require.NoError(t, db.QueryRow(`SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND name = 'logs_by_project_task_newest'`).Scan(&n))
+	assert.Equal(t, 1, n)
 }

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sync"
 	"testing"
 	"time"
 
@@ -19,7 +18,7 @@ import (
 // subtest ends.
 type NewStore func(t *testing.T) server.Store
 
-// Run checks a Store implementation, PutLogs batches included. Each check runs as a subtest on a fresh
+// Run checks a Store implementation. Each check runs as a subtest on a fresh
 // store from newStore, so one failure does not hide the others.
 func Run(t *testing.T, newStore NewStore) {
 	t.Helper()
@@ -30,18 +29,21 @@ func Run(t *testing.T, newStore NewStore) {
 		{"Projects", testProjects},
 		{"Tasks", testTasks},
 		{"PutTask", testPutTask},
-		{"PutLogNeedsProjectAndTask", testPutLogNeedsProjectAndTask},
-		{"PutLogIsIdempotent", testPutLogIdempotent},
+		{"IngestRegistersProjectAndTask", testIngestRegisters},
+		{"IngestTaskUUIDTaken", testIngestTaskUUIDTaken},
+		{"IngestIsIdempotent", testIngestIdempotent},
+		{"IngestAllGood", testIngestAllGood},
+		{"IngestInvalidEntries", testIngestInvalidEntries},
+		{"IngestDuplicates", testIngestDuplicates},
+		{"IngestEmpty", testIngestEmpty},
+		{"IngestCanceledStoresNothing", testIngestCanceled},
+		{"ConcurrentIngestOfOneKey", testConcurrentIngestOfOneKey},
+		{"ConcurrentIngestRegistersOnce", testConcurrentIngestRegistersOnce},
 		{"GetLogScoping", testGetLogScoping},
 		{"ListLogsOrderAndPages", testListLogs},
+		{"EachLogStopsOnError", testEachLogStops},
 		{"SetQuality", testSetQuality},
 		{"ReturnsCopies", testReturnsCopies},
-		{"ConcurrentPutLog", testConcurrentPutLog},
-		{"PutLogsAllGood", testPutLogsAllGood},
-		{"PutLogsSomeInvalid", testPutLogsSomeInvalid},
-		{"PutLogsDuplicates", testPutLogsDuplicates},
-		{"PutLogsEmpty", testPutLogsEmpty},
-		{"ConcurrentPutLogs", testConcurrentPutLogs},
 	}
 	for _, c := range checks {
 		t.Run(c.name, func(t *testing.T) {
@@ -78,15 +80,23 @@ func record(taskName, id, note string) json.RawMessage {
 	return json.RawMessage(fmt.Sprintf(`{"input":{"note":%q},"taskName":%q,"type":"success","uuid":%q}`, note, taskName, id))
 }
 
+// ingestOne ingests one entry and returns its result, requiring no error.
+func ingestOne(t *testing.T, s server.Store, in server.IngestEntry) server.PutLogResult {
+	t.Helper()
+	results, err := s.Ingest(context.Background(), []server.IngestEntry{in})
+	require.NoError(t, err)
+	require.Len(t, results, 1, "one result per entry")
+	require.NoError(t, results[0].Err)
+	return results[0]
+}
+
+// putLog ingests a new record noted "first" into an existing project and
+// task.
 func putLog(t *testing.T, s server.Store, projectUUID, taskName, id string, createdAt time.Time) server.StoredLog {
 	t.Helper()
-	e, created, err := s.PutLog(context.Background(), server.StoredLog{
-		ProjectUUID: projectUUID, TaskName: taskName, TaskUUID: "t-" + taskName, UUID: id,
-		Record: record(taskName, id, "first"), CreatedAt: createdAt,
-	})
-	require.NoError(t, err)
-	require.True(t, created, "PutLog(%s) must create a new entry", id)
-	return e
+	r := ingestOne(t, s, entry(projectUUID, taskName, id, "first", createdAt))
+	require.True(t, r.Created, "Ingest(%s) must create a new entry", id)
+	return r.Entry
 }
 
 func testProjects(t *testing.T, s server.Store) {
@@ -189,44 +199,6 @@ func testPutTask(t *testing.T, s server.Store) {
 	assert.Equal(t, "http://127.0.0.1:2/run", got.InvokeURL, "a failed PutTask changes nothing")
 }
 
-func testPutLogNeedsProjectAndTask(t *testing.T, s server.Store) {
-	ctx := context.Background()
-	_, _, err := s.PutLog(ctx, server.StoredLog{ProjectUUID: "p1", TaskName: "a", UUID: "r1", Record: record("a", "r1", "x")})
-	require.ErrorIs(t, err, server.ErrNotStored, "unknown project")
-	project(t, s, "p1", "one")
-	_, _, err = s.PutLog(ctx, server.StoredLog{ProjectUUID: "p1", TaskName: "a", UUID: "r1", Record: record("a", "r1", "x")})
-	require.ErrorIs(t, err, server.ErrNotStored, "unknown task")
-	_, err = s.GetLog(ctx, server.LogKey{ProjectUUID: "p1", TaskName: "a", UUID: "r1"})
-	require.ErrorIs(t, err, server.ErrNotStored)
-}
-
-func testPutLogIdempotent(t *testing.T, s server.Store) {
-	ctx := context.Background()
-	project(t, s, "p1", "one")
-	task(t, s, "p1", "t1", "alpha")
-	first := putLog(t, s, "p1", "alpha", "r1", at(1))
-	assert.Equal(t, "one", first.ProjectName, "PutLog fills ProjectName")
-	assert.JSONEq(t, string(record("alpha", "r1", "first")), string(first.Record))
-	assert.True(t, first.CreatedAt.Equal(at(1)))
-
-	again, created, err := s.PutLog(ctx, server.StoredLog{
-		ProjectUUID: "p1", TaskName: "alpha", UUID: "r1", Record: record("alpha", "r1", "second"), CreatedAt: at(9),
-	})
-	require.NoError(t, err)
-	assert.False(t, created, "re-ingesting a key must not create")
-	assert.JSONEq(t, string(record("alpha", "r1", "first")), string(again.Record), "the first write wins")
-	assert.True(t, again.CreatedAt.Equal(at(1)), "the stored CreatedAt is returned")
-
-	zero, created, err := s.PutLog(ctx, server.StoredLog{ProjectUUID: "p1", TaskName: "alpha", UUID: "r2", Record: record("alpha", "r2", "x")})
-	require.NoError(t, err)
-	assert.True(t, created)
-	assert.False(t, zero.CreatedAt.IsZero(), "a zero CreatedAt must be set")
-
-	list, err := s.ListLogs(ctx, server.LogQuery{ProjectUUID: "p1", TaskName: "alpha"})
-	require.NoError(t, err)
-	assert.Len(t, list, 2, "no duplicate after re-ingest")
-}
-
 func testGetLogScoping(t *testing.T, s server.Store) {
 	ctx := context.Background()
 	project(t, s, "pa", "A")
@@ -242,7 +214,7 @@ func testGetLogScoping(t *testing.T, s server.Store) {
 	require.NoError(t, err)
 	assert.Equal(t, "pa", e.ProjectUUID)
 	assert.Equal(t, "A", e.ProjectName)
-	assert.Equal(t, "t-alpha", e.TaskUUID)
+	assert.Equal(t, "ta", e.TaskUUID, "the entry carries its task's uuid")
 
 	_, err = s.GetLog(ctx, server.LogKey{ProjectUUID: "pa", TaskName: "alpha", UUID: "only-b"})
 	assert.ErrorIs(t, err, server.ErrNotStored, "project A must not read project B's record")
@@ -304,6 +276,42 @@ func testListLogs(t *testing.T, s server.Store) {
 	none, err := s.ListLogs(ctx, server.LogQuery{TaskName: "gamma"})
 	require.NoError(t, err)
 	assert.Empty(t, none)
+	assert.NotNil(t, none, "an empty listing is empty, not nil")
+
+	var visited []string
+	require.NoError(t, s.EachLog(ctx, server.LogQuery{TaskName: "alpha", Limit: 3}, func(e server.StoredLog) error {
+		visited = append(visited, e.UUID)
+		assert.Equal(t, "alpha", e.TaskName)
+		assert.NotEmpty(t, e.ProjectName, "EachLog fills ProjectName")
+		assert.JSONEq(t, string(record("alpha", e.UUID, "first")), string(e.Record))
+		return nil
+	}))
+	assert.Equal(t, []string{"r3", "r2", "rb"}, visited, "EachLog visits in listing order, up to the limit")
+}
+
+func testEachLogStops(t *testing.T, s server.Store) {
+	ctx := context.Background()
+	project(t, s, "p1", "one")
+	task(t, s, "p1", "t1", "alpha")
+	for i := range 5 {
+		putLog(t, s, "p1", "alpha", fmt.Sprintf("r%d", i), at(i))
+	}
+	stop := errors.New("page full")
+	calls := 0
+	err := s.EachLog(ctx, server.LogQuery{TaskName: "alpha"}, func(server.StoredLog) error {
+		calls++
+		if calls == 2 {
+			return stop
+		}
+		return nil
+	})
+	assert.Same(t, stop, err, "fn's error is returned as is")
+	assert.Equal(t, 2, calls, "no call after fn fails")
+
+	canceled, cancel := context.WithCancel(ctx)
+	cancel()
+	err = s.EachLog(canceled, server.LogQuery{TaskName: "alpha"}, func(server.StoredLog) error { return nil })
+	assert.ErrorIs(t, err, context.Canceled)
 }
 
 func testSetQuality(t *testing.T, s server.Store) {
@@ -349,33 +357,4 @@ func testReturnsCopies(t *testing.T, s server.Store) {
 	got, err := s.GetLog(ctx, server.LogKey{ProjectUUID: "p1", TaskName: "alpha", UUID: "r1"})
 	require.NoError(t, err)
 	assert.JSONEq(t, string(record("alpha", "r1", "first")), string(got.Record), "changing a returned entry must not change the store")
-}
-
-func testConcurrentPutLog(t *testing.T, s server.Store) {
-	ctx := context.Background()
-	project(t, s, "p1", "one")
-	task(t, s, "p1", "t1", "alpha")
-	const n = 8
-	var wg sync.WaitGroup
-	results := make([]bool, n)
-	errs := make([]error, n)
-	for i := range n {
-		wg.Go(func() {
-			_, results[i], errs[i] = s.PutLog(ctx, server.StoredLog{
-				ProjectUUID: "p1", TaskName: "alpha", UUID: "same", Record: record("alpha", "same", fmt.Sprint(i)), CreatedAt: at(i),
-			})
-		})
-	}
-	wg.Wait()
-	require.NoError(t, errors.Join(errs...))
-	created := 0
-	for _, c := range results {
-		if c {
-			created++
-		}
-	}
-	assert.Equal(t, 1, created, "exactly one concurrent PutLog of a key creates it")
-	list, err := s.ListLogs(ctx, server.LogQuery{TaskName: "alpha"})
-	require.NoError(t, err)
-	assert.Len(t, list, 1)
 }

@@ -24,6 +24,8 @@ type serveOptions struct {
 	insecureNoAuth bool
 	maxBodyBytes   int64
 	maxRecordBytes int64
+	maxListBytes   int64
+	bodyBudget     int64
 	logLevel       slog.Level
 	readTimeout    time.Duration
 	writeTimeout   time.Duration
@@ -45,6 +47,8 @@ func newServeFlags(o *serveOptions) *flag.FlagSet {
 	fs.BoolVar(&o.insecureNoAuth, "insecure-no-auth", false, "start without credentials and accept every request")
 	fs.Int64Var(&o.maxBodyBytes, "max-body-bytes", server.DefaultMaxBodyBytes, "largest request body accepted, in `bytes`")
 	fs.Int64Var(&o.maxRecordBytes, "max-record-bytes", 0, "largest record accepted, in `bytes` (0: the body limit)")
+	fs.Int64Var(&o.maxListBytes, "max-list-bytes", server.DefaultMaxListBytes, "size of the records of one listing page, in `bytes` (a page holds at least one record)")
+	fs.Int64Var(&o.bodyBudget, "body-budget", server.DefaultBodyBudget, "request bodies read at the same time, in `bytes`; requests past it are answered 503 with Retry-After")
 	fs.DurationVar(&o.readTimeout, "read-timeout", server.DefaultReadTimeout, "longest `duration` to receive a whole request, body included")
 	fs.DurationVar(&o.writeTimeout, "write-timeout", server.DefaultWriteTimeout, "longest `duration` from a request's headers to the end of its answer")
 	fs.TextVar(&o.logLevel, "log-level", slog.LevelInfo, "log `level`: debug, info, warn or error")
@@ -82,6 +86,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if o.maxRecordBytes < 0 {
 		return usageError(stderr, fs.Name(), "--max-record-bytes must not be negative")
 	}
+	if o.maxListBytes <= 0 || o.bodyBudget <= 0 {
+		return usageError(stderr, fs.Name(), "--max-list-bytes and --body-budget must be positive")
+	}
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: o.logLevel}))
 
 	store, err := sqlitestore.Open(ctx, o.db)
@@ -96,7 +103,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}()
 
 	opts := []server.Option{server.WithLogger(logger), server.WithMaxBodyBytes(o.maxBodyBytes),
-		server.WithMaxRecordBytes(o.maxRecordBytes), server.WithReadTimeout(o.readTimeout), server.WithWriteTimeout(o.writeTimeout)}
+		server.WithMaxRecordBytes(o.maxRecordBytes), server.WithReadTimeout(o.readTimeout), server.WithWriteTimeout(o.writeTimeout),
+		server.WithMaxListBytes(o.maxListBytes), server.WithBodyBudget(o.bodyBudget)}
 	if o.authMaxFailures == 0 {
 		opts = append(opts, server.WithoutAuthThrottle())
 	} else {

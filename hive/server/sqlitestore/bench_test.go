@@ -1,0 +1,95 @@
+package sqlitestore_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/hivetrace/hivetrace/hive/server"
+)
+
+// benchBatch is the number of records of one batch in the benchmarks.
+const benchBatch = 500
+
+// benchRecord returns a record of about 1 KB.
+func benchRecord(task, id string) string {
+	return fmt.Sprintf(`{"uuid":%q,"taskName":%q,"type":"success","input":{"userId":"u-1234","query":%q},`+
+		`"output":{"rows":[1,2,3,4,5,6,7,8],"summary":%q},"metadata":{"requestId":"req-0001","region":"eu-west-1"},`+
+		`"boundaries":{"fetch":[{"input":[1],"output":{"n":1},"timing":{"startTime":1795633372498,"endTime":1795633372502,"duration":4.25}}]},`+
+		`"metrics":[{"type":"business","name":"score","value":10}],"timing":{"startTime":1795633372497,"endTime":1795633372505,"duration":8}}`,
+		id, task, strings.Repeat("q", 200), strings.Repeat("s", 400))
+}
+
+// BenchmarkIngest stores batches of benchBatch records of about 1 KB through
+// Store.Ingest, as the batch route does, and reports records/s.
+func BenchmarkIngest(b *testing.B) {
+	ctx := context.Background()
+	s := open(b, filepath.Join(b.TempDir(), "hive.db"))
+	defer s.Close()
+	now := time.Now()
+	n := 0
+	for b.Loop() {
+		b.StopTimer()
+		entries := make([]server.IngestEntry, benchBatch)
+		for i := range entries {
+			id := fmt.Sprintf("0193f0a0-0000-7000-8000-%012d", n)
+			n++
+			entries[i] = server.IngestEntry{
+				Log: server.StoredLog{
+					ProjectUUID: "0193f0a0-aaaa-7000-8000-000000000001", TaskName: "bench", UUID: id,
+					Record: json.RawMessage(benchRecord("bench", id)), CreatedAt: now,
+				},
+				ProjectName: "bench",
+			}
+		}
+		b.StartTimer()
+		results, err := s.Ingest(ctx, entries)
+		if err != nil || len(results) != benchBatch {
+			b.Fatalf("ingest: %v (%d results)", err, len(results))
+		}
+	}
+	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "records/s")
+}
+
+// BenchmarkIngestHTTP posts batches of benchBatch records of about 1 KB to
+// POST /api/log-ingest/batch of a server on a SQLite file, answers with
+// Prefer: return=minimal as the client asks, and reports records/s.
+func BenchmarkIngestHTTP(b *testing.B) {
+	s := open(b, filepath.Join(b.TempDir(), "hive.db"))
+	defer s.Close()
+	srv := server.New(s, server.WithInsecureNoAuth(), server.WithLogger(slog.New(slog.DiscardHandler)))
+	n := 0
+	bodies := func() string {
+		items := make([]string, benchBatch)
+		for i := range items {
+			id := fmt.Sprintf("0193f0a0-0000-7000-8000-%012d", n)
+			n++
+			rec, err := json.Marshal(benchRecord("bench", id))
+			require.NoError(b, err)
+			items[i] = `{"projectUuid":"0193f0a0-aaaa-7000-8000-000000000001","projectName":"bench","taskUuid":"","logItem":` + string(rec) + `}`
+		}
+		return "[" + strings.Join(items, ",") + "]"
+	}
+	for b.Loop() {
+		b.StopTimer()
+		body := bodies()
+		b.StartTimer()
+		req := httptest.NewRequest(http.MethodPost, "/api/log-ingest/batch", strings.NewReader(body))
+		req.Header.Set("Prefer", "return=minimal")
+		w := httptest.NewRecorder()
+		srv.ServeHTTP(w, req)
+		if w.Code != http.StatusOK {
+			b.Fatalf("status %d: %s", w.Code, w.Body)
+		}
+	}
+	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "records/s")
+}
