@@ -18,6 +18,7 @@ type Server struct {
 	cfg      config
 	mux      *http.ServeMux
 	throttle *authThrottle // nil: failed attempts are not throttled
+	otlp     otlpCounters
 }
 
 var _ http.Handler = (*Server)(nil)
@@ -48,6 +49,7 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("GET /api/projects/{projectUuid}", s.handleGetProject)
 	s.mux.HandleFunc("POST /api/projects/{projectUuid}/sync", s.handleSyncProject)
 	s.mux.HandleFunc("POST /api/projects/{projectUuid}/tasks/{taskUuid}/invoke", s.handleInvoke)
+	s.mux.HandleFunc("POST "+OTLPTracesPath, s.serveOTLPHTTP) // reached through ServeHTTP's own branch
 }
 
 // ServeHTTP serves the Hive API. GET /healthz answers {"status":"ok"} without
@@ -56,6 +58,10 @@ func (s *Server) routes() {
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Path == "/healthz" && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+		return
+	}
+	if r.URL.Path == OTLPTracesPath && r.Method == http.MethodPost {
+		s.serveOTLPHTTP(w, r) // authorizes and budgets itself: its answers are OTLP/HTTP's
 		return
 	}
 	if !s.authorize(w, r) {

@@ -21,6 +21,7 @@ const (
 
 type serveOptions struct {
 	addr, db       string
+	otlpGRPCAddr   string
 	insecureNoAuth bool
 	maxBodyBytes   int64
 	maxRecordBytes int64
@@ -39,6 +40,7 @@ func newServeFlags(o *serveOptions) *flag.FlagSet {
 	fs := newFlagSet("hive serve")
 	fs.StringVar(&o.addr, "addr", defaultAddr, "`address` to listen on (host:port; port 0 picks a free one)")
 	fs.StringVar(&o.db, "db", defaultDB, "SQLite database `file`, created when missing")
+	fs.StringVar(&o.otlpGRPCAddr, "otlp-grpc-addr", "", "`address` to serve OTLP/gRPC trace exports on (host:port; empty: off); OTLP/HTTP is served on --addr at "+server.OTLPTracesPath)
 	addCredentialFlags(fs, &o.credentialFlags, "clients must present")
 	fs.IntVar(&o.authMaxFailures, "auth-max-failures", server.DefaultAuthMaxFailures,
 		"failed authentication `attempts` within --auth-window that block a remote address or API key (0: no throttling)")
@@ -125,7 +127,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return exitError
 	}
 	fmt.Fprintf(stdout, "hive: serving the Hive API on http://%s (database %s)\n", ln.Addr(), o.db)
-	if err := srv.Serve(ctx, ln); err != nil {
+	if err := serveAll(ctx, srv, ln, o.otlpGRPCAddr, stdout); err != nil {
 		fmt.Fprintf(stderr, "hive serve: %v\n", err)
 		return exitError
 	}
