@@ -313,11 +313,22 @@ func TestRunSpanProcessorHonoursRetryAfter(t *testing.T) {
 		}
 		return exportertest.OTLPAnswer{}
 	})
-	withErrorHandler(t, func(error) {})
+	reported := make(chan error, 10)
+	withErrorHandler(t, func(err error) {
+		select {
+		case reported <- err:
+		default:
+		}
+	})
 	p := newSpanPipeline(t, newOTLPSink(t, recv), exporter.WithBatchTimeout(time.Millisecond),
 		exporter.WithBackoff(time.Millisecond, time.Millisecond), exporter.WithMaxExportBatchSize(1), exporter.WithSenders(4))
 	want := []*otelrecord.ExecutionRecord{emitRun(context.Background(), t, p.tracer, sampleRun("first"))}
-	require.Eventually(t, func() bool { return len(recv.Requests()) == 1 }, 10*time.Second, time.Millisecond)
+	select {
+	case err := <-reported: // the 429 was handled: the pause is on
+		require.ErrorContains(t, err, "429 Too Many Requests")
+	case <-time.After(10 * time.Second):
+		t.Fatal("the 429 was not reported")
+	}
 	for i := range 3 {
 		want = append(want, emitRun(context.Background(), t, p.tracer, sampleRun(fmt.Sprint("t", i))))
 	}

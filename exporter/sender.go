@@ -90,6 +90,10 @@ func (p *recordProcessor) deliver(batch []*item) {
 	// dropped here.
 	again, drops := splitUndelivered(ctx, err, batch, p.runCtx.Err() != nil)
 	cancel()
+	retryAfter := min(retryAfter(err), maxRetryAfter)
+	if retryAfter > 0 && len(again) > 0 {
+		p.pauseFor(retryAfter) // before anything else: the other senders hold back at once
+	}
 
 	for _, ps := range partial {
 		p.drop(dropPartialSuccess, ps.RejectedSpans)
@@ -128,11 +132,7 @@ func (p *recordProcessor) deliver(batch []*item) {
 	}
 	p.queue.Requeue(again)
 	n := int(p.failures.Add(1)) - 1
-	delay := retry.Backoff(n, p.cfg.initialBackoff, p.cfg.maxBackoff)
-	if ra := min(retryAfter(err), maxRetryAfter); ra > 0 {
-		p.pauseFor(ra)
-		delay = max(delay, ra)
-	}
+	delay := max(retry.Backoff(n, p.cfg.initialBackoff, p.cfg.maxBackoff), retryAfter)
 	if p.flushing.Load() == 0 {
 		_ = retry.Sleep(p.runCtx, delay)
 	}

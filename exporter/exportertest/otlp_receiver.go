@@ -97,6 +97,16 @@ func (r *OTLPReceiver) Records() []*otelrecord.ExecutionRecord {
 	return append([]*otelrecord.ExecutionRecord(nil), r.records...)
 }
 
+// FlushPending rebuilds the records of the runs still waiting for spans
+// (marked incomplete, as otelrecord.Assembler.Flush does), as a receiver
+// does once it gives up waiting, and adds them to Records.
+func (r *OTLPReceiver) FlushPending() {
+	recs := r.asm.Flush(time.Now())
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.records = append(r.records, recs...)
+}
+
 // Requests returns every request decoded so far, accepted or not.
 func (r *OTLPReceiver) Requests() []OTLPRequest {
 	r.mu.Lock()

@@ -11,13 +11,15 @@ import (
 // config holds Setup's settings. Its zero value means "from the
 // environment".
 type config struct {
-	serviceName  string
-	sink         exporter.Sink
-	spanExporter sdktrace.SpanExporter
-	metricReader sdkmetric.Reader
-	sampler      sdktrace.Sampler
-	resource     *resource.Resource
-	processor    []exporter.Option
+	serviceName   string
+	transportName string
+	sink          exporter.Sink
+	spanSink      exporter.SpanSink
+	spanExporter  sdktrace.SpanExporter
+	metricReader  sdkmetric.Reader
+	sampler       sdktrace.Sampler
+	resource      *resource.Resource
+	processor     []exporter.Option
 }
 
 func newConfig(opts []Option) config {
@@ -48,13 +50,36 @@ func WithServiceName(name string) Option {
 }
 
 // WithSink sets the sink the record processor delivers to, instead of the
-// Hive sink the HIVE_* environment describes. A nil sink is ignored.
+// Hive sink the HIVE_* environment describes; it implies TransportLogIngest
+// (HIVE_TRANSPORT is then ignored, with a note to otel.Handle when it says
+// otherwise). A nil sink is ignored.
 func WithSink(s exporter.Sink) Option {
 	return optionFunc(func(c *config) {
 		if s != nil {
 			c.sink = s
 		}
 	})
+}
+
+// WithSpanSink sets the sink the run-span processor delivers the spans of
+// every run to, instead of the Hive OTLP sink the HIVE_* environment
+// describes; it implies TransportOTLP (HIVE_TRANSPORT is then ignored, with
+// a note to otel.Handle when it says otherwise). Setup fails when WithSink
+// is given too. A nil sink is ignored.
+func WithSpanSink(s exporter.SpanSink) Option {
+	return optionFunc(func(c *config) {
+		if s != nil {
+			c.spanSink = s
+		}
+	})
+}
+
+// WithTransport sets how runs reach Hive, TransportLogIngest or
+// TransportOTLP, instead of HIVE_TRANSPORT. Setup fails, with an error
+// wrapping ErrInvalidSetting, for another name, or when WithSink or
+// WithSpanSink names the other transport.
+func WithTransport(name string) Option {
+	return optionFunc(func(c *config) { c.transportName = name })
 }
 
 // WithSpanExporter makes Setup export spans to e (behind a
@@ -100,7 +125,8 @@ func WithResource(r *resource.Resource) Option {
 	})
 }
 
-// WithRecordProcessorOptions configures the record processor Setup installs.
+// WithRecordProcessorOptions configures the record processor Setup installs
+// (the run-span processor, with TransportOTLP).
 // They apply after Setup's own choice (the MeterProvider it builds), so
 // exporter.WithMeterProvider here replaces that provider. Several calls add
 // up.

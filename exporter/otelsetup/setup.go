@@ -21,6 +21,7 @@ import (
 
 	"github.com/hivetrace/hivetrace/exporter"
 	"github.com/hivetrace/hivetrace/exporter/hivesink"
+	"github.com/hivetrace/hivetrace/exporter/otlpsink"
 	"github.com/hivetrace/hivetrace/exporter/spool"
 	"github.com/hivetrace/hivetrace/hive"
 )
@@ -62,17 +63,29 @@ const (
 //   - the sampler from OTEL_TRACES_SAMPLER and OTEL_TRACES_SAMPLER_ARG
 //     (default parentbased_always_on), or WithSampler, wrapped with
 //     exporter.RecordHiveSpans so every record is rebuilt whatever the ratio.
-//   - the record processor (exporter.NewRecordProcessor, on the new
-//     MeterProvider, then configured by WithRecordProcessorOptions)
-//     delivering to the sink from WithSink or, without one, to a Hive sink
-//     built from the HIVE_* environment when HIVE_API_KEY is set. Without a
-//     sink there is no record processor.
+//   - the processor that delivers runs to Hive, by transport (WithTransport,
+//     else the one WithSink or WithSpanSink implies, else HIVE_TRANSPORT,
+//     else TransportLogIngest): the record processor
+//     (exporter.NewRecordProcessor) delivering records to the sink from
+//     WithSink or, without one, to a Hive sink built from the HIVE_*
+//     environment when HIVE_API_KEY is set; or, with TransportOTLP, the
+//     run-span processor (exporter.NewRunSpanProcessor) delivering the spans
+//     of every run to the sink from WithSpanSink or, without one, to Hive's
+//     OTLP endpoint (otlpsink.NewHive, the same HIVE_* settings) when
+//     HIVE_API_KEY is set. Either is on the new MeterProvider, then
+//     configured by WithRecordProcessorOptions. Without a sink there is no
+//     such processor. An unknown HIVE_TRANSPORT is reported through
+//     otel.Handle and means TransportLogIngest; an unknown WithTransport, or
+//     options naming two transports, are an error wrapping
+//     ErrInvalidSetting.
 //
-// The delivery of records reads HIVE_QUEUE_BYTES, HIVE_SENDERS,
-// HIVE_BATCH_RECORDS, HIVE_BATCH_BYTES, HIVE_SPOOL_DIR (a durable spool, off
-// when unset), HIVE_SPOOL_BYTES and HIVE_SHUTDOWN_TIMEOUT (see the Env…
-// constants); options given with WithRecordProcessorOptions win over them.
-// An unreadable value is an error wrapping ErrInvalidSetting.
+// The delivery of runs, by either transport, reads HIVE_QUEUE_BYTES,
+// HIVE_SENDERS, HIVE_BATCH_RECORDS, HIVE_BATCH_BYTES, HIVE_SPOOL_DIR (a
+// durable spool, off when unset; one spool serves both transports across
+// restarts, see exporter.NewRunSpanProcessor), HIVE_SPOOL_BYTES and
+// HIVE_SHUTDOWN_TIMEOUT (see the Env… constants); options given with
+// WithRecordProcessorOptions win over them. An unreadable value is an error
+// wrapping ErrInvalidSetting.
 //
 // The shutdown function returns by the time its ctx is done or, for a ctx
 // without deadline, after HIVE_SHUTDOWN_TIMEOUT (default 10 s), even with
@@ -107,6 +120,10 @@ func Setup(ctx context.Context, opts ...Option) (shutdown func(context.Context) 
 	if err != nil {
 		return nil, err
 	}
+	transport, err := cfg.transport()
+	if err != nil {
+		return nil, err
+	}
 	sampler := cfg.sampler
 	if sampler == nil {
 		if sampler, err = samplerFromEnv(); err != nil {
@@ -133,14 +150,12 @@ func Setup(ctx context.Context, opts ...Option) (shutdown func(context.Context) 
 	mp := sdkmetric.NewMeterProvider(sdkmetric.WithResource(res), sdkmetric.WithReader(reader))
 	cleanup = append(cleanup, mp.Shutdown)
 
-	sink := cfg.sink
-	if sink == nil {
-		if sink, err = defaultSink(ctx, mp, dlv.sinkOptions()); err != nil {
-			return nil, fmt.Errorf("%s: sink: %w", setupErrPrefix, err)
-		}
+	newProcessor, err := runDelivery(cfg, transport, mp, dlv)
+	if err != nil {
+		return nil, err
 	}
 	var sp *spool.Spool
-	if sink != nil {
+	if newProcessor != nil {
 		if sp, err = dlv.openSpool(ctx); err != nil {
 			return nil, err
 		}
@@ -156,13 +171,13 @@ func Setup(ctx context.Context, opts ...Option) (shutdown func(context.Context) 
 	// down in order and gives up when ctx is done, so an unreachable
 	// collector holding up the BatchSpanProcessor cannot cost records.
 	var procs []sdktrace.SpanProcessor
-	if sink != nil {
+	if newProcessor != nil {
 		procOpts := append([]exporter.Option{exporter.WithMeterProvider(mp)}, dlv.processorOptions()...)
 		if sp != nil {
 			procOpts = append(procOpts, exporter.WithSpool(sp))
 		}
 		procOpts = append(procOpts, cfg.processor...)
-		procs = append(procs, exporter.NewRecordProcessor(sink, procOpts...))
+		procs = append(procs, newProcessor(procOpts...))
 	}
 	if !autoexport.IsNoneSpanExporter(spanExp) {
 		procs = append(procs, sdktrace.NewBatchSpanProcessor(spanExp))
@@ -217,14 +232,73 @@ func shutdownAll(ctx context.Context, tp *sdktrace.TracerProvider, procs []sdktr
 	return errors.Join(errs...)
 }
 
+// runDelivery returns what makes the processor that delivers runs to Hive
+// by transport: a record processor delivering to WithSink's sink or the
+// Hive sink of the environment, or a run-span processor delivering to
+// WithSpanSink's sink or the Hive OTLP sink of the environment; nil when
+// there is no sink.
+func runDelivery(cfg config, transport string, mp metric.MeterProvider, dlv delivery) (func(...exporter.Option) sdktrace.SpanProcessor, error) {
+	if transport == TransportOTLP {
+		sink := cfg.spanSink
+		if sink == nil {
+			var err error
+			if sink, err = defaultSpanSink(); err != nil {
+				return nil, fmt.Errorf("%s: span sink: %w", setupErrPrefix, err)
+			}
+		}
+		if sink == nil {
+			return nil, nil
+		}
+		return func(opts ...exporter.Option) sdktrace.SpanProcessor {
+			return exporter.NewRunSpanProcessor(sink, opts...)
+		}, nil
+	}
+	sink := cfg.sink
+	if sink == nil {
+		var err error
+		if sink, err = defaultSink(mp, dlv.sinkOptions()); err != nil {
+			return nil, fmt.Errorf("%s: sink: %w", setupErrPrefix, err)
+		}
+	}
+	if sink == nil {
+		return nil, nil
+	}
+	return func(opts ...exporter.Option) sdktrace.SpanProcessor {
+		return exporter.NewRecordProcessor(sink, opts...)
+	}, nil
+}
+
 // defaultSink returns the sink Setup uses when WithSink is not given: when
 // HIVE_API_KEY is set, a hivesink.Sink sending through a hive.LogClient
 // configured by the HIVE_* environment alone (see package hive), its
-// counters on mp; the record processor is its only queue. Without HIVE_API_KEY
-// there is no sink, and Setup installs no record processor; with the key but
-// without a secret the client would be silent, so Setup warns and installs
-// none either.
-func defaultSink(_ context.Context, mp metric.MeterProvider, opts []hivesink.Option) (exporter.Sink, error) {
+// counters on mp; the record processor is its only queue. Without
+// HIVE_API_KEY there is no sink (see hiveFromEnv).
+func defaultSink(mp metric.MeterProvider, opts []hivesink.Option) (exporter.Sink, error) {
+	client, err := hiveFromEnv()
+	if client == nil || err != nil {
+		return nil, err
+	}
+	return hivesink.New(client, append([]hivesink.Option{hivesink.WithMeterProvider(mp)}, opts...)...), nil
+}
+
+// defaultSpanSink returns the span sink Setup uses with TransportOTLP when
+// WithSpanSink is not given: when HIVE_API_KEY is set, an otlpsink.Sink
+// configured by the HIVE_* environment alone, exactly as the Hive client is
+// (otlpsink.NewHive). Without HIVE_API_KEY there is none (see hiveFromEnv).
+func defaultSpanSink() (exporter.SpanSink, error) {
+	client, err := hiveFromEnv()
+	if client == nil || err != nil {
+		return nil, err
+	}
+	return otlpsink.NewHive(hive.Config{})
+}
+
+// hiveFromEnv returns the Hive client the HIVE_* environment describes, or
+// nil when it says not to deliver: without HIVE_API_KEY, Setup installs no
+// processor delivering runs; with the key but without a secret the client
+// would be silent, so Setup warns (otel.Handle) and installs none either.
+// A client without a project uuid is returned with a warning.
+func hiveFromEnv() (*hive.LogClient, error) {
 	if os.Getenv(hive.EnvAPIKey) == "" {
 		return nil, nil
 	}
@@ -239,7 +313,7 @@ func defaultSink(_ context.Context, mp metric.MeterProvider, opts []hivesink.Opt
 	if client.Conf().ProjectUUID == "" {
 		otel.Handle(errors.New("otelsetup: no Hive project uuid (" + hive.EnvProjectUUID + " or project.uuid in forge.json); Hive will refuse the records"))
 	}
-	return hivesink.New(client, append([]hivesink.Option{hivesink.WithMeterProvider(mp)}, opts...)...), nil
+	return client, nil
 }
 
 // newResource builds the resource: the service name option as a default,

@@ -57,7 +57,7 @@ func cleanEnv(t *testing.T) {
 	t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:1")
 	t.Setenv("HIVE_API_KEY", "") // no Hive sink unless a test asks for one
 	for _, k := range []string{otelsetup.EnvQueueBytes, otelsetup.EnvSenders, otelsetup.EnvBatchRecords, otelsetup.EnvBatchBytes,
-		otelsetup.EnvSpoolDir, otelsetup.EnvSpoolBytes, otelsetup.EnvShutdownTimeout} {
+		otelsetup.EnvSpoolDir, otelsetup.EnvSpoolBytes, otelsetup.EnvShutdownTimeout, otelsetup.EnvTransport} {
 		t.Setenv(k, "")
 	}
 }
