@@ -67,7 +67,7 @@ func (in *ingester) put(entry *server.IngestEntry) (server.PutLogResult, error) 
 	if e.Quality != nil {
 		quality = string(e.Quality)
 	}
-	r, err := in.tx.exec(insertLog, e.ProjectUUID, e.TaskName, e.UUID, e.TaskUUID, string(e.Record), e.ReplayFrom, quality, nanos(e.CreatedAt))
+	r, err := in.tx.exec(insertLog, e.ProjectUUID, e.TaskName, e.UUID, e.TaskUUID, []byte(e.Record), e.ReplayFrom, quality, nanos(e.CreatedAt))
 	if err != nil {
 		return server.PutLogResult{}, err
 	}

@@ -48,7 +48,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	}
 	cfg := newConfig(opts)
 	busy := cfg.busyTimeout.Milliseconds()
-	wdb, err := sql.Open("sqlite", fmt.Sprintf("%s?_busy_timeout=%d&_journal_mode=WAL&_foreign_keys=1&_synchronous=NORMAL", path, busy))
+	wdb, err := sql.Open("sqlite", fmt.Sprintf("%s?_busy_timeout=%d&_journal_mode=WAL&_foreign_keys=1&_synchronous=NORMAL&_pragma=temp_store(MEMORY)", path, busy))
 	if err != nil {
 		return nil, fmt.Errorf("sqlitestore: open %s: %w", path, err)
 	}
@@ -119,11 +119,13 @@ const (
 	insertTask       = `INSERT INTO tasks (` + taskColumns + `) VALUES (?, ?, ?, ?, ?)`
 	updateTask       = `UPDATE tasks SET uuid = ?, invoke_url = ? WHERE project_uuid = ? AND name = ?`
 
-	logColumns    = `l.project_uuid, p.name, l.task_name, l.task_uuid, l.uuid, l.record, l.replay_from, l.quality, l.created_at`
-	logFrom       = ` FROM logs l JOIN projects p ON p.uuid = l.project_uuid `
-	selectLog     = `SELECT ` + logColumns + logFrom + `WHERE l.project_uuid = ? AND l.task_name = ? AND l.uuid = ?`
-	selectLogAny  = `SELECT ` + logColumns + logFrom + `WHERE l.task_name = ? AND l.uuid = ? LIMIT 2`
-	insertLog     = `INSERT INTO logs (project_uuid, task_name, uuid, task_uuid, record, replay_from, quality, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (project_uuid, task_name, uuid) DO NOTHING`
+	logColumns   = `l.project_uuid, p.name, l.task_name, l.task_uuid, l.uuid, l.record, l.replay_from, l.quality, l.created_at`
+	logFrom      = ` FROM logs l JOIN projects p ON p.uuid = l.project_uuid `
+	selectLog    = `SELECT ` + logColumns + logFrom + `WHERE l.project_uuid = ? AND l.task_name = ? AND l.uuid = ?`
+	selectLogAny = `SELECT ` + logColumns + logFrom + `WHERE l.task_name = ? AND l.uuid = ? LIMIT 2`
+	// insertLog takes the record as bytes and stores it as text, so that
+	// the record is not copied into a Go string first.
+	insertLog     = `INSERT INTO logs (project_uuid, task_name, uuid, task_uuid, record, replay_from, quality, created_at) VALUES (?, ?, ?, ?, CAST(? AS TEXT), ?, ?, ?) ON CONFLICT (project_uuid, task_name, uuid) DO NOTHING`
 	updateQuality = `UPDATE logs SET quality = ? WHERE project_uuid = ? AND task_name = ? AND uuid = ?`
 )
 

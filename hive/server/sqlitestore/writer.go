@@ -153,10 +153,17 @@ func (w *writer) run() {
 	}
 }
 
-// runGroup runs calls in one transaction and answers each.
+// runGroup runs calls in one transaction and answers each. Each call runs in
+// a savepoint of its own, so that a call that fails is rolled back alone;
+// a call alone in its transaction needs none: when it fails, the whole
+// transaction is rolled back.
 func (w *writer) runGroup(calls []*writeCall) {
 	calls = w.begin(calls)
 	if len(calls) == 0 {
+		return
+	}
+	if len(calls) == 1 {
+		w.runAlone(calls[0])
 		return
 	}
 	errs := make([]error, len(calls))
@@ -195,6 +202,29 @@ func (w *writer) runGroup(calls []*writeCall) {
 	for i, c := range calls {
 		c.errc <- errs[i]
 	}
+}
+
+// runAlone runs the one call of a transaction begun for it.
+func (w *writer) runAlone(c *writeCall) {
+	if !c.start() {
+		_ = w.exec("ROLLBACK") // its caller has gone
+		return
+	}
+	err := c.ctx.Err()
+	if err == nil {
+		err = w.runCall(c)
+	}
+	if err != nil {
+		_ = w.exec("ROLLBACK") // fails when SQLite already rolled back
+		c.errc <- err
+		return
+	}
+	if err := w.commit(); err != nil {
+		w.abort([]*writeCall{c}, err)
+		return
+	}
+	w.commits++
+	c.errc <- nil
 }
 
 // runCall runs a call's function; a panic in it fails the call alone.

@@ -311,3 +311,37 @@ func TestConcurrentCallsAllCommit(t *testing.T) {
 	assert.LessOrEqual(t, s.w.commits, callers*each)
 	t.Logf("%d calls in %d transactions", callers*each, s.w.commits)
 }
+
+func TestRecordsAreStoredAsText(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "hive.db")
+	s := openStore(t, path)
+	defer s.Close()
+	_, err := s.Ingest(context.Background(), []server.IngestEntry{ingestEntry("p1", "r1")})
+	require.NoError(t, err)
+	var kind, record string
+	require.NoError(t, s.rdb.QueryRow(`SELECT typeof(record), record FROM logs`).Scan(&kind, &record))
+	assert.Equal(t, "text", kind, "a record is text, as JSON functions of SQL expect")
+	assert.Equal(t, `{"taskName":"alpha","uuid":"r1"}`, record)
+}
+
+func TestFailedLoneCallRollsBack(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "hive.db")
+	s := openStore(t, path)
+	defer s.Close()
+	db, err := sql.Open("sqlite", path)
+	require.NoError(t, err)
+	defer db.Close()
+	_, err = db.Exec(`CREATE TRIGGER poison BEFORE INSERT ON logs WHEN NEW.uuid = 'poison'
+		BEGIN SELECT RAISE(ABORT, 'poisoned record'); END`)
+	require.NoError(t, err)
+
+	_, err = s.Ingest(context.Background(), []server.IngestEntry{ingestEntry("pb", "b1"), ingestEntry("pb", "poison")})
+	require.ErrorContains(t, err, "poisoned record")
+	_, err = s.GetProject(context.Background(), "pb")
+	assert.ErrorIs(t, err, server.ErrNotStored, "nothing of the failed call is stored")
+	assert.Zero(t, count(t, s, "pb"))
+
+	_, err = s.Ingest(context.Background(), []server.IngestEntry{ingestEntry("pb", "b1")})
+	require.NoError(t, err, "the next call starts a transaction of its own")
+	assert.Equal(t, 1, count(t, s, "pb"))
+}
