@@ -146,6 +146,9 @@ func (h *harness) startProducer(dir, name, target string, rate int, window time.
 		"HIVE_HOST=" + target, "HIVE_API_KEY=" + h.key, "HIVE_API_SECRET=" + h.secret,
 		"HIVE_PROJECT_UUID=" + projectUUID, "HIVE_PROJECT_NAME=soak",
 	}, extra...)
+	if v := os.Getenv("HIVE_TRANSPORT"); v != "" {
+		vars = append(vars, "HIVE_TRANSPORT="+v) // the producer's transport: HIVE_TRANSPORT=otlp make soak
+	}
 	args := []string{"produce", "-rate", strconv.Itoa(rate), "-duration", window.String(),
 		"-out", p.out, "-workers", strconv.Itoa(h.s.workers)}
 	logf, err := os.Create(p.log)
