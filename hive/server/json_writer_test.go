@@ -3,8 +3,11 @@ package server
 import (
 	"bytes"
 	"encoding/json"
+	"io"
+	"runtime"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
@@ -127,4 +130,38 @@ func FuzzJSONWriter(f *testing.F) {
 			}
 		}
 	})
+}
+
+// allocated returns the bytes fn allocates.
+func allocated(fn func()) uint64 {
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	fn()
+	runtime.ReadMemStats(&after)
+	return after.TotalAlloc - before.TotalAlloc
+}
+
+// TestAnswersDoNotCopyTheRecord: writing a 10 MiB record into an answer, as
+// a JSON string (escaped throughout) or as the object itself, takes a few
+// KiB of buffers, not a copy of the record.
+func TestAnswersDoNotCopyTheRecord(t *testing.T) {
+	note := strings.Repeat(`say "<é>" \ `, (10<<20)/16)
+	e := StoredLog{
+		UUID: "u", TaskName: "t", ProjectName: "p",
+		Record:    json.RawMessage(`{"taskName":"t","uuid":"u","note":` + encodeString(t, note, false) + `}`),
+		CreatedAt: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC),
+	}
+	require.Greater(t, len(e.Record), 10<<20)
+	for name, write := range map[string]func(j *jsonWriter){
+		"logItem string": func(j *jsonWriter) { j.envelope(e, logItemString) },
+		"logItem object": func(j *jsonWriter) { j.envelope(e, logItemObject) },
+		"list entry":     func(j *jsonWriter) { j.listEntry(e) },
+	} {
+		n := allocated(func() {
+			j := newJSONWriter(io.Discard, true)
+			write(j)
+			require.NoError(t, j.endJSON())
+		})
+		assert.Less(t, n, uint64(256<<10), "%s: %d bytes allocated", name, n)
+	}
 }

@@ -214,7 +214,8 @@ type Store interface {
 	// task name or record uuid gets an error wrapping ErrInvalid in its
 	// result, registers nothing and does not stop the others. The error is a
 	// storage failure or ctx's, after which nothing of the call is stored: no
-	// project, task or record.
+	// project, task or record. The Record of a created entry may share
+	// memory with the entry's Log.Record.
 	Ingest(ctx context.Context, entries []IngestEntry) ([]PutLogResult, error)
 	// GetLog returns the record with the key. With an empty key.ProjectUUID it
 	// searches every project and fails with ErrAmbiguous when the record
