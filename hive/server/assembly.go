@@ -226,12 +226,8 @@ func (s *Server) stage(ctx context.Context, runs []StagedRun) (int, []assembledR
 	if len(runs) == 0 {
 		return 0, nil, nil
 	}
-	st := s.stager()
-	if st == nil {
-		return 0, nil, errors.New("the store cannot stage spans")
-	}
 	now := s.cfg.clock()
-	res, err := st.StageSpans(ctx, runs, now, now.Add(claimLease))
+	res, err := s.store.StageSpans(ctx, runs, now, now.Add(claimLease))
 	if err != nil {
 		return 0, nil, err
 	}
@@ -298,12 +294,6 @@ func describeSpan(src otlpSpan, err error) string {
 // claimLease is how long a server holds a run it claimed to assemble; a
 // run still unfinished then (its server stopped) is taken by a sweep.
 const claimLease = 30 * time.Second
-
-// stager returns the store's staging, nil when the store has none.
-func (s *Server) stager() SpanStager {
-	st, _ := s.store.(SpanStager)
-	return st
-}
 
 // assembledRun is a run's record on its way to FinishRuns.
 type assembledRun struct {
@@ -390,11 +380,7 @@ func (s *Server) finish(ctx context.Context, runs []assembledRun) error {
 	if len(batch) == 0 {
 		return nil
 	}
-	st := s.stager()
-	if st == nil {
-		st = ingestOnly{s.store}
-	}
-	results, err := st.FinishRuns(ctx, batch)
+	results, err := s.store.FinishRuns(ctx, batch)
 	if err == nil && len(results) != len(batch) {
 		err = errors.New("store answered FinishRuns with the wrong number of results")
 	}
@@ -427,31 +413,4 @@ func (s *Server) storeFailure(ctx context.Context, err error) *otlpFailure {
 	f := failuref(http.StatusServiceUnavailable, "server busy: the store did not take the spans; retry later")
 	f.retryAfter = storeRetryAfter
 	return f
-}
-
-// ingestOnly finishes runs with Store.Ingest, for a store without staging.
-type ingestOnly struct{ Store }
-
-func (i ingestOnly) StageSpans(context.Context, []StagedRun, time.Time, time.Time) (StageResult, error) {
-	return StageResult{}, errors.New("the store cannot stage spans")
-}
-
-func (i ingestOnly) SweepRuns(context.Context, SweepRequest) (SweepResult, error) {
-	return SweepResult{}, nil
-}
-
-func (i ingestOnly) FinishRuns(ctx context.Context, runs []AssembledRun) ([]FinishResult, error) {
-	entries := make([]IngestEntry, 0, len(runs))
-	for _, r := range runs {
-		entries = append(entries, r.Entry)
-	}
-	res, err := i.Ingest(ctx, entries)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]FinishResult, len(res))
-	for j, r := range res {
-		out[j] = FinishResult{Created: r.Created, Err: r.Err}
-	}
-	return out, nil
 }

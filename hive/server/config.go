@@ -49,6 +49,8 @@ type config struct {
 	maxListBytes      int64
 	bodyBudget        int64
 	bodies            *bodyBudget // the bytes of bodies in flight, counted against bodyBudget
+	assemblyWait      time.Duration
+	assemblyRetention time.Duration
 }
 
 func newConfig(opts []Option) config {
@@ -62,6 +64,7 @@ func newConfig(opts []Option) config {
 		writeTimeout:    DefaultWriteTimeout,
 		maxListBytes:    DefaultMaxListBytes,
 		bodyBudget:      DefaultBodyBudget,
+		assemblyWait:    DefaultAssemblyWait,
 	}
 	for _, o := range opts {
 		if o != nil {
@@ -71,6 +74,10 @@ func newConfig(opts []Option) config {
 	if c.logger == nil {
 		c.logger = slog.Default()
 	}
+	if c.assemblyRetention <= 0 {
+		c.assemblyRetention = DefaultAssemblyRetention
+	}
+	c.assemblyRetention = max(c.assemblyRetention, 2*c.assemblyWait) // room for late spans to complete a run
 	if c.invokeClient == nil {
 		c.invokeClient = &http.Client{Timeout: DefaultInvokeTimeout}
 	}

@@ -22,6 +22,7 @@ type memoryStore struct {
 	projects map[string]Project
 	tasks    map[string]map[string]RegisteredTask // project uuid → task name → task
 	logs     map[LogKey]StoredLog
+	staged   map[RunKey]*memRun // staged runs (memory_staging.go); nil until a span is staged
 }
 
 var _ Store = (*memoryStore)(nil)

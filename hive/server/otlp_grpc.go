@@ -34,11 +34,14 @@ import (
 // budget cannot cover, or whose spans the store fails to take, is answered
 // Unavailable with a RetryInfo.
 //
-// Run it next to Serve, with the same ctx, to serve both protocols.
+// Run it next to Serve, with the same ctx, to serve both protocols. Like
+// Serve, it runs the sweeper of staged spans (see Sweep) while it serves,
+// unless the other already does.
 func (s *Server) ServeOTLPGRPC(ctx context.Context, ln net.Listener) error {
 	gs := s.newGRPCServer()
 	errc := make(chan error, 1)
 	go func() { errc <- gs.Serve(ln) }()
+	defer s.startSweeper(ctx)()
 
 	select {
 	case err := <-errc:

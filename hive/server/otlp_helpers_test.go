@@ -35,6 +35,7 @@ import (
 	"github.com/hivetrace/hivetrace/hive/server"
 	"github.com/hivetrace/hivetrace/internal/fidelity"
 	"github.com/hivetrace/hivetrace/otelrecord"
+	"github.com/hivetrace/hivetrace/otelrecord/sdkspan"
 	"github.com/hivetrace/hivetrace/task"
 )
 
@@ -339,4 +340,9 @@ func readTestdata(t testing.TB, name string) []byte {
 	data, err := os.ReadFile(filepath.Join("testdata", name))
 	require.NoError(t, err)
 	return data
+}
+
+// sdkSpans describes SDK spans as otelrecord spans (otelrecord/sdkspan).
+func sdkSpans(spans []sdktrace.ReadOnlySpan) []otelrecord.Span {
+	return sdkspan.Spans(spans)
 }

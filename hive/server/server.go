@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync/atomic"
 
 	"github.com/hivetrace/hivetrace/hive/internal/wire"
 )
@@ -19,6 +20,7 @@ type Server struct {
 	mux      *http.ServeMux
 	throttle *authThrottle // nil: failed attempts are not throttled
 	otlp     otlpCounters
+	sweeping atomic.Bool // a sweeper runs (sweeper.go)
 }
 
 var _ http.Handler = (*Server)(nil)
@@ -111,6 +113,7 @@ func (p *statusProbe) WriteHeader(code int) {
 // accepting connections and waits for requests in flight, at most the
 // shutdown timeout (WithShutdownTimeout). It returns nil after a shutdown
 // caused by ctx, and the error otherwise. ln is closed when Serve returns.
+// While it serves, it sweeps the spans staged for assembly (see Sweep).
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	hs := &http.Server{
 		Handler:           s,
@@ -123,6 +126,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
+	defer s.startSweeper(ctx)() // assembles the runs whose spans wait in the store
 
 	select {
 	case err := <-errc:

@@ -235,6 +235,10 @@ type Store interface {
 	// previous value. The key is resolved as in GetLog.
 	SetQuality(ctx context.Context, key LogKey, quality json.RawMessage) error
 
+	// SpanStager keeps the spans of the runs the OTLP endpoints assemble
+	// records from.
+	SpanStager
+
 	// Close releases the store's resources. Other methods must not be called
 	// after Close.
 	Close() error

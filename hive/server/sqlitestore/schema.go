@@ -46,6 +46,32 @@ CREATE INDEX logs_by_uuid ON logs (task_name, uuid);
 	`
 CREATE INDEX logs_by_project_task_newest ON logs (project_uuid, task_name, created_at DESC, uuid DESC);
 `,
+	// 3: spans staged until the record of their run is assembled (the OTLP
+	// endpoints; see staging.go).
+	`
+CREATE TABLE staged_runs (
+	project_uuid TEXT NOT NULL,
+	run_uuid     TEXT NOT NULL,
+	project_name TEXT NOT NULL,
+	state        TEXT NOT NULL DEFAULT 'pending', -- pending, incomplete or done
+	has_task     INTEGER NOT NULL DEFAULT 0,      -- the task-run span is staged
+	want         INTEGER NOT NULL DEFAULT -1,     -- boundary spans it announces; -1: unknown
+	boundaries   INTEGER NOT NULL DEFAULT 0,      -- boundary spans staged
+	first_at     INTEGER NOT NULL,                -- Unix nanoseconds of the first span
+	claim_until  INTEGER NOT NULL DEFAULT 0,      -- Unix nanoseconds; 0: not claimed
+	PRIMARY KEY (project_uuid, run_uuid)
+);
+CREATE INDEX staged_runs_by_state ON staged_runs (state, first_at);
+CREATE TABLE staged_spans (
+	project_uuid TEXT NOT NULL,
+	run_uuid     TEXT NOT NULL,
+	span_id      BLOB NOT NULL,
+	task         INTEGER NOT NULL,
+	want         INTEGER NOT NULL DEFAULT -1,
+	data         BLOB NOT NULL, -- the span as an OTLP protobuf Span message
+	PRIMARY KEY (project_uuid, run_uuid, span_id)
+);
+`,
 }
 
 // migrate brings the schema to the latest version, in one write

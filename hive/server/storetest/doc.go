@@ -2,7 +2,9 @@
 // says: project and task registration, Ingest (registering what it names in
 // the same call, idempotent by key, with per-entry errors, task uuid clashes
 // and concurrent callers), project scoping, listing order, pages and
-// streaming, quality and copies. Every Store implementation should pass Run
+// streaming, quality and copies, and the staging of spans (SpanStager:
+// completion, claims, redelivery, incomplete records completed later,
+// sweeps). Every Store implementation should pass Run
 // in its tests:
 //
 //	func TestConformance(t *testing.T) {

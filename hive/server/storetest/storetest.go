@@ -45,6 +45,7 @@ func Run(t *testing.T, newStore NewStore) {
 		{"SetQuality", testSetQuality},
 		{"ReturnsCopies", testReturnsCopies},
 	}
+	checks = append(checks, stagingChecks...) // staging.go
 	for _, c := range checks {
 		t.Run(c.name, func(t *testing.T) {
 			s := newStore(t)
