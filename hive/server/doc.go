@@ -16,13 +16,15 @@
 //	POST /api/projects/{projectUuid}/sync
 //	POST /api/projects/{projectUuid}/tasks/{taskUuid}/invoke
 //
-// plus an unauthenticated GET /healthz. Every API request must carry
+// and OTLP/HTTP trace exports at POST /v1/traces (see below), plus an
+// unauthenticated GET /healthz. Every API request must carry
 // "Authorization: Bearer <apiKey>:<apiSecret>", compared in constant time.
 // Failed attempts are throttled per remote address (the connection's IP,
 // never X-Forwarded-For) and per API key: after 20 failures within 10 s, the
 // address or key is answered 429 with Retry-After for 30 s, a correct
 // credential included (WithAuthThrottle, WithoutAuthThrottle).
-// Errors are always JSON: {"error": "...", "status": <code>}.
+// Errors are always JSON: {"error": "...", "status": <code>}, but for
+// the OTLP endpoints, which answer as OTLP does.
 //
 // POST /api/log-ingest/batch is this
 // project's addition to the Hive API: a JSON array of /api/log-ingest bodies
@@ -71,6 +73,40 @@
 // A task is registered for invoke by sending its "invokeUrl" in a sync
 // request; invoke then POSTs {"args": payload} to that URL, which is what the
 // task package's http.Handler expects.
+//
+// The server is an OpenTelemetry backend too: it takes OTLP trace exports
+// at POST /v1/traces (OTLPTracesPath; application/x-protobuf or
+// application/json with hex or base64 ids, gzip-compressed or not) and, with
+// ServeOTLPGRPC (hive serve --otlp-grpc-addr), over OTLP/gRPC, with the
+// same credentials and throttling (gRPC metadata "authorization"). Any OTLP
+// exporter can send to it:
+//
+//	OTEL_EXPORTER_OTLP_ENDPOINT=http://host:port OTEL_EXPORTER_OTLP_HEADERS="Authorization=Bearer%20key:secret"
+//
+// From the spans that follow the convention of package otelrecord, it
+// rebuilds each run's record with otelrecord.RebuildRun, as the process that
+// ran the task does, and stores it as an ingest does: in the project the
+// resource names (hive.project.uuid and hive.project.name, else
+// service.name, the uuid derived from the name as for an ingest), idempotent
+// by project, task and uuid. Spans outside the convention are counted
+// (OTLPStats) and neither decoded further nor stored; convention spans it
+// cannot use are refused in the answer's partial_success. The record of a
+// run an export carries whole is stored at once. The spans of a run that
+// comes in several exports, in any order, are staged in the store
+// (SpanStager) and the export is answered once they are committed; the run's
+// record is stored when its last span arrives, and a span sent again is
+// recognised by its id. A run still incomplete after the assembly wait
+// (WithAssemblyWait, hive serve --assembly-wait, 30 s) is stored marked
+// incomplete (otelrecord.MetadataIncomplete) by the sweeper Serve runs;
+// spans that arrive later, within the retention (WithAssemblyRetention),
+// replace it by the complete record, never the reverse; boundary spans whose
+// task-run span never arrives are dropped after the retention and counted.
+// Servers sharing a database each run a sweeper: the store's claims let one
+// of them assemble each run. Failures answer as OTLP says: 400 with a
+// google.rpc.Status for an undecodable body, 415 for an unknown content type
+// or encoding, 429 or 503 with Retry-After (gRPC ResourceExhausted or
+// Unavailable with a RetryInfo) when authentication is throttled, the body
+// budget is full or the store fails.
 //
 // Storage sits behind the Store interface: NewMemoryStore keeps data in
 // memory, package sqlitestore keeps it in a SQLite file, and package

@@ -2,6 +2,8 @@ package server_test
 
 import (
 	"context"
+	"errors"
+	"net/http"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -11,6 +13,12 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
+
+	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
 
 	"github.com/hivetrace/hivetrace/hive/server"
 	"github.com/hivetrace/hivetrace/hive/server/sqlitestore"
@@ -247,4 +255,51 @@ func rebuildInProcess(t *testing.T, spans []sdktrace.ReadOnlySpan) []*otelrecord
 	recs, err := otelrecord.Rebuild(sdkSpans(spans))
 	require.NoError(t, err)
 	return recs
+}
+
+// stagingDownStore is a store whose staging fails.
+type stagingDownStore struct {
+	server.Store
+}
+
+var errStoreDown = errors.New("disk on fire")
+
+func (stagingDownStore) StageSpans(context.Context, []server.StagedRun, time.Time, time.Time) (server.StageResult, error) {
+	return server.StageResult{}, errStoreDown
+}
+
+func (stagingDownStore) FinishRuns(context.Context, []server.AssembledRun) ([]server.FinishResult, error) {
+	return nil, errStoreDown
+}
+
+func TestOTLPStoreFailureIsRetryable(t *testing.T) {
+	n := startNode(t, stagingDownStore{server.NewMemoryStore()})
+	runs := makeRuns(t, "svc", 1, 1)
+	body := exportBody(t, runs.spans)
+
+	resp := n.post(body, "application/x-protobuf", "")
+	st := requireStatusBody(t, resp, http.StatusServiceUnavailable, false)
+	assert.Equal(t, "5", resp.Header.Get("Retry-After"))
+	assert.NotContains(t, st.Message, "fire", "store errors are logged, not answered")
+
+	_, err := grpcExport(t, n.grpc, "Bearer "+apiKey+":"+apiSecret, mustRequest(t, body))
+	gst := status.Convert(err)
+	assert.Equal(t, codes.Unavailable, gst.Code(), "%v", err)
+	require.Len(t, gst.Details(), 1)
+	retry, ok := gst.Details()[0].(*errdetails.RetryInfo)
+	require.True(t, ok, "a RetryInfo: %v", gst.Details())
+	assert.Equal(t, 5*time.Second, retry.RetryDelay.AsDuration())
+
+	first, _ := halves(runs.spans)
+	resp = n.post(exportBody(t, first), "application/x-protobuf", "")
+	requireStatusBody(t, resp, http.StatusServiceUnavailable, false)
+	assert.Zero(t, n.srv.OTLPStats().Exports, "no export was taken")
+}
+
+// mustRequest decodes a protobuf export.
+func mustRequest(t *testing.T, body []byte) *coltracepb.ExportTraceServiceRequest {
+	t.Helper()
+	req := new(coltracepb.ExportTraceServiceRequest)
+	require.NoError(t, proto.Unmarshal(body, req))
+	return req
 }

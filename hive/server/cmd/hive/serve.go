@@ -22,6 +22,7 @@ const (
 type serveOptions struct {
 	addr, db       string
 	otlpGRPCAddr   string
+	assemblyWait   time.Duration
 	insecureNoAuth bool
 	maxBodyBytes   int64
 	maxRecordBytes int64
@@ -41,6 +42,8 @@ func newServeFlags(o *serveOptions) *flag.FlagSet {
 	fs.StringVar(&o.addr, "addr", defaultAddr, "`address` to listen on (host:port; port 0 picks a free one)")
 	fs.StringVar(&o.db, "db", defaultDB, "SQLite database `file`, created when missing")
 	fs.StringVar(&o.otlpGRPCAddr, "otlp-grpc-addr", "", "`address` to serve OTLP/gRPC trace exports on (host:port; empty: off); OTLP/HTTP is served on --addr at "+server.OTLPTracesPath)
+	fs.DurationVar(&o.assemblyWait, "assembly-wait", server.DefaultAssemblyWait,
+		"how long a run whose spans came in several OTLP exports waits for the rest before it is stored marked incomplete")
 	addCredentialFlags(fs, &o.credentialFlags, "clients must present")
 	fs.IntVar(&o.authMaxFailures, "auth-max-failures", server.DefaultAuthMaxFailures,
 		"failed authentication `attempts` within --auth-window that block a remote address or API key (0: no throttling)")
@@ -82,6 +85,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if o.maxBodyBytes <= 0 {
 		return usageError(stderr, fs.Name(), "--max-body-bytes must be positive")
 	}
+	if o.assemblyWait <= 0 {
+		return usageError(stderr, fs.Name(), "--assembly-wait must be positive")
+	}
 	if o.readTimeout <= 0 || o.writeTimeout <= 0 {
 		return usageError(stderr, fs.Name(), "--read-timeout and --write-timeout must be positive")
 	}
@@ -106,7 +112,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 
 	opts := []server.Option{server.WithLogger(logger), server.WithMaxBodyBytes(o.maxBodyBytes),
 		server.WithMaxRecordBytes(o.maxRecordBytes), server.WithReadTimeout(o.readTimeout), server.WithWriteTimeout(o.writeTimeout),
-		server.WithMaxListBytes(o.maxListBytes), server.WithBodyBudget(o.bodyBudget)}
+		server.WithMaxListBytes(o.maxListBytes), server.WithBodyBudget(o.bodyBudget),
+		server.WithAssemblyWait(o.assemblyWait)}
 	if o.authMaxFailures == 0 {
 		opts = append(opts, server.WithoutAuthThrottle())
 	} else {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"path/filepath"
 	"regexp"
@@ -27,7 +28,7 @@ import (
 func TestServeOTLP(t *testing.T) {
 	clearEnv(t)
 	s := serve(t, "--addr", "127.0.0.1:0", "--db", filepath.Join(t.TempDir(), "hive.db"),
-		"--api-key", testKey, "--api-secret-file", secretFile(t, testSecret), "--otlp-grpc-addr", "127.0.0.1:0")
+		"--api-key", testKey, "--api-secret-file", secretFile(t, testSecret), "--otlp-grpc-addr", "127.0.0.1:0", "--assembly-wait", "2s")
 	var grpcAddr string
 	require.Eventually(t, func() bool {
 		m := regexp.MustCompile(`serving OTLP/gRPC on (127\.0\.0\.1:\d+)`).FindStringSubmatch(s.stdout.String())
@@ -78,4 +79,22 @@ func TestServeOTLP(t *testing.T) {
 	require.NoError(t, json.Unmarshal(body, &page))
 	assert.Len(t, page.Logs, 2, "one record per run, from either protocol")
 	assert.Equal(t, exitOK, s.stop(t))
+}
+
+func TestServeAssemblyWaitMustBePositive(t *testing.T) {
+	clearEnv(t)
+	code, _, stderr := runCmd(t, "serve", "--api-key", "k", "--api-secret-file", secretFile(t, "s"), "--assembly-wait", "0s")
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, stderr, "--assembly-wait must be positive")
+}
+
+func TestServeOTLPGRPCAddrInUse(t *testing.T) {
+	clearEnv(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer ln.Close()
+	code, _, stderr := runCmd(t, "serve", "--addr", "127.0.0.1:0", "--db", filepath.Join(t.TempDir(), "hive.db"),
+		"--api-key", "k", "--api-secret-file", secretFile(t, "s"), "--otlp-grpc-addr", ln.Addr().String())
+	assert.Equal(t, exitError, code)
+	assert.Contains(t, stderr, "listen on "+ln.Addr().String())
 }
