@@ -105,3 +105,22 @@ func ingestRequest(rec []byte) []byte {
 
 // newRecordID returns a UUID v7, as the library's records carry.
 func newRecordID() string { return uuid.Must(uuid.NewV7()).String() }
+
+// bodyTemplate is an ingest body whose record differs only by its uuid, cut
+// around the uuid, so the load generator makes bodies by copying bytes.
+type bodyTemplate struct{ before, after []byte }
+
+// uuidSlot stands for the uuid in the template's record: a UUID's length,
+// no character JSON escapes.
+const uuidSlot = "00000000-0000-0000-0000-00000000slot"
+
+func newBodyTemplate(task string, size int) bodyTemplate {
+	body := ingestRequest(recordOf(task, uuidSlot, size))
+	i := bytes.Index(body, []byte(uuidSlot))
+	return bodyTemplate{before: body[:i], after: body[i+len(uuidSlot):]}
+}
+
+// append appends the body of the record with uuid id to dst.
+func (t bodyTemplate) append(dst []byte, id string) []byte {
+	return append(append(append(dst, t.before...), id...), t.after...)
+}

@@ -30,13 +30,14 @@ func (h *harness) ingestScenario(ctx context.Context, rep *report) error {
 	var firstErr error
 	var once sync.Once
 	fail := func(err error) { once.Do(func() { firstErr = err }) }
+	tmpl := newBodyTemplate("soak-ingest", 1024)
 	var wg sync.WaitGroup
 	began := time.Now()
 	deadline := began.Add(s.ingestWindow)
 	for range s.ingestClients {
 		wg.Go(func() {
 			for time.Now().Before(deadline) && ctx.Err() == nil {
-				n, bad, err := postBatch(ctx, c, s.ingestBatch)
+				n, bad, err := postBatch(ctx, c, tmpl, s.ingestBatch)
 				if err != nil {
 					fail(err)
 					failed.Add(int64(s.ingestBatch))
@@ -75,16 +76,16 @@ func (h *harness) ingestScenario(ctx context.Context, rep *report) error {
 	return nil
 }
 
-// postBatch sends one batch of n fresh records and returns how many the
-// server answered stored and how many it refused.
-func postBatch(ctx context.Context, c *apiClient, n int) (stored, refused int, err error) {
-	body := make([]byte, 0, n*1300)
+// postBatch sends one batch of n fresh records made from tmpl and returns
+// how many the server answered stored and how many it refused.
+func postBatch(ctx context.Context, c *apiClient, tmpl bodyTemplate, n int) (stored, refused int, err error) {
+	body := make([]byte, 0, n*(len(tmpl.before)+len(tmpl.after)+40)+2)
 	body = append(body, '[')
 	for i := range n {
 		if i > 0 {
 			body = append(body, ',')
 		}
-		body = append(body, ingestRequest(recordOf("soak-ingest", newRecordID(), 1024))...)
+		body = tmpl.append(body, newRecordID())
 	}
 	body = append(body, ']')
 	a, err := c.do(ctx, http.MethodPost, "/api/log-ingest/batch", body, "Prefer", "return=minimal")
