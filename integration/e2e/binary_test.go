@@ -162,3 +162,11 @@ func (s *hiveServe) stop(t *testing.T) {
 	}
 	s.cmd = nil
 }
+
+// kill ends hive serve with SIGKILL, as a crash would, and waits for it.
+func (s *hiveServe) kill(t *testing.T) {
+	t.Helper()
+	require.NoError(t, s.cmd.Process.Kill())
+	<-s.done
+	s.cmd = nil
+}
