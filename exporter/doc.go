@@ -14,14 +14,23 @@
 // RecordHiveSpans so records never depend on the sampling ratio, and the
 // record processor, which delivers to the sink given with WithSink or, when
 // HIVE_API_KEY is set, to a hivesink.Sink configured by the HIVE_*
-// environment.
+// environment (or, with HIVE_TRANSPORT=otlp, the run-span processor and an
+// otlpsink.Sink).
 //
 // The record processor holds the one queue between a run and the network,
 // and the one counter of what it drops (DroppedRecordsCounter): a Sink sends
 // synchronously, retries only within Deliver's context, and reports the
 // records it could not deliver with a DeliveryError.
 //
-// Package exportertest holds the conformance suite every Sink must pass and
+// NewRunSpanProcessor is its twin for a receiver that rebuilds the records
+// itself (Hive's OTLP endpoint): with the same queue, spool, senders, backoff
+// and counter, it delivers each finished run's convention spans, sampled or
+// not, encoded as OTLP (RunSpans), to a SpanSink; package otlpsink holds the
+// one that posts them over OTLP/HTTP. Payloads are redacted and cut before
+// they are written to spans, so the records rebuilt either way are the
+// same.
+//
+// Package exportertest holds the conformance suite every Sink must pass,
 // the fidelity harness that checks a rebuilt record equals the one a run
-// returned.
+// returned, and a fake OTLP receiver.
 package exporter

@@ -218,7 +218,7 @@ func (p *recordProcessor) initCounter() {
 	counter, err := mp.Meter(ScopeName).Int64Counter(DroppedRecordsCounter,
 		metric.WithUnit("{record}"),
 		metric.WithDescription("Task-run records the record processor dropped or could not deliver, by reason "+
-			"(for reason late_boundary: boundary calls that ended after their run)."))
+			"(for reason late_boundary: boundary calls that ended after their run; for partial_success: spans the receiver rejected)."))
 	if err != nil {
 		otel.Handle(err)
 	}

@@ -1,48 +1,102 @@
 package exporter
 
 import (
-	"fmt"
 	"math"
+	"slices"
 
 	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/sdk/instrumentation"
 	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
-	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
-	resourcepb "go.opentelemetry.io/proto/otlp/resource/v1"
 	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
-	"google.golang.org/protobuf/proto"
-
-	"github.com/hivetrace/hivetrace/otelrecord/otlpspan"
-	"github.com/hivetrace/hivetrace/otelrecord/sdkspan"
+	"google.golang.org/protobuf/encoding/protowire"
 )
+
+// Field numbers of the trace/v1, resource/v1 and common/v1 messages the run
+// encoder writes.
+const (
+	tdResourceSpans protowire.Number = 1 // TracesData
+
+	rsResource   protowire.Number = 1 // ResourceSpans
+	rsScopeSpans protowire.Number = 2
+	rsSchemaURL  protowire.Number = 3
+
+	resAttributes protowire.Number = 1 // Resource
+
+	ssScope     protowire.Number = 1 // ScopeSpans
+	ssSpans     protowire.Number = 2
+	ssSchemaURL protowire.Number = 3
+
+	scopeName       protowire.Number = 1 // InstrumentationScope
+	scopeVersion    protowire.Number = 2
+	scopeAttributes protowire.Number = 3
+
+	spanTraceID       protowire.Number = 1 // Span
+	spanSpanID        protowire.Number = 2
+	spanTraceState    protowire.Number = 3
+	spanParentSpanID  protowire.Number = 4
+	spanName          protowire.Number = 5
+	spanKindField     protowire.Number = 6
+	spanStart         protowire.Number = 7
+	spanEnd           protowire.Number = 8
+	spanAttributes    protowire.Number = 9
+	spanDroppedAttrs  protowire.Number = 10
+	spanEvents        protowire.Number = 11
+	spanDroppedEvents protowire.Number = 12
+	spanLinks         protowire.Number = 13
+	spanDroppedLinks  protowire.Number = 14
+	spanStatus        protowire.Number = 15
+	spanFlagsField    protowire.Number = 16
+	eventTime         protowire.Number = 1 // Span.Event
+	eventName         protowire.Number = 2
+	eventAttributes   protowire.Number = 3
+	eventDroppedAttrs protowire.Number = 4
+	linkTraceID       protowire.Number = 1 // Span.Link
+	linkSpanID        protowire.Number = 2
+	linkTraceState    protowire.Number = 3
+	linkAttributes    protowire.Number = 4
+	linkDroppedAttrs  protowire.Number = 5
+	linkFlags         protowire.Number = 6
+	statusMessage     protowire.Number = 2 // Status
+	statusCodeField   protowire.Number = 3
+)
+
+// spanReserve is roughly the bytes of a span's ids, times, name and tags,
+// beyond its attributes: the encoder's buffer starts that large per span.
+const spanReserve = 160
 
 // runEncoder encodes the spans of finished runs as OTLP protobuf, the way
 // the SDK's OTLP exporters do: each span under its resource and
-// instrumentation scope, with its kind, trace state, flags, links and
-// dropped counts. It keeps the OTLP form of the last resource it met, so
-// the runs of one TracerProvider convert its resource once. It is not safe
-// for concurrent use: only the rebuilder goroutine uses it.
+// instrumentation scope, with its kind, trace state, flags, links, events,
+// status and dropped counts. It keeps the encoding of the resource and
+// scopes it last met, so the runs of one TracerProvider encode them once.
+// It is not safe for concurrent use: only the rebuilder goroutine uses it.
 type runEncoder struct {
+	res      *resource.Resource
+	resBytes []byte // the content of res's Resource message
+	scopes   []encodedScope
+}
+
+type encodedScope struct {
+	scope instrumentation.Scope
+	bytes []byte // the content of its InstrumentationScope message
+}
+
+// runGroup is the spans of a run under one resource and scope.
+type runGroup struct {
 	res   *resource.Resource
-	resPB *resourcepb.Resource
+	rk    attribute.Distinct
+	scope instrumentation.Scope
+	spans []sdktrace.ReadOnlySpan
 }
 
 // encode returns the run's spans, the task-run span first, as one
-// TracesData.
-func (e *runEncoder) encode(id string, task sdktrace.ReadOnlySpan, boundaries []sdktrace.ReadOnlySpan) (*RunSpans, error) {
-	type scopeKey struct {
-		res   attribute.Distinct
-		scope instrumentation.Scope
-	}
-	var (
-		td     tracepb.TracesData
-		keys   []attribute.Distinct // of td.ResourceSpans
-		scopes []scopeKey           // of ss
-		ss     []*tracepb.ScopeSpans
-		n      int
-	)
+// TracesData; sizeHint is the expected size of their attributes.
+func (e *runEncoder) encode(id string, task sdktrace.ReadOnlySpan, boundaries []sdktrace.ReadOnlySpan, sizeHint int64) *RunSpans {
+	var groups []runGroup
+	n := 0
 	add := func(s sdktrace.ReadOnlySpan) {
 		if s == nil {
 			return
@@ -52,99 +106,141 @@ func (e *runEncoder) encode(id string, task sdktrace.ReadOnlySpan, boundaries []
 		if res != nil {
 			rk = res.Equivalent()
 		}
-		sk := scopeKey{res: rk, scope: s.InstrumentationScope()}
-		i := indexOf(scopes, sk)
-		if i < 0 {
-			r := indexOf(keys, rk)
-			if r < 0 {
-				r = len(keys)
-				keys = append(keys, rk)
-				rs := &tracepb.ResourceSpans{Resource: e.resource(res)}
-				if res != nil {
-					rs.SchemaUrl = res.SchemaURL()
-				}
-				td.ResourceSpans = append(td.ResourceSpans, rs)
-			}
-			i = len(scopes)
-			scopes = append(scopes, sk)
-			ss = append(ss, &tracepb.ScopeSpans{Scope: protoScope(sk.scope), SchemaUrl: sk.scope.SchemaURL})
-			td.ResourceSpans[r].ScopeSpans = append(td.ResourceSpans[r].ScopeSpans, ss[i])
-		}
-		ss[i].Spans = append(ss[i].Spans, protoSpan(s))
+		scope := s.InstrumentationScope()
 		n++
+		for i := range groups {
+			if groups[i].rk == rk && groups[i].scope == scope {
+				groups[i].spans = append(groups[i].spans, s)
+				return
+			}
+		}
+		groups = append(groups, runGroup{res: res, rk: rk, scope: scope, spans: []sdktrace.ReadOnlySpan{s}})
 	}
 	add(task)
 	for _, b := range boundaries {
 		add(b)
 	}
-	data, err := proto.Marshal(&td)
-	if err != nil {
-		return nil, fmt.Errorf("encode the spans of run %s as OTLP: %w", id, err)
-	}
-	return &RunSpans{UUID: id, TracesData: data, Spans: n}, nil
-}
 
-// resource returns res in OTLP form, converted once for a run of spans of
-// the same resource.
-func (e *runEncoder) resource(res *resource.Resource) *resourcepb.Resource {
-	if res == nil {
-		return nil
-	}
-	if res != e.res {
-		e.res, e.resPB = res, &resourcepb.Resource{Attributes: otlpspan.ProtoKeyValues(res.Attributes())}
-	}
-	return e.resPB
-}
-
-func indexOf[T comparable](s []T, v T) int {
-	for i, x := range s {
-		if x == v {
-			return i
+	b := make([]byte, 0, int(min(sizeHint, math.MaxInt32))+spanReserve*n+512)
+	for i, g := range groups {
+		if slices.ContainsFunc(groups[:i], func(prev runGroup) bool { return prev.rk == g.rk }) {
+			continue // written with the first group of its resource
 		}
-	}
-	return -1
-}
-
-// protoScope returns an instrumentation scope in OTLP form; nil for the
-// zero scope.
-func protoScope(s instrumentation.Scope) *commonpb.InstrumentationScope {
-	if s == (instrumentation.Scope{}) {
-		return nil
-	}
-	return &commonpb.InstrumentationScope{Name: s.Name, Version: s.Version, Attributes: otlpspan.ProtoKeyValues(s.Attributes.ToSlice())}
-}
-
-// protoSpan returns an SDK span in OTLP form: otlpspan.ProtoSpan of what a
-// rebuilder reads, and what only the SDK knows.
-func protoSpan(s sdktrace.ReadOnlySpan) *tracepb.Span {
-	p := otlpspan.ProtoSpan(sdkspan.Span(s))
-	sc := s.SpanContext()
-	p.TraceState = sc.TraceState().String()
-	p.Kind = spanKind(s.SpanKind())
-	p.Flags = spanFlags(sc.TraceFlags(), s.Parent().IsRemote())
-	p.DroppedAttributesCount = clampUint32(s.DroppedAttributes())
-	p.DroppedEventsCount = clampUint32(s.DroppedEvents())
-	p.DroppedLinksCount = clampUint32(s.DroppedLinks())
-	for i, ev := range s.Events() {
-		if i < len(p.Events) {
-			p.Events[i].DroppedAttributesCount = clampUint32(ev.DroppedAttributeCount)
+		var rs int
+		b, rs = beginMessage(b, tdResourceSpans)
+		if g.res != nil {
+			var r int
+			b, r = beginMessage(b, rsResource)
+			b = append(b, e.resource(g.res)...)
+			b = endMessage(b, r)
 		}
-	}
-	if links := s.Links(); len(links) > 0 {
-		p.Links = make([]*tracepb.Span_Link, len(links))
-		for i, l := range links {
-			tid, sid := l.SpanContext.TraceID(), l.SpanContext.SpanID()
-			p.Links[i] = &tracepb.Span_Link{
-				TraceId:                tid[:],
-				SpanId:                 sid[:],
-				TraceState:             l.SpanContext.TraceState().String(),
-				Attributes:             otlpspan.ProtoKeyValues(l.Attributes),
-				DroppedAttributesCount: clampUint32(l.DroppedAttributeCount),
-				Flags:                  spanFlags(l.SpanContext.TraceFlags(), l.SpanContext.IsRemote()),
+		for _, same := range groups[i:] {
+			if same.rk != g.rk {
+				continue
 			}
+			var ss int
+			b, ss = beginMessage(b, rsScopeSpans)
+			if same.scope != (instrumentation.Scope{}) {
+				var sc int
+				b, sc = beginMessage(b, ssScope)
+				b = append(b, e.scope(same.scope)...)
+				b = endMessage(b, sc)
+			}
+			for _, s := range same.spans {
+				var sp int
+				b, sp = beginMessage(b, ssSpans)
+				b = appendSpan(b, s)
+				b = endMessage(b, sp)
+			}
+			b = appendStringField(b, ssSchemaURL, same.scope.SchemaURL)
+			b = endMessage(b, ss)
+		}
+		if g.res != nil {
+			b = appendStringField(b, rsSchemaURL, g.res.SchemaURL())
+		}
+		b = endMessage(b, rs)
+	}
+	return &RunSpans{UUID: id, TracesData: b, Spans: n}
+}
+
+// resource returns the content of res's Resource message, encoded once for
+// a run of spans of the same resource.
+func (e *runEncoder) resource(res *resource.Resource) []byte {
+	if res != e.res {
+		e.res = res
+		e.resBytes = appendKeyValues(nil, resAttributes, res.Attributes())
+	}
+	return e.resBytes
+}
+
+// scope returns the content of s's InstrumentationScope message, encoded
+// once.
+func (e *runEncoder) scope(s instrumentation.Scope) []byte {
+	for _, es := range e.scopes {
+		if es.scope == s {
+			return es.bytes
 		}
 	}
-	return p
+	b := appendStringField(nil, scopeName, s.Name)
+	b = appendStringField(b, scopeVersion, s.Version)
+	b = appendKeyValues(b, scopeAttributes, s.Attributes.ToSlice())
+	if len(e.scopes) >= 16 { // a bound for programs with many tracers
+		e.scopes = e.scopes[:0]
+	}
+	e.scopes = append(e.scopes, encodedScope{scope: s, bytes: b})
+	return b
+}
+
+// appendSpan appends the content of s's Span message.
+func appendSpan(b []byte, s sdktrace.ReadOnlySpan) []byte {
+	sc := s.SpanContext()
+	if tid := sc.TraceID(); tid.IsValid() {
+		b = appendBytesField(b, spanTraceID, tid[:])
+	}
+	if sid := sc.SpanID(); sid.IsValid() {
+		b = appendBytesField(b, spanSpanID, sid[:])
+	}
+	b = appendStringField(b, spanTraceState, sc.TraceState().String())
+	if pid := s.Parent().SpanID(); pid.IsValid() {
+		b = appendBytesField(b, spanParentSpanID, pid[:])
+	}
+	b = appendStringField(b, spanName, s.Name())
+	b = appendVarintField(b, spanKindField, uint64(spanKind(s.SpanKind())))
+	b = appendTimeField(b, spanStart, s.StartTime())
+	b = appendTimeField(b, spanEnd, s.EndTime())
+	b = appendKeyValues(b, spanAttributes, s.Attributes())
+	b = appendVarintField(b, spanDroppedAttrs, uint64(clampUint32(s.DroppedAttributes())))
+	for _, ev := range s.Events() {
+		var m int
+		b, m = beginMessage(b, spanEvents)
+		b = appendTimeField(b, eventTime, ev.Time)
+		b = appendStringField(b, eventName, ev.Name)
+		b = appendKeyValues(b, eventAttributes, ev.Attributes)
+		b = appendVarintField(b, eventDroppedAttrs, uint64(clampUint32(ev.DroppedAttributeCount)))
+		b = endMessage(b, m)
+	}
+	b = appendVarintField(b, spanDroppedEvents, uint64(clampUint32(s.DroppedEvents())))
+	for _, l := range s.Links() {
+		var m int
+		b, m = beginMessage(b, spanLinks)
+		tid, sid := l.SpanContext.TraceID(), l.SpanContext.SpanID()
+		b = appendBytesField(b, linkTraceID, tid[:])
+		b = appendBytesField(b, linkSpanID, sid[:])
+		b = appendStringField(b, linkTraceState, l.SpanContext.TraceState().String())
+		b = appendKeyValues(b, linkAttributes, l.Attributes)
+		b = appendVarintField(b, linkDroppedAttrs, uint64(clampUint32(l.DroppedAttributeCount)))
+		b = appendFixed32Field(b, linkFlags, spanFlags(l.SpanContext.TraceFlags(), l.SpanContext.IsRemote()))
+		b = endMessage(b, m)
+	}
+	b = appendVarintField(b, spanDroppedLinks, uint64(clampUint32(s.DroppedLinks())))
+	if st := s.Status(); st.Code != codes.Unset || st.Description != "" {
+		var m int
+		b, m = beginMessage(b, spanStatus)
+		b = appendStringField(b, statusMessage, st.Description)
+		b = appendVarintField(b, statusCodeField, uint64(statusCode(st.Code)))
+		b = endMessage(b, m)
+	}
+	return appendFixed32Field(b, spanFlagsField, spanFlags(sc.TraceFlags(), s.Parent().IsRemote()))
 }
 
 // spanFlags returns the OTLP span flags: the W3C trace flags, and whether
@@ -171,6 +267,17 @@ func spanKind(k trace.SpanKind) tracepb.Span_SpanKind {
 		return tracepb.Span_SPAN_KIND_CONSUMER
 	default:
 		return tracepb.Span_SPAN_KIND_UNSPECIFIED
+	}
+}
+
+func statusCode(c codes.Code) tracepb.Status_StatusCode {
+	switch c {
+	case codes.Ok:
+		return tracepb.Status_STATUS_CODE_OK
+	case codes.Error:
+		return tracepb.Status_STATUS_CODE_ERROR
+	default:
+		return tracepb.Status_STATUS_CODE_UNSET
 	}
 }
 

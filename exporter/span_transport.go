@@ -16,11 +16,7 @@ var _ transport = spanTransport{}
 
 // prepare encodes the run's spans.
 func (t spanTransport) prepare(it *item) error {
-	rs, err := t.enc.encode(it.id, it.task, it.boundaries)
-	if err != nil {
-		return err
-	}
-	it.spans = rs
+	it.spans = t.enc.encode(it.id, it.task, it.boundaries, it.size)
 	return nil
 }
 

@@ -7,5 +7,7 @@
 // mode: a Put that returned survives the process being killed. The record
 // processor writes a record to the spool before it counts as queued, removes
 // it once the server answered 2xx, and at start delivers what the spool holds
-// before anything new.
+// before anything new. A run-span processor (exporter.NewRunSpanProcessor)
+// spools the spans of a run, encoded as OTLP, under the run's (the record's)
+// uuid in the same way.
 package spool

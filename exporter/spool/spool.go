@@ -21,7 +21,8 @@ type Entry struct {
 	// ID is the record's uuid; a second Put of the same id replaces nothing
 	// and is accepted (delivery is idempotent by uuid).
 	ID string
-	// Data is the record's JSON encoding.
+	// Data is the record's JSON encoding, or the OTLP protobuf encoding of
+	// the spans of its run (see exporter.RunSpans).
 	Data []byte
 	// Seq is the entry's cursor, set by Oldest; Put ignores it.
 	Seq int64

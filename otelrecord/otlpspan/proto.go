@@ -27,7 +27,7 @@ import (
 // status is set only when its code is not Unset or it has a message.
 func ProtoSpan(s otelrecord.Span) *tracepb.Span {
 	out := &tracepb.Span{
-		Name:              validString(s.Name),
+		Name:              ValidString(s.Name),
 		StartTimeUnixNano: unixNano(s.StartTime),
 		EndTimeUnixNano:   unixNano(s.EndTime),
 		Attributes:        ProtoKeyValues(s.Attributes),
@@ -42,13 +42,13 @@ func ProtoSpan(s otelrecord.Span) *tracepb.Span {
 		out.ParentSpanId = append([]byte(nil), s.ParentSpanID[:]...)
 	}
 	if s.StatusCode != codes.Unset || s.StatusMessage != "" {
-		out.Status = &tracepb.Status{Code: statusCode(s.StatusCode), Message: validString(s.StatusMessage)}
+		out.Status = &tracepb.Status{Code: statusCode(s.StatusCode), Message: ValidString(s.StatusMessage)}
 	}
 	if len(s.Events) > 0 {
 		out.Events = make([]*tracepb.Span_Event, len(s.Events))
 		for i, e := range s.Events {
 			out.Events[i] = &tracepb.Span_Event{
-				Name:         validString(e.Name),
+				Name:         ValidString(e.Name),
 				TimeUnixNano: unixNano(e.Time),
 				Attributes:   ProtoKeyValues(e.Attributes),
 			}
@@ -67,7 +67,7 @@ func ProtoKeyValues(attrs []attribute.KeyValue) []*commonpb.KeyValue {
 	}
 	out := make([]*commonpb.KeyValue, len(attrs))
 	for i, kv := range attrs {
-		out[i] = &commonpb.KeyValue{Key: validString(string(kv.Key)), Value: ProtoValue(kv.Value)}
+		out[i] = &commonpb.KeyValue{Key: ValidString(string(kv.Key)), Value: ProtoValue(kv.Value)}
 	}
 	return out
 }
@@ -111,7 +111,7 @@ func ProtoValue(v attribute.Value) *commonpb.AnyValue {
 }
 
 func stringValue(s string) *commonpb.AnyValue {
-	return &commonpb.AnyValue{Value: &commonpb.AnyValue_StringValue{StringValue: validString(s)}}
+	return &commonpb.AnyValue{Value: &commonpb.AnyValue_StringValue{StringValue: ValidString(s)}}
 }
 
 func array[T any](elems []T, conv func(T) *commonpb.AnyValue) *commonpb.AnyValue {
@@ -146,9 +146,11 @@ func unixNano(t time.Time) uint64 {
 	return uint64(t.UnixNano())
 }
 
-// validString returns s with each byte that is not part of valid UTF-8
-// replaced by U+FFFD, as encoding/json writes strings.
-func validString(s string) string {
+// ValidString returns s with each byte that is not part of valid UTF-8
+// replaced by U+FFFD, as encoding/json writes strings: the rule by which
+// ProtoSpan makes the strings of a span valid protobuf strings, for an
+// encoder that writes OTLP on its own. It returns s itself when s is valid.
+func ValidString(s string) string {
 	if utf8.ValidString(s) {
 		return s
 	}
