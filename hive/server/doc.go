@@ -34,6 +34,14 @@
 // transaction, and only a body that is not a JSON array (400) or is too large
 // (413) fails as a whole.
 //
+// Memory and time are bounded for every client, hostile ones included:
+// request bodies in flight share a budget (WithBodyBudget; past it, 503 with
+// Retry-After, the body unread); listings are streamed record by record and a
+// page ends at MaxListLimit records or WithMaxListBytes bytes; answers that
+// carry a record are written from the stored bytes; and every request must
+// arrive within WithReadTimeout and be answered within WithWriteTimeout, or
+// its connection is closed.
+//
 // Sizes are bounded by WithMaxBodyBytes (a request body) and
 // WithMaxRecordBytes (one record). Every 413 answer, and every batch answer,
 // states the limits in the headers Hive-Max-Body-Bytes, Hive-Max-Record-Bytes

@@ -57,6 +57,12 @@ X-Forwarded-For: behind a reverse proxy, every client shares the proxy's.
 A request body over --max-body-bytes, or a record over --max-record-bytes, is
 answered 413 with the limits in the Hive-Max-Body-Bytes and
 Hive-Max-Record-Bytes headers; in a batch, a record over the limit fails alone.
+Request bodies in flight share --body-budget: a request the budget cannot
+cover is answered 503 with Retry-After, its body unread. A listing page ends
+at 100 records or once its records reach --max-list-bytes ("next" continues
+it), and is streamed record by record. A request must arrive whole within
+--read-timeout and be answered within --write-timeout, or its connection is
+closed (slow clients cannot hold the server).
 
 Register a task for invoke with POST /api/projects/{projectUuid}/sync and a
 body like {"tasks":[{"name":"myTask","invokeUrl":"http://127.0.0.1:8081/myTask"}]}.
