@@ -7,6 +7,7 @@ import (
 	"fmt"
 
 	"github.com/hivetrace/hivetrace/exporter"
+	"github.com/hivetrace/hivetrace/hive"
 	"github.com/hivetrace/hivetrace/internal/run"
 	"github.com/hivetrace/hivetrace/otelrecord"
 )
@@ -94,7 +95,9 @@ func failAll(items []*item, ctxErr error) {
 
 // summarize turns the outcomes into one DeliveryError per kind of failure,
 // joined; nil when every record was delivered. Records still pending count
-// as failed (Deliver settles every record before it returns).
+// as failed (Deliver settles every record before it returns); their
+// DeliveryError carries the longest Retry-After of their last answers, for
+// the processor to honour.
 func summarize(items []*item) error {
 	var rejected, failed exporter.DeliveryError
 	for _, it := range items {
@@ -110,6 +113,9 @@ func summarize(items []*item) error {
 			}
 			note(&failed, err)
 			failed.Records = append(failed.Records, it.rec)
+			if apiErr := (*hive.APIError)(nil); errors.As(err, &apiErr) {
+				failed.RetryAfter = max(failed.RetryAfter, apiErr.RetryAfter)
+			}
 		}
 	}
 	var out []error

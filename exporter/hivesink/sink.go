@@ -119,9 +119,10 @@ func New(client *hive.LogClient, opts ...Option) *Sink {
 // and the first refusal's error; and the records still failing when ctx
 // ended or the deadline left no time for another attempt, with Records
 // holding exactly those records (as last sent: with their uuid, trimmed when
-// they were) so the record processor can queue them again, and an Err
-// wrapping the context's error (or context.DeadlineExceeded) and the last
-// failure, not exporter.ErrRejected.
+// they were) so the record processor can queue them again, RetryAfter the
+// longest Retry-After of their last answers (which the processor honours),
+// and an Err wrapping the context's error (or context.DeadlineExceeded) and
+// the last failure, not exporter.ErrRejected.
 //
 // A silent client (no credentials) sends nothing: Deliver discards the
 // records and returns nil.

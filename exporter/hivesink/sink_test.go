@@ -158,6 +158,9 @@ func TestDeliverRetryAfterPastTheDeadlineReturnsAtOnce(t *testing.T) {
 	require.ErrorIs(t, err, hive.ErrRateLimited, "the last failure is kept")
 	assert.Equal(t, map[bool]int{false: 2}, deliveryErrors(t, err))
 	assert.Equal(t, 1, f.attemptsFor("u-1"))
+	var de *exporter.DeliveryError
+	require.ErrorAs(t, err, &de)
+	assert.Equal(t, time.Hour, de.RetryAfter, "handed back with the server's delay, for the processor to honour")
 }
 
 func TestDeliverDoesNotRetryRejections(t *testing.T) {
