@@ -23,11 +23,11 @@ import (
 // was delivered. The processor counts the records not delivered as dropped,
 // reports the error, and does not send them again.
 //
-// Deliver is called from the processor's single worker goroutine (and from
-// ForceFlush and Shutdown through it), never from the goroutine that ended a
-// span. One processor never calls Deliver concurrently, but a Sink shared by
-// several processors must be safe for concurrent use. The records passed
-// belong to the sink from then on; nil records are skipped.
+// Deliver is called from the processor's sender goroutines (WithSenders of
+// them, concurrently; ForceFlush and Shutdown go through them too), never
+// from the goroutine that ended a span, so a Sink must be safe for
+// concurrent use. The records passed belong to the sink from then on; nil
+// records are skipped.
 //
 // A Sink may also implement Flusher and Shutdowner; the processor calls them
 // from its own ForceFlush and Shutdown.

@@ -22,6 +22,10 @@
 // A 413 answer splits a batch of several runs in two halves sent at once;
 // every other answer (400 among them) refuses the runs for good
 // (exporter.ErrRejected), with the message of the answer's google.rpc.Status.
+// So a single run too large for the receiver is refused: the sink never
+// cuts spans (their payloads were capped when written, HIVE_MAX_PAYLOAD_BYTES),
+// where the log-ingest sink (package hivesink) stores such a record with its
+// largest payloads trimmed and marked otelrecord.MetadataTrimmed.
 //
 // Like every exporter.Sink, the Sink sends synchronously and keeps no queue
 // and no retry loop of its own: the record processor holds the queue, the
