@@ -18,9 +18,14 @@ import (
 // TestGoexitRunReachesTheSink runs a task whose SetMetrics mock ends the
 // goroutine with runtime.Goexit, as a failing require does in a test: the
 // record processor still delivers the run's record, a failure, equal to the
-// one the task's listener got.
+// one the task's listener got; over OTLP, the receiver rebuilds it the same.
 func TestGoexitRunReachesTheSink(t *testing.T) {
-	h := exportertest.NewHarness(t)
+	for name, newHarness := range harnesses {
+		t.Run(name, func(t *testing.T) { testGoexitRun(t, newHarness(t)) })
+	}
+}
+
+func testGoexitRun(t *testing.T, h *exportertest.Harness) {
 	report := newReportTask(task.WithTracerProvider(h.TracerProvider()))
 	var mu sync.Mutex
 	var got []*otelrecord.ExecutionRecord

@@ -53,18 +53,30 @@ func newReportTask(opts ...task.Option) *task.Task[reportIn, reportOut] {
 	}, opts...)
 }
 
-// TestRealTasksAreRebuilt runs real tasks through the fidelity harness.
-func TestRealTasksAreRebuilt(t *testing.T) {
-	h := exportertest.NewHarness(t)
-	report := newReportTask(task.WithTracerProvider(h.TracerProvider()))
-	ctx := context.Background()
+// harnesses are the fidelity harnesses of both transports: records rebuilt
+// in process, and rebuilt by the receiver of the runs' OTLP spans.
+var harnesses = map[string]func(testing.TB, ...exporter.Option) *exportertest.Harness{
+	"log-ingest": exportertest.NewHarness,
+	"otlp":       exportertest.NewOTLPHarness,
+}
 
-	_, ok, err := report.SafeRun(ctx, reportIn{UserID: 1})
-	require.NoError(t, err)
-	_, failed, err := report.SafeRun(ctx, reportIn{UserID: 99})
-	require.Error(t, err)
-	require.Equal(t, otelrecord.TypeError, failed.Type)
-	h.AssertRebuiltAll(t, ok, failed)
+// TestRealTasksAreRebuilt runs real tasks through the fidelity harness of
+// each transport.
+func TestRealTasksAreRebuilt(t *testing.T) {
+	for name, newHarness := range harnesses {
+		t.Run(name, func(t *testing.T) {
+			h := newHarness(t)
+			report := newReportTask(task.WithTracerProvider(h.TracerProvider()))
+			ctx := context.Background()
+
+			_, ok, err := report.SafeRun(ctx, reportIn{UserID: 1})
+			require.NoError(t, err)
+			_, failed, err := report.SafeRun(ctx, reportIn{UserID: 99})
+			require.Error(t, err)
+			require.Equal(t, otelrecord.TypeError, failed.Type)
+			h.AssertRebuiltAll(t, ok, failed)
+		})
+	}
 }
 
 // TestRealTasksRatioZero runs real tasks under a ratio-0 sampler: every

@@ -12,6 +12,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
 	"github.com/hivetrace/hivetrace/exporter"
+	"github.com/hivetrace/hivetrace/exporter/otlpsink"
 	"github.com/hivetrace/hivetrace/internal/fidelity"
 	"github.com/hivetrace/hivetrace/otelrecord"
 )
@@ -25,8 +26,9 @@ const flushTimeout = 30 * time.Second
 // rebuilt records. Run tasks with its TracerProvider, then compare what they
 // returned with what was rebuilt. It is safe for concurrent use.
 type Harness struct {
-	tp  *sdktrace.TracerProvider
-	exp *tracetest.InMemoryExporter
+	tp       *sdktrace.TracerProvider
+	exp      *tracetest.InMemoryExporter
+	receiver *OTLPReceiver // NewOTLPHarness's; nil for NewHarness
 
 	mu      sync.Mutex
 	records []*otelrecord.ExecutionRecord
@@ -60,6 +62,36 @@ func NewHarness(t testing.TB, opts ...exporter.Option) *Harness {
 	return h
 }
 
+// NewOTLPHarness is NewHarness over the OTLP transport: its TracerProvider
+// feeds every span to a run-span processor (exporter.NewRunSpanProcessor,
+// configured by opts) that sends the spans of each run to an OTLPReceiver
+// through an otlpsink.Sink, and the records are those the receiver
+// rebuilds, as Hive's OTLP endpoint does.
+func NewOTLPHarness(t testing.TB, opts ...exporter.Option) *Harness {
+	t.Helper()
+	h := &Harness{exp: tracetest.NewInMemoryExporter(), receiver: NewOTLPReceiver(t)}
+	sink, err := otlpsink.New(h.receiver.Endpoint())
+	require.NoError(t, err, "exportertest: OTLP sink")
+	procOpts := append([]exporter.Option{exporter.WithMeterProvider(noop.NewMeterProvider())}, opts...)
+	h.tp = sdktrace.NewTracerProvider(
+		sdktrace.WithSampler(sdktrace.AlwaysSample()),
+		sdktrace.WithSyncer(h.exp),
+		sdktrace.WithSpanProcessor(exporter.NewRunSpanProcessor(sink, procOpts...)),
+	)
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), flushTimeout)
+		defer cancel()
+		if err := h.tp.Shutdown(ctx); err != nil {
+			t.Errorf("exportertest: shut down harness tracer provider: %v", err)
+		}
+	})
+	return h
+}
+
+// Receiver returns the OTLP receiver of a harness made by NewOTLPHarness;
+// nil for NewHarness.
+func (h *Harness) Receiver() *OTLPReceiver { return h.receiver }
+
 // TracerProvider returns the provider to run tasks with.
 func (h *Harness) TracerProvider() *sdktrace.TracerProvider { return h.tp }
 
@@ -67,12 +99,17 @@ func (h *Harness) TracerProvider() *sdktrace.TracerProvider { return h.tp }
 func (h *Harness) Exporter() *tracetest.InMemoryExporter { return h.exp }
 
 // Records flushes the record processor and returns every record rebuilt so
-// far, in delivery order. The slice is the caller's; the records are shared.
+// far, in delivery order (for NewOTLPHarness, every record the receiver
+// rebuilt, the runs still missing spans rebuilt incomplete). The slice is the caller's; the records are shared.
 func (h *Harness) Records(t testing.TB) []*otelrecord.ExecutionRecord {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), flushTimeout)
 	defer cancel()
 	require.NoError(t, h.tp.ForceFlush(ctx), "exportertest: flush the record processor")
+	if h.receiver != nil {
+		h.receiver.FlushPending() // every span was delivered: runs still waiting lack some
+		return h.receiver.Records()
+	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return append([]*otelrecord.ExecutionRecord(nil), h.records...)

@@ -120,3 +120,19 @@ func TestHarnessReportsDifferences(t *testing.T) {
 		})
 	}
 }
+
+func TestOTLPHarnessRebuilds(t *testing.T) {
+	h := NewOTLPHarness(t)
+	tracer := h.TracerProvider().Tracer("test")
+	a, b := emit(t, tracer, "a"), emit(t, tracer, "b")
+	h.AssertRebuiltAll(t, a, b)
+	assert.Len(t, h.Records(t), 2)
+	assert.Len(t, h.Exporter().GetSpans(), 4, "every span reaches the in-memory exporter")
+	require.NotNil(t, h.Receiver())
+	assert.NotEmpty(t, h.Receiver().Requests())
+	assert.Nil(t, NewHarness(t).Receiver())
+
+	w := a.Clone()
+	w.Output = json.RawMessage(`4`)
+	assert.NotEmpty(t, failures(t, func(tb testing.TB) { h.AssertRebuilt(tb, w) }), "a difference is reported")
+}
