@@ -90,9 +90,9 @@ func (p *recordProcessor) deliver(batch []*item) {
 	// dropped here.
 	again, drops := splitUndelivered(ctx, err, batch, p.runCtx.Err() != nil)
 	cancel()
-	retryAfter := min(retryAfter(err), maxRetryAfter)
-	if retryAfter > 0 && len(again) > 0 {
-		p.pauseFor(retryAfter) // before anything else: the other senders hold back at once
+	asked := min(retryAfter(err), maxRetryAfter)
+	if asked > 0 && len(again) > 0 {
+		p.pauseFor(asked) // before anything else: the other senders hold back at once
 	}
 
 	for _, ps := range partial {
@@ -132,7 +132,7 @@ func (p *recordProcessor) deliver(batch []*item) {
 	}
 	p.queue.Requeue(again)
 	n := int(p.failures.Add(1)) - 1
-	delay := max(retry.Backoff(n, p.cfg.initialBackoff, p.cfg.maxBackoff), retryAfter)
+	delay := max(retry.Backoff(n, p.cfg.initialBackoff, p.cfg.maxBackoff), asked)
 	if p.flushing.Load() == 0 {
 		_ = retry.Sleep(p.runCtx, delay)
 	}
