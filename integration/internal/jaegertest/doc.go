@@ -7,7 +7,14 @@
 // and stops it when the test ends, so tests never assume Jaeger's default
 // ports are free and never leave a process behind.
 //
+// StartProcess runs the same binary with a configuration of the test's own
+// on as many free loopback ports as it asks for: the binary is an
+// OpenTelemetry Collector distribution, so a test can run it as a Collector
+// in front of a Jaeger that Start started and of other back ends.
+//
 // When the binary is missing or does not start, Start skips the test, except
 // when the environment has CI=true: there it fails, because CI must exercise
-// the real component.
+// the real component. StartProcess skips (or fails) the same way when the
+// binary is missing, and fails when it does not serve with the test's
+// configuration.
 package jaegertest
