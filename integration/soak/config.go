@@ -9,7 +9,7 @@ import (
 )
 
 // scenarioNames are the scenarios in the order they run.
-var scenarioNames = []string{"outage", "spool", "throughput", "latency", "ingest", "contention", "memory"}
+var scenarioNames = []string{"outage", "outage-otlp", "spool", "throughput", "latency", "ingest", "contention", "memory"}
 
 // settings are the loads and durations of every scenario.
 type settings struct {

@@ -10,6 +10,9 @@
 //     is killed (SIGKILL) for 60 s and restarted on the same port and
 //     database: no record may be lost; the duplicate deliveries the server
 //     answered are reported (storage is idempotent by uuid).
+//   - outage-otlp: the outage scenario with HIVE_TRANSPORT=otlp: the runs'
+//     spans go to hive serve over OTLP and it rebuilds the records; no record
+//     may be lost either.
 //   - spool: the same load with HIVE_SPOOL_DIR set; hive serve is killed,
 //     then, 20 s later, the producer too; a new producer on the same spool
 //     directory drains it once hive serve is back: every record the spool
@@ -22,7 +25,7 @@
 //
 // Run it with `make soak`, or `cd integration && go run ./soak`. Flags:
 // -quick (short outages, lower rates: the figures are then not the reference
-// ones), -only NAME[,NAME] (outage, spool, throughput, latency, ingest,
+// ones), -only NAME[,NAME] (outage, outage-otlp, spool, throughput, latency, ingest,
 // contention, memory), and the
 // rates and durations of each scenario (see -help). It builds the hive
 // command once, into a temporary directory, unless -hive names a binary.

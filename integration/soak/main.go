@@ -57,6 +57,7 @@ type scenario struct {
 
 var scenarios = []scenario{
 	{"outage", (*harness).outageScenario},
+	{"outage-otlp", (*harness).outageOTLPScenario},
 	{"spool", (*harness).spoolScenario},
 	{"throughput", (*harness).throughputScenario},
 	{"latency", (*harness).latencyScenario},

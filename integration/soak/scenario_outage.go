@@ -26,13 +26,21 @@ func (h *harness) runOutage(ctx context.Context) (*outageRun, error) {
 	if h.outage != nil {
 		return h.outage, nil
 	}
+	o, err := h.runOutageOver(ctx, "outage")
+	h.outage = o
+	return o, err
+}
+
+// runOutageOver is runOutage in the stage name, the producer running with
+// the extra environment variables.
+func (h *harness) runOutageOver(ctx context.Context, name string, extra ...string) (*outageRun, error) {
 	s := h.s
-	st, err := h.newStage(ctx, "outage", true)
+	st, err := h.newStage(ctx, name, true)
 	if err != nil {
 		return nil, err
 	}
 	defer st.close()
-	p, err := h.startProducer(st.dir, "producer", st.target(), s.outageRate, s.lead+s.outage+s.tail)
+	p, err := h.startProducer(st.dir, "producer", st.target(), s.outageRate, s.lead+s.outage+s.tail, extra...)
 	if err != nil {
 		return nil, err
 	}
@@ -66,7 +74,6 @@ func (h *harness) runOutage(ctx context.Context) (*outageRun, error) {
 	if o.stored, err = storedRecords(ctx, st.hive.db); err != nil {
 		return nil, err
 	}
-	h.outage = o
 	return o, nil
 }
 
@@ -87,6 +94,24 @@ func (h *harness) outageScenario(ctx context.Context, rep *report) error {
 	rep.note("outage: %s", producerNote(o.sum, o.producerFailed, len(o.runs)))
 	rep.note("outage: duplicates are the 2xx ingest answers past the first for a record uuid, counted by the harness's proxy; it answered %s requests and closed %s without an answer while hive serve was down or dying",
 		count(o.proxy.answered), count(o.proxy.aborted))
+	return nil
+}
+
+// outageOTLPScenario is the outage scenario with the records' spans sent
+// over OTLP (HIVE_TRANSPORT=otlp) and rebuilt by hive serve: the same
+// guarantee, no record lost.
+func (h *harness) outageOTLPScenario(ctx context.Context, rep *report) error {
+	o, err := h.runOutageOver(ctx, "outage-otlp", "HIVE_TRANSPORT=otlp")
+	if err != nil {
+		return err
+	}
+	lost := missing(o.runs, o.stored)
+	load := o.load + "; HIVE_TRANSPORT=otlp"
+	rep.add(
+		row{scenario: "outage-otlp", load: load, figure: "records lost (made, not rebuilt and stored by hive serve)",
+			measured: fmt.Sprintf("%s of %s", count(lost), count(len(o.runs))), target: "0", result: check(lost == 0 && len(o.runs) > 0)},
+	)
+	rep.note("outage-otlp: %s", producerNote(o.sum, o.producerFailed, len(o.runs)))
 	return nil
 }
 
