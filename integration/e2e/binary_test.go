@@ -7,9 +7,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
-	"runtime"
 	"strings"
 	"sync"
 	"syscall"
@@ -18,6 +16,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/hivetrace/hivetrace/integration/internal/hivecmd"
 	"github.com/hivetrace/hivetrace/internal/testutil"
 )
 
@@ -28,7 +27,6 @@ var (
 	buildDir  string
 	buildBin  string
 	buildErr  error
-	buildOut  []byte
 )
 
 // hiveBinary returns the path of the hive command, building it on first use.
@@ -39,21 +37,9 @@ func hiveBinary(t *testing.T) string {
 		if buildErr != nil {
 			return
 		}
-		buildBin = filepath.Join(buildDir, "hive")
-		goTool := filepath.Join(runtime.GOROOT(), "bin", "go")
-		if _, err := os.Stat(goTool); err != nil {
-			goTool = "go"
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-		defer cancel()
-		args := []string{"build", "-o", buildBin}
-		if raceEnabled {
-			args = append(args, "-race")
-		}
-		cmd := exec.CommandContext(ctx, goTool, append(args, "github.com/hivetrace/hivetrace/hive/server/cmd/hive")...)
-		buildOut, buildErr = cmd.CombinedOutput()
+		buildBin, buildErr = hivecmd.Build(context.Background(), buildDir, raceEnabled)
 	})
-	require.NoError(t, buildErr, "build the hive command: %s", buildOut)
+	require.NoError(t, buildErr, "build the hive command")
 	return buildBin
 }
 

@@ -8,31 +8,10 @@ import (
 	"io"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
-	"runtime"
 	"strings"
 	"time"
 )
-
-// hivePackage is the hive command, built from this module's requirements.
-const hivePackage = "github.com/hivetrace/hivetrace/hive/server/cmd/hive"
-
-// buildHive builds the hive command into dir and returns its path.
-func buildHive(ctx context.Context, dir string) (string, error) {
-	bin := filepath.Join(dir, "hive")
-	goTool := filepath.Join(runtime.GOROOT(), "bin", "go")
-	if _, err := os.Stat(goTool); err != nil {
-		goTool = "go"
-	}
-	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
-	defer cancel()
-	out, err := exec.CommandContext(ctx, goTool, "build", "-o", bin, hivePackage).CombinedOutput()
-	if err != nil {
-		return "", fmt.Errorf("go build %s: %w\n%s", hivePackage, err, out)
-	}
-	return bin, nil
-}
 
 // hiveServe runs `hive serve` on one address and database across restarts.
 type hiveServe struct {

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/hivetrace/hivetrace/integration/internal/hivecmd"
 )
 
 func main() {
@@ -85,7 +87,7 @@ func soak(ctx context.Context, s settings, stdout, stderr io.Writer) (int, error
 	bin := s.hiveBin
 	if bin == "" {
 		fmt.Fprintln(stderr, "soak: building the hive command")
-		if bin, err = buildHive(ctx, dir); err != nil {
+		if bin, err = hivecmd.Build(ctx, dir, false); err != nil {
 			return 0, err
 		}
 	}
