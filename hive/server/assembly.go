@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -261,7 +260,7 @@ func (s *Server) groupRuns(ctx context.Context, exp otlpExport, rj *rejections) 
 				continue
 			}
 			if err != nil {
-				rj.add(1, describeSpan(src, err))
+				rj.add(1, err.Error())
 				continue
 			}
 			k := runKey{project: p.uuid, run: sp.run}
@@ -283,14 +282,6 @@ func (s *Server) groupRuns(ctx context.Context, exp otlpExport, rj *rejections) 
 	return runs, order
 }
 
-// describeSpan names a refused span in a reason.
-func describeSpan(src otlpSpan, err error) string {
-	if src.msg != nil && len(src.msg.GetSpanId()) == spanIDSize {
-		return fmt.Sprintf("span %x: %v", src.msg.GetSpanId(), err)
-	}
-	return fmt.Sprintf("span: %v", err)
-}
-
 // claimLease is how long a server holds a run it claimed to assemble; a
 // run still unfinished then (its server stopped) is taken by a sweep.
 const claimLease = 30 * time.Second
@@ -307,19 +298,36 @@ type assembledRun struct {
 
 // assemble rebuilds a run's record from its spans (otelrecord.RebuildRun,
 // as the process that ran the task does) into the entry that stores it,
-// checked as POST /api/log-ingest checks a record. complete is false for a
+// checked as POST /api/log-ingest checks a record (validateRecord and the
+// record limit). complete is false for a
 // run assembled with spans missing: the record says what is missing (in
 // its metadata, under otelrecord.MetadataIncomplete). The error says why
 // the record is refused.
 func (s *Server) assemble(projectName string, key runKey, task otelrecord.Span, boundaries []otelrecord.Span, complete bool) (assembledRun, error) {
 	rec, _ := otelrecord.RebuildRun(task, boundaries) // what is missing is in the record's metadata
-	item, err := json.Marshal(rec)
+	if err := validateRecord(rec); err != nil {
+		return assembledRun{}, err
+	}
+	item, err := marshalRebuilt(rec) // json.Marshal's bytes
 	if err != nil {
 		return assembledRun{}, fmt.Errorf("encode record: %w", err)
 	}
-	in, err := s.ingestEntry(wire.IngestRequest{ProjectUUID: key.project, ProjectName: projectName, LogItem: item})
-	if err != nil {
-		return assembledRun{}, err
+	if int64(len(item)) > s.cfg.maxRecordBytes {
+		return assembledRun{}, errorf(http.StatusRequestEntityTooLarge,
+			"record of %d bytes exceeds the limit of %d bytes (%s)", len(item), s.cfg.maxRecordBytes, wire.MaxRecordBytesHeader)
+	}
+	// The record is the JSON json.Marshal makes of a record that passed
+	// the checks of an ingest (validateRecord), keyed by its task name and
+	// uuid: what parseLogItem would accept and return for it.
+	in := IngestEntry{
+		Log: StoredLog{
+			ProjectUUID: key.project,
+			TaskName:    rec.TaskName,
+			UUID:        rec.UUID,
+			Record:      item,
+			CreatedAt:   s.cfg.clock().UTC(),
+		},
+		ProjectName: projectName,
 	}
 	return assembledRun{run: AssembledRun{Key: RunKey{ProjectUUID: key.project, RunUUID: key.run}, Entry: in, Incomplete: !complete}}, nil
 }

@@ -235,6 +235,9 @@ func eachField(data []byte, fn func(protowire.Number, protowire.Type, []byte) er
 		if n < 0 {
 			return fmt.Errorf("%w: %w", errMalformed, protowire.ParseError(n))
 		}
+		if !num.IsValid() {
+			return fmt.Errorf("%w: invalid field number %d", errMalformed, num)
+		}
 		data = data[n:]
 		var v []byte
 		if typ == protowire.BytesType {

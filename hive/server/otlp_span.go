@@ -36,16 +36,33 @@ var errNoRun = errors.New("span belongs to no run")
 // its run relies on. It fails with errNoRun for a boundary span that belongs
 // to no run, and with an error saying why for a span it refuses.
 func readRunSpan(p otlpProject, src otlpSpan) (runSpan, error) {
-	msg := src.msg
-	if msg == nil {
-		msg = new(tracepb.Span)
-		if err := proto.Unmarshal(src.raw, msg); err != nil {
-			return runSpan{}, fmt.Errorf("span does not decode: %w", err)
-		}
-		src.msg = msg
+	rs := runSpan{project: p, src: src, want: -1}
+	var ok bool
+	if src.msg == nil {
+		rs.span, ok = decodeSpan(src.raw)
 	}
-	rs := runSpan{project: p, span: otlpspan.Span(msg), src: src, want: -1}
+	if !ok {
+		msg := src.msg
+		if msg == nil {
+			msg = new(tracepb.Span)
+			if err := proto.Unmarshal(src.raw, msg); err != nil {
+				return runSpan{}, fmt.Errorf("span does not decode: %w", err)
+			}
+		}
+		rs.span = otlpspan.Span(msg)
+	}
 	rs.id = rs.span.SpanID
+	if err := rs.read(); err != nil {
+		if rs.id.IsValid() {
+			return runSpan{}, fmt.Errorf("span %s: %w", rs.id, err)
+		}
+		return runSpan{}, fmt.Errorf("span: %w", err)
+	}
+	return rs, nil
+}
+
+// read checks what assembling the span's run relies on.
+func (rs *runSpan) read() error {
 	var kind, run *attribute.Value
 	var omitted bool
 	for i := range rs.span.Attributes {
@@ -65,36 +82,34 @@ func readRunSpan(p otlpProject, src otlpSpan) (runSpan, error) {
 	}
 	switch {
 	case kind == nil || kind.Type() != attribute.STRING:
-		return runSpan{}, fmt.Errorf("%s is not a string", otelrecord.KindKey)
+		return fmt.Errorf("%s is not a string", otelrecord.KindKey)
 	case kind.AsString() == otelrecord.KindTask:
 		rs.task = true
 	case kind.AsString() == otelrecord.KindBoundary:
 		if omitted || run == nil {
-			return runSpan{}, errNoRun
+			return errNoRun
 		}
 	default:
-		return runSpan{}, fmt.Errorf("%s %q is neither %q nor %q", otelrecord.KindKey, truncate(kind.AsString(), 64),
+		return fmt.Errorf("%s %q is neither %q nor %q", otelrecord.KindKey, truncate(kind.AsString(), 64),
 			otelrecord.KindTask, otelrecord.KindBoundary)
 	}
 	if run == nil {
-		return runSpan{}, fmt.Errorf("task-run span without %s", otelrecord.RunUUIDKey)
+		return fmt.Errorf("task-run span without %s", otelrecord.RunUUIDKey)
 	}
 	if run.Type() != attribute.STRING {
-		return runSpan{}, fmt.Errorf("%s is not a string", otelrecord.RunUUIDKey)
+		return fmt.Errorf("%s is not a string", otelrecord.RunUUIDKey)
 	}
 	rs.run = run.AsString()
 	if err := checkID(string(otelrecord.RunUUIDKey), rs.run, false); err != nil {
-		return runSpan{}, err
+		return err
 	}
 	if !rs.id.IsValid() {
-		return runSpan{}, errors.New("span id is not 8 bytes, or zero")
+		return errors.New("span id is not 8 bytes, or zero")
 	}
 	if rs.task {
-		if err := readTaskSpan(&rs); err != nil {
-			return runSpan{}, err
-		}
+		return readTaskSpan(rs)
 	}
-	return rs, nil
+	return nil
 }
 
 // readTaskSpan checks a task-run span's name and reads how many boundary

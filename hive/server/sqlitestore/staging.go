@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/hivetrace/hivetrace/hive/server"
@@ -72,6 +73,48 @@ func lookupStagedRun(tx *wtx, key server.RunKey) (stagedRun, error) {
 	}
 	r.found = err == nil
 	return r, err
+}
+
+// lookupBatch is the number of runs lookupStagedRuns reads with one
+// statement.
+const lookupBatch = 32
+
+// selectStagedRuns reads the rows of lookupBatch runs.
+var selectStagedRuns = `SELECT project_uuid, run_uuid, state, project_name, has_task, want, boundaries, claim_until
+	FROM staged_runs WHERE (project_uuid, run_uuid) IN (VALUES ` + strings.TrimSuffix(strings.Repeat("(?, ?), ", lookupBatch), ", ") + `)`
+
+// lookupStagedRuns reads the rows of runs, lookupBatch at a time; runs
+// without a row are not in the map.
+func lookupStagedRuns(tx *wtx, keys []server.RunKey) (map[server.RunKey]*stagedRun, error) {
+	out := make(map[server.RunKey]*stagedRun)
+	args := make([]any, 2*lookupBatch)
+	for start := 0; start < len(keys); start += lookupBatch {
+		for j := range lookupBatch {
+			k := keys[min(start+j, len(keys)-1)] // the last key again fills the batch
+			args[2*j], args[2*j+1] = k.ProjectUUID, k.RunUUID
+		}
+		if err := scanStagedRuns(tx, args, out); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func scanStagedRuns(tx *wtx, args []any, out map[server.RunKey]*stagedRun) error {
+	rows, err := tx.query(selectStagedRuns, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k server.RunKey
+		r := &stagedRun{found: true}
+		if err := rows.Scan(&k.ProjectUUID, &k.RunUUID, &r.state, &r.name, &r.hasTask, &r.want, &r.boundaries, &r.claimUntil); err != nil {
+			return err
+		}
+		out[k] = r
+	}
+	return rows.Err()
 }
 
 // StageSpans implements server.SpanStager: one write call.
@@ -180,10 +223,18 @@ func (s *Store) FinishRuns(ctx context.Context, runs []server.AssembledRun) ([]s
 		return nil, wrap("finish runs", err)
 	}
 	out := make([]server.FinishResult, len(runs))
+	keys := make([]server.RunKey, len(runs))
+	for i := range runs {
+		keys[i] = runs[i].Key
+	}
 	err := s.w.do(ctx, func(tx *wtx) error {
 		in := ingester{s: s, tx: tx, projects: map[string]string{}, tasks: map[[2]string]string{}}
+		staged, err := lookupStagedRuns(tx, keys)
+		if err != nil {
+			return err
+		}
 		for i := range runs {
-			r, err := in.finish(&runs[i])
+			r, err := in.finish(&runs[i], staged)
 			if err != nil {
 				return err
 			}
@@ -197,12 +248,16 @@ func (s *Store) FinishRuns(ctx context.Context, runs []server.AssembledRun) ([]s
 	return out, nil
 }
 
-// finish stores the record of one assembled run.
-func (in *ingester) finish(run *server.AssembledRun) (server.FinishResult, error) {
+// finish stores the record of one assembled run; staged holds the rows
+// of the call's runs, kept up to date.
+func (in *ingester) finish(run *server.AssembledRun, staged map[server.RunKey]*stagedRun) (server.FinishResult, error) {
 	key := run.Key
-	r, err := lookupStagedRun(in.tx, key)
-	if err != nil || r.state == runDone {
-		return server.FinishResult{}, err
+	r := staged[key]
+	if r == nil {
+		r = &stagedRun{want: -1}
+	}
+	if r.state == runDone {
+		return server.FinishResult{}, nil
 	}
 	if run.Refused {
 		return server.FinishResult{}, in.closeRun(key, r, runDone)
@@ -235,10 +290,11 @@ func (in *ingester) finish(run *server.AssembledRun) (server.FinishResult, error
 
 // closeRun sets the state of a run that has a row (a run assembled from
 // one export has none), removing its staged spans when it is done.
-func (in *ingester) closeRun(key server.RunKey, r stagedRun, state string) error {
+func (in *ingester) closeRun(key server.RunKey, r *stagedRun, state string) error {
 	if !r.found {
 		return nil
 	}
+	r.state = state
 	if _, err := in.tx.exec(setStagedRunState, state, key.ProjectUUID, key.RunUUID); err != nil {
 		return err
 	}
