@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"io"
@@ -23,12 +24,13 @@ type sizes struct {
 	skipMemory   bool
 	progress     io.Writer
 	replayTarget time.Duration
+	otlpRequests int // figure 7
 }
 
 // fullSizes are the sizes of the reference figures.
 func fullSizes() sizes {
 	return sizes{replay: 100_000, memoryRuns: 1_000_000, jaegerRuns: 10_000, benchtime: "2s", rebuildtime: "2s",
-		warmup: memoryWarmup, replayTarget: time.Second}
+		warmup: memoryWarmup, replayTarget: time.Second, otlpRequests: 400}
 }
 
 // setBenchtime sets -test.benchtime for the next testing.Benchmark calls.
@@ -85,7 +87,39 @@ func measure(s sizes) ([]row, error) {
 		}
 		rows = append(rows, r)
 	}
-	return append(rows, jaegerRow(s)), nil
+	rows = append(rows, jaegerRow(s))
+	otlp, err := otlpIngestRow(s)
+	if err != nil {
+		return nil, err
+	}
+	return append(rows, otlp), nil
+}
+
+// otlpIngestRow measures figure 7: OTLP exports into hive serve, records
+// stored on SQLite.
+func otlpIngestRow(s sizes) (row, error) {
+	if s.progress != nil {
+		fmt.Fprintln(s.progress, "bench: 7 OTLP ingest into hive serve…")
+	}
+	res, err := otlpIngest(context.Background(), s.otlpRequests)
+	if err != nil {
+		return row{}, fmt.Errorf("figure 7: %w", err)
+	}
+	want := res.Requests * otlpRunsPerReq
+	r := row{
+		figure:   "7 OTLP/HTTP ingest into hive serve (SQLite), boundary spans/s",
+		measured: res.Rate(), unit: "spans/s", target: 50_000, dir: atLeast,
+		note: fmt.Sprintf("%d exports of 512 spans (%d runs of %d calls, ~200-byte payloads), %d senders: %s records in %.2f s; %s stored\n"+
+			"in-process rebuild of the same spans, one core: %s boundary spans/s; hive serve end to end is %.3f× that\n"+
+			"peak RSS of hive serve: %d MB",
+			res.Requests, otlpRunsPerReq, otlpCalls, otlpSenders, number(float64(want)), res.Elapsed.Seconds(), number(float64(res.Records)),
+			number(res.InProcess), res.Rate()/res.InProcess, res.PeakRSS>>20),
+	}
+	if res.Records != want {
+		r.measured = 0
+		r.note += fmt.Sprintf("\nMISSING: %d of %d records stored", res.Records, want)
+	}
+	return r, nil
 }
 
 // callRows measures figures 1 and 2, the cost of one boundary call.
