@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	statuspb "google.golang.org/genproto/googleapis/rpc/status"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
@@ -270,4 +271,44 @@ func gzipped(t testing.TB, data []byte) []byte {
 	require.NoError(t, err)
 	require.NoError(t, zw.Close())
 	return buf.Bytes()
+}
+
+func TestOTLPRecordOverTheLimitIsRefused(t *testing.T) {
+	store := server.NewMemoryStore()
+	n := startNode(t, store, server.WithMaxRecordBytes(1000))
+	big := makeRuns(t, "svc", 2, 3) // records of about 1.6 KB
+	small := makeRuns(t, "svc", 1, 0)
+
+	// A run an export carries whole: its spans are refused in the answer.
+	out := exportResponse(t, n.post(exportBody(t, append(append([]sdktrace.ReadOnlySpan{}, big.spans...), small.spans...)),
+		"application/x-protobuf", ""))
+	require.NotNil(t, out.PartialSuccess)
+	assert.Equal(t, int64(8), out.PartialSuccess.RejectedSpans)
+	assert.Contains(t, out.PartialSuccess.ErrorMessage, "exceeds the limit of 1000 bytes")
+	requireRecords(t, store, small)
+
+	// A run assembled from staged spans: refused and counted, once.
+	first, second := halves(big.spans)
+	require.NoError(t, exportHTTP(t, n.url, first))
+	require.NoError(t, exportHTTP(t, n.url, second))
+	assert.Equal(t, int64(2), n.srv.OTLPStats().Refused)
+	requireRecords(t, store, small)
+	require.NoError(t, exportHTTP(t, n.url, second))
+	assert.Equal(t, int64(2), n.srv.OTLPStats().Refused, "a refused run is done")
+}
+
+func TestOTLPResourceNamingAnInvalidProjectIsRefused(t *testing.T) {
+	store := server.NewMemoryStore()
+	n := startNode(t, store)
+	bad := makeRuns(t, "svc", 1, 1, otlpspan.ProjectUUIDKey.String(".."))
+	good := makeRuns(t, "svc", 1, 1)
+	req := mustRequest(t, exportBody(t, bad.spans))
+	req.ResourceSpans = append(req.ResourceSpans, mustRequest(t, exportBody(t, good.spans)).ResourceSpans...)
+	body, err := proto.Marshal(req)
+	require.NoError(t, err)
+	out := exportResponse(t, n.post(body, "application/x-protobuf", ""))
+	require.NotNil(t, out.PartialSuccess)
+	assert.Equal(t, int64(2), out.PartialSuccess.RejectedSpans)
+	assert.Contains(t, out.PartialSuccess.ErrorMessage, "hive.project.uuid")
+	requireRecords(t, store, good)
 }

@@ -10,4 +10,10 @@
 // store is opened and versioned with PRAGMA user_version, so later versions
 // can migrate older files. Records are keyed by (project uuid, task name,
 // record uuid) and survive restarts.
+//
+// The spans the server's OTLP endpoints stage (server.SpanStager) are kept
+// in staged_spans, one row per span (its protobuf bytes, keyed by project,
+// run and span id), beside one row per run in staged_runs (its state,
+// counts and claim). Every staging call is one write transaction, so stores
+// opened on the same file by several processes assemble each run once.
 package sqlitestore
