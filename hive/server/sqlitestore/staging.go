@@ -40,13 +40,18 @@ const (
 		AND ((want >= 0 AND boundaries >= want) OR (state = 'pending' AND first_at < ?))
 		ORDER BY first_at LIMIT ?`
 	// Runs to drop: past the retention, claimed by no one, and either
-	// without their task-run span or assembled (done or incomplete).
-	dropCondition = `first_at < ? AND claim_until < ? AND (state != 'pending' OR has_task = 0)`
-	countOrphans  = `SELECT COUNT(*), COALESCE(SUM(boundaries), 0) FROM staged_runs
-		WHERE state = 'pending' AND has_task = 0 AND first_at < ? AND claim_until < ?`
-	dropStagedSpans = `DELETE FROM staged_spans WHERE (project_uuid, run_uuid) IN
-		(SELECT project_uuid, run_uuid FROM staged_runs WHERE state != 'done' AND ` + dropCondition + `)`
-	dropStagedRuns = `DELETE FROM staged_runs WHERE ` + dropCondition
+	// without their task-run span (orphans) or assembled (done or
+	// incomplete). Each condition names a state, so that staged_runs_by_state
+	// bounds what is read.
+	orphanRuns      = `state = 'pending' AND has_task = 0 AND first_at < ? AND claim_until < ?`
+	closedRuns      = `state IN ('done', 'incomplete') AND first_at < ? AND claim_until < ?`
+	countOrphans    = `SELECT COUNT(*), COALESCE(SUM(boundaries), 0) FROM staged_runs WHERE ` + orphanRuns
+	dropOrphanSpans = `DELETE FROM staged_spans WHERE (project_uuid, run_uuid) IN
+		(SELECT project_uuid, run_uuid FROM staged_runs WHERE ` + orphanRuns + `)`
+	dropIncompleteSpans = `DELETE FROM staged_spans WHERE (project_uuid, run_uuid) IN
+		(SELECT project_uuid, run_uuid FROM staged_runs WHERE state = 'incomplete' AND first_at < ? AND claim_until < ?)`
+	dropOrphanRuns = `DELETE FROM staged_runs WHERE ` + orphanRuns
+	dropClosedRuns = `DELETE FROM staged_runs WHERE ` + closedRuns
 )
 
 // stagedRun is a row of staged_runs.
@@ -332,19 +337,27 @@ func (s *Store) SweepRuns(ctx context.Context, req server.SweepRequest) (server.
 			}
 		}
 		drop := nanos(req.DropBefore)
-		if err := tx.queryRow(countOrphans, drop, now).Scan(new(int64), &res.DroppedSpans); err != nil {
+		var orphans int64
+		if err := tx.queryRow(countOrphans, drop, now).Scan(&orphans, &res.DroppedSpans); err != nil {
 			return err
 		}
-		if _, err := tx.exec(dropStagedSpans, drop, now); err != nil {
-			return err
+		for _, q := range []string{dropOrphanSpans, dropIncompleteSpans} {
+			if _, err := tx.exec(q, drop, now); err != nil {
+				return err
+			}
 		}
-		r, err := tx.exec(dropStagedRuns, drop, now)
-		if err != nil {
-			return err
+		for _, q := range []string{dropOrphanRuns, dropClosedRuns} {
+			r, err := tx.exec(q, drop, now)
+			if err != nil {
+				return err
+			}
+			n, err := r.RowsAffected()
+			if err != nil {
+				return err
+			}
+			res.DroppedRuns += int(n)
 		}
-		n, err := r.RowsAffected()
-		res.DroppedRuns = int(n)
-		return err
+		return nil
 	})
 	if err != nil {
 		return server.SweepResult{}, wrap("sweep runs", err)
