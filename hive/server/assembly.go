@@ -343,12 +343,15 @@ func (s *Server) assembleStaged(ctx context.Context, r StagedRun) assembledRun {
 	boundaries := make([]otelrecord.Span, 0, len(r.Spans))
 	var err error
 	for _, st := range r.Spans {
-		msg := new(tracepb.Span)
-		if err = proto.Unmarshal(st.Data, msg); err != nil {
-			err = fmt.Errorf("staged span %s does not decode: %w", st.SpanID, err)
-			break
+		sp, ok := decodeSpan(st.Data)
+		if !ok {
+			msg := new(tracepb.Span)
+			if err = proto.Unmarshal(st.Data, msg); err != nil {
+				err = fmt.Errorf("staged span %s does not decode: %w", st.SpanID, err)
+				break
+			}
+			sp = otlpspan.Span(msg)
 		}
-		sp := otlpspan.Span(msg)
 		switch {
 		case !st.Task:
 			boundaries = append(boundaries, sp)

@@ -3,6 +3,7 @@ package server_test
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"fmt"
 	"io"
 	"net/http"
@@ -18,10 +19,12 @@ import (
 
 	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
 	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
+	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
 
 	"github.com/hivetrace/hivetrace/hive/server"
 	"github.com/hivetrace/hivetrace/hive/server/sqlitestore"
 	"github.com/hivetrace/hivetrace/otelrecord"
+	"github.com/hivetrace/hivetrace/otelrecord/otlpspan"
 )
 
 // Shape of the benchmark's exports: 512 spans each, runs of 3 boundary
@@ -34,13 +37,33 @@ const (
 
 // BenchmarkOTLPHTTPIngest measures OTLP/HTTP protobuf exports, from the
 // request to the records stored on SQLite, with a few senders at once; it
-// reports boundary spans per second.
+// reports boundary spans per second. "whole": each export carries its runs
+// whole; "split": each run comes in two exports (the task-run span and a
+// boundary span, then the other two), so every span is staged.
 func BenchmarkOTLPHTTPIngest(b *testing.B) {
-	template := benchTemplate(b)
-	bodies := make([][]byte, b.N)
-	for i := range bodies {
-		bodies[i] = benchExport(b, template, i)
-	}
+	b.Run("whole", func(b *testing.B) {
+		template := benchTemplate(b)
+		bodies := make([][]byte, b.N)
+		for i := range bodies {
+			bodies[i] = marshalBench(b, benchExport(template, i))
+		}
+		benchIngest(b, bodies, b.N*benchRunsPerExport)
+	})
+	b.Run("split", func(b *testing.B) {
+		template := benchTemplate(b)
+		bodies := make([][]byte, 0, b.N+1)
+		for i := 0; len(bodies) < b.N; i += 2 {
+			first, second := splitExport(benchExport(template, i), benchExport(template, i+1))
+			bodies = append(bodies, marshalBench(b, first), marshalBench(b, second))
+		}
+		benchIngest(b, bodies[:b.N], b.N/2*2*benchRunsPerExport) // runs of whole pairs
+	})
+}
+
+// benchIngest sends the bodies with benchSenders senders, requires the
+// store to hold the records of wantRuns runs, and reports the rates of the
+// boundary spans and records stored.
+func benchIngest(b *testing.B, bodies [][]byte, wantRuns int) {
 	store, err := sqlitestore.Open(context.Background(), filepath.Join(b.TempDir(), "hive.db"))
 	require.NoError(b, err)
 	b.Cleanup(func() { _ = store.Close() })
@@ -81,15 +104,54 @@ func BenchmarkOTLPHTTPIngest(b *testing.B) {
 	}
 	wg.Wait()
 	b.StopTimer()
-	spans := float64(b.N * benchRunsPerExport * benchCalls)
+	st := n.srv.OTLPStats()
+	require.Zero(b, st.Rejected)
+	require.Equal(b, int64(wantRuns), st.Records, "every run sent whole is stored")
+	spans := float64(st.Records * benchCalls)
 	b.ReportMetric(spans/b.Elapsed().Seconds(), "boundary-spans/s")
+	b.ReportMetric(float64(st.Records)/b.Elapsed().Seconds(), "records/s")
 	// The CPU time of the process (server and senders) per boundary span:
 	// what the rate would be with every core to itself, however busy the
 	// machine is with other work.
-	b.ReportMetric(float64((processCPU(b)-cpu0).Microseconds())/spans, "cpu-µs/boundary-span")
-	b.ReportMetric(float64(b.N*benchRunsPerExport)/b.Elapsed().Seconds(), "records/s")
-	st := n.srv.OTLPStats()
-	require.Equal(b, int64(b.N*benchRunsPerExport), st.Records)
+	if spans > 0 {
+		b.ReportMetric(float64((processCPU(b)-cpu0).Microseconds())/spans, "cpu-µs/boundary-span")
+	}
+}
+
+// splitExport returns two exports of the runs of a and b: the first holds
+// each run's task-run span and first boundary span, the second the others.
+func splitExport(a, b *coltracepb.ExportTraceServiceRequest) (first, second *coltracepb.ExportTraceServiceRequest) {
+	var f, s []*tracepb.Span
+	seen := map[string]bool{}
+	for _, req := range []*coltracepb.ExportTraceServiceRequest{a, b} {
+		for _, ss := range req.ResourceSpans[0].ScopeSpans {
+			for _, sp := range ss.Spans {
+				kind, run := otelrecord.Classify(otlpspan.Span(sp).Attributes)
+				switch {
+				case kind == otelrecord.KindTask:
+					f = append(f, sp)
+				case !seen[run]:
+					seen[run] = true
+					f = append(f, sp)
+				default:
+					s = append(s, sp)
+				}
+			}
+		}
+	}
+	export := func(spans []*tracepb.Span) *coltracepb.ExportTraceServiceRequest {
+		return &coltracepb.ExportTraceServiceRequest{ResourceSpans: []*tracepb.ResourceSpans{{
+			Resource:   a.ResourceSpans[0].Resource,
+			ScopeSpans: []*tracepb.ScopeSpans{{Spans: spans}},
+		}}}
+	}
+	return export(f), export(s)
+}
+
+func marshalBench(b *testing.B, req *coltracepb.ExportTraceServiceRequest) []byte {
+	data, err := proto.Marshal(req)
+	require.NoError(b, err)
+	return data
 }
 
 // processCPU returns the CPU time the process has used, user and system.
@@ -109,12 +171,14 @@ func benchTemplate(b *testing.B) *coltracepb.ExportTraceServiceRequest {
 }
 
 // benchExport returns the template with run uuids and span ids of its own.
-func benchExport(b *testing.B, template *coltracepb.ExportTraceServiceRequest, i int) []byte {
+func benchExport(template *coltracepb.ExportTraceServiceRequest, i int) *coltracepb.ExportTraceServiceRequest {
 	req := proto.Clone(template).(*coltracepb.ExportTraceServiceRequest)
+	j := 0
 	for _, rs := range req.ResourceSpans {
 		for _, ss := range rs.ScopeSpans {
-			for j, sp := range ss.Spans {
-				sp.SpanId = []byte(fmt.Sprintf("%04x%04x", i&0xffff, j))[:8]
+			for _, sp := range ss.Spans {
+				sp.SpanId = binary.BigEndian.AppendUint32(binary.BigEndian.AppendUint32(nil, uint32(i)+1), uint32(j))
+				j++
 				for _, kv := range sp.Attributes {
 					if kv.Key == string(otelrecord.RunUUIDKey) {
 						id := kv.Value.GetStringValue()
@@ -124,9 +188,7 @@ func benchExport(b *testing.B, template *coltracepb.ExportTraceServiceRequest, i
 			}
 		}
 	}
-	data, err := proto.Marshal(req)
-	require.NoError(b, err)
-	return data
+	return req
 }
 
 // checkBenchResponse requires a full success.

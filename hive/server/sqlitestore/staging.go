@@ -2,8 +2,6 @@ package sqlitestore
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -20,8 +18,6 @@ const (
 
 // Statements of the staging, prepared once on the writer's connection.
 const (
-	selectStagedRun = `SELECT state, project_name, has_task, want, boundaries, claim_until FROM staged_runs
-		WHERE project_uuid = ? AND run_uuid = ?`
 	insertStagedRun = `INSERT INTO staged_runs (project_uuid, run_uuid, project_name, has_task, want, boundaries, first_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?)`
 	updateStagedRunCounts = `UPDATE staged_runs SET has_task = ?, want = ?, boundaries = ? WHERE project_uuid = ? AND run_uuid = ?`
@@ -54,7 +50,8 @@ const (
 	dropClosedRuns = `DELETE FROM staged_runs WHERE ` + closedRuns
 )
 
-// stagedRun is a row of staged_runs.
+// stagedRun is a row of staged_runs; found is false for a run that has
+// none.
 type stagedRun struct {
 	found      bool
 	state      string
@@ -67,17 +64,6 @@ type stagedRun struct {
 
 func (r *stagedRun) complete() bool {
 	return r.hasTask && r.want >= 0 && r.boundaries >= r.want
-}
-
-// lookupStagedRun reads a run's row; found is false when it has none.
-func lookupStagedRun(tx *wtx, key server.RunKey) (stagedRun, error) {
-	r := stagedRun{want: -1}
-	err := tx.queryRow(selectStagedRun, key.ProjectUUID, key.RunUUID).Scan(&r.state, &r.name, &r.hasTask, &r.want, &r.boundaries, &r.claimUntil)
-	if errors.Is(err, sql.ErrNoRows) {
-		return stagedRun{want: -1}, nil
-	}
-	r.found = err == nil
-	return r, err
 }
 
 // lookupBatch is the number of runs lookupStagedRuns reads with one
@@ -127,11 +113,19 @@ func (s *Store) StageSpans(ctx context.Context, runs []server.StagedRun, now, cl
 	if err := ctx.Err(); err != nil {
 		return server.StageResult{}, wrap("stage spans", err)
 	}
+	keys := make([]server.RunKey, len(runs))
+	for i := range runs {
+		keys[i] = runs[i].Key
+	}
 	var res server.StageResult
 	err := s.w.do(ctx, func(tx *wtx) error {
 		res = server.StageResult{}
+		staged, err := lookupStagedRuns(tx, keys)
+		if err != nil {
+			return err
+		}
 		for i := range runs {
-			if err := stageRun(tx, &runs[i], nanos(now), nanos(claimUntil), &res); err != nil {
+			if err := stageRun(tx, &runs[i], staged, nanos(now), nanos(claimUntil), &res); err != nil {
 				return err
 			}
 		}
@@ -144,14 +138,19 @@ func (s *Store) StageSpans(ctx context.Context, runs []server.StagedRun, now, cl
 }
 
 // stageRun stages the spans of one run and, when they complete it, claims
-// it and adds it to res.Ready.
-func stageRun(tx *wtx, run *server.StagedRun, now, claimUntil int64, res *server.StageResult) error {
+// it and adds it to res.Ready; staged holds the rows of the call's runs,
+// kept up to date.
+func stageRun(tx *wtx, run *server.StagedRun, staged map[server.RunKey]*stagedRun, now, claimUntil int64, res *server.StageResult) error {
 	key := run.Key
-	r, err := lookupStagedRun(tx, key)
-	if err != nil || r.state == runDone {
-		return err
+	r := staged[key]
+	if r == nil {
+		r = &stagedRun{want: -1}
+		staged[key] = r
 	}
-	staged := 0
+	if r.state == runDone {
+		return nil
+	}
+	added := 0
 	for _, sp := range run.Spans {
 		if sp.Task && r.hasTask {
 			continue // a copy, or a second task-run span: the first wins
@@ -166,21 +165,22 @@ func stageRun(tx *wtx, run *server.StagedRun, now, claimUntil int64, res *server
 			}
 			continue
 		}
-		staged++
+		added++
 		if sp.Task {
 			r.hasTask, r.want = true, sp.Want
 		} else {
 			r.boundaries++
 		}
 	}
-	res.Staged += staged
-	if staged == 0 {
+	res.Staged += added
+	if added == 0 {
 		return nil
 	}
+	var err error
 	if r.found {
 		_, err = tx.exec(updateStagedRunCounts, r.hasTask, r.want, r.boundaries, key.ProjectUUID, key.RunUUID)
 	} else {
-		r.name = run.ProjectName
+		r.found, r.state, r.name = true, runPending, run.ProjectName
 		_, err = tx.exec(insertStagedRun, key.ProjectUUID, key.RunUUID, run.ProjectName, r.hasTask, r.want, r.boundaries, now)
 	}
 	if err != nil || !r.complete() || r.claimUntil >= now {
@@ -190,6 +190,7 @@ func stageRun(tx *wtx, run *server.StagedRun, now, claimUntil int64, res *server
 	if err != nil || ready == nil {
 		return err
 	}
+	r.claimUntil = claimUntil
 	res.Ready = append(res.Ready, *ready)
 	return nil
 }
