@@ -3,6 +3,7 @@ package composetest
 import (
 	"fmt"
 	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -12,6 +13,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/hivetrace/hivetrace/otelrecord/otlpspan"
 )
 
 // repoRoot is the repository root, relative to this package's directory
@@ -288,6 +291,15 @@ func TestComposeCollector(t *testing.T) {
 	assert.True(t, publishes(s, OTLPGRPCPort, OTLPGRPCPort), "OTLP gRPC on %d", OTLPGRPCPort)
 	assert.True(t, publishes(s, OTLPHTTPPort, OTLPHTTPPort), "OTLP HTTP on %d", OTLPHTTPPort)
 	assert.Contains(t, s.DependsOn, JaegerService)
+	assert.Contains(t, s.DependsOn, HiveService)
+
+	// It presents hive serve's own credentials (${env:...} in its
+	// configuration, checked by checkCollectorConfig).
+	hive := service(t, loadCompose(t), HiveService)
+	for _, name := range HiveEnv {
+		assert.NotEmpty(t, s.Environment[name], "%s: %s must be set", CollectorService, name)
+		assert.Equal(t, hive.Environment[name], s.Environment[name], "%s differs between %s and %s", name, HiveService, CollectorService)
+	}
 
 	// The configuration it runs is a file of the repository, mounted where
 	// --config points.
@@ -352,6 +364,43 @@ func TestComposeService(t *testing.T) {
 	for _, name := range HiveEnv {
 		assert.Equal(t, hive.Environment[name], env[name], "%s differs between %s and %s", name, HiveService, ExampleService)
 	}
+
+	// The records hive serve rebuilds from the service's spans land in the
+	// project the service delivers its own records to, so each is stored
+	// once.
+	res, err := parseResourceAttributes(env["OTEL_RESOURCE_ATTRIBUTES"])
+	require.NoError(t, err)
+	assert.Equal(t, env["HIVE_PROJECT_UUID"], res[string(otlpspan.ProjectUUIDKey)], "OTEL_RESOURCE_ATTRIBUTES names the project of HIVE_PROJECT_UUID")
+	assert.Equal(t, env["HIVE_PROJECT_NAME"], res[string(otlpspan.ProjectNameKey)], "OTEL_RESOURCE_ATTRIBUTES names the project of HIVE_PROJECT_NAME")
+}
+
+// parseResourceAttributes parses OTEL_RESOURCE_ATTRIBUTES: key=value pairs
+// separated by commas, values percent-decoded, as the SDK reads it.
+func parseResourceAttributes(s string) (map[string]string, error) {
+	out := make(map[string]string)
+	for pair := range strings.SplitSeq(s, ",") {
+		if strings.TrimSpace(pair) == "" {
+			continue
+		}
+		k, v, ok := strings.Cut(pair, "=")
+		if !ok {
+			return nil, fmt.Errorf("resource attribute %q: no =", pair)
+		}
+		v, err := url.PathUnescape(strings.TrimSpace(v))
+		if err != nil {
+			return nil, fmt.Errorf("resource attribute %q: %w", pair, err)
+		}
+		out[strings.TrimSpace(k)] = v
+	}
+	return out, nil
+}
+
+func TestParseResourceAttributes(t *testing.T) {
+	got, err := parseResourceAttributes("a=1, b = x%20y ,,c=${V:-d=e}")
+	require.NoError(t, err)
+	assert.Equal(t, map[string]string{"a": "1", "b": "x y", "c": "${V:-d=e}"}, got)
+	_, err = parseResourceAttributes("novalue")
+	require.Error(t, err)
 }
 
 // checkBuild checks that a compose build uses the repository's Dockerfile

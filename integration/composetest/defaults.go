@@ -1,5 +1,7 @@
 package composetest
 
+import "time"
+
 // The values the deployment files must agree with. Each names where in the
 // code the same value lives.
 const (
@@ -24,6 +26,16 @@ const (
 	// defaults of OTEL_EXPORTER_OTLP_ENDPOINT and of Jaeger's receivers.
 	OTLPGRPCPort = 4317
 	OTLPHTTPPort = 4318
+
+	// JaegerSamplingPercentage is the share of traces, in percent, the
+	// collector's tail sampling keeps for Jaeger (deploy/otel-collector.yaml;
+	// docker-compose.yaml and the README say it too). Hive gets every run.
+	JaegerSamplingPercentage = 25
+	// HiveMinRetryElapsed is the least time the collector's exporter to
+	// hive serve must keep retrying a request (retry_on_failure
+	// max_elapsed_time; 0 retries for ever): a restart of the server must
+	// not lose records.
+	HiveMinRetryElapsed = time.Minute
 )
 
 // The compose services and the Dockerfile targets that build two of them.
@@ -48,11 +60,15 @@ const (
 
 // ServiceEnv lists the variables the example service is configured by; the
 // compose file must set each one. The HIVE_* variables are read by the Hive
-// client (package hive), the OTEL_* ones by otelsetup.Setup.
+// client (package hive), the OTEL_* ones by otelsetup.Setup;
+// OTEL_RESOURCE_ATTRIBUTES names the Hive project (hive.project.uuid and
+// hive.project.name) of the records hive serve rebuilds from the spans the
+// collector sends it.
 var ServiceEnv = []string{
 	"OTEL_SERVICE_NAME",
 	"OTEL_EXPORTER_OTLP_ENDPOINT",
 	"OTEL_EXPORTER_OTLP_PROTOCOL",
+	"OTEL_RESOURCE_ATTRIBUTES",
 	"HIVE_HOST",
 	"HIVE_PROJECT_NAME",
 	"HIVE_PROJECT_UUID",
@@ -60,5 +76,7 @@ var ServiceEnv = []string{
 	"HIVE_API_SECRET",
 }
 
-// HiveEnv lists the variables `hive serve` reads its credentials from.
+// HiveEnv lists the variables `hive serve` reads its credentials from (the
+// API key, then the secret); the collector presents the same pair to it,
+// read from the same variables.
 var HiveEnv = []string{"HIVE_API_KEY", "HIVE_API_SECRET"}
