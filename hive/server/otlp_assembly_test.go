@@ -180,7 +180,7 @@ func TestOTLPRestartMidRunLosesNoAcknowledgedSpan(t *testing.T) {
 func TestOTLPTwoServersOnOneDatabase(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "hive.db")
 	storeA, storeB := openStore(t, path), openStore(t, path)
-	wait := server.WithAssemblyWait(time.Second)
+	wait := server.WithAssemblyWait(2 * time.Second)
 	a, b := startNode(t, storeA, wait), startNode(t, storeB, wait)
 
 	// Each run comes half to one server, half to the other, at once.
