@@ -181,12 +181,23 @@ func TestCollectorFeedsJaegerAndHive(t *testing.T) {
 		}
 	}
 	require.Positive(t, outageRecords, "runs were made while hive serve was down")
+	truncated := 0
+	for _, r := range reference {
+		for _, calls := range r.Boundaries {
+			for _, c := range calls {
+				if _, ok := otelrecord.IsTruncated(c.Output); ok {
+					truncated++
+				}
+			}
+		}
+	}
+	require.Positive(t, truncated, "some payloads were past the limit")
 
 	// Hive: every record, equal to the in-process rebuild.
 	began := time.Now()
 	cmp := waitForHive(t, hc, srv.URL, reference)
-	t.Logf("runs %d (traces), records %d: in Hive %d, equal %d (%d incomplete, %d different, %d missing, %d extra) %v after the last run",
-		runs, len(reference), cmp.stored, cmp.equal, cmp.incomplete, cmp.different, cmp.missing, cmp.extra, time.Since(began).Round(time.Millisecond))
+	t.Logf("runs %d (traces), records %d (%d payloads truncated): in Hive %d, equal %d (%d incomplete, %d different, %d missing, %d extra) %v after the last run",
+		runs, len(reference), truncated, cmp.stored, cmp.equal, cmp.incomplete, cmp.different, cmp.missing, cmp.extra, time.Since(began).Round(time.Millisecond))
 	t.Logf("outage of hive serve %v: %d runs, %d records made meanwhile; %v requests in the Collector's queue for Hive at its end",
 		collectorOutage, outageTraces, outageRecords, queued)
 	assert.Positive(t, queued, "the Collector queued the spans of the outage")
