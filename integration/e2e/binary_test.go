@@ -93,12 +93,14 @@ type hiveServe struct {
 
 var servingLine = regexp.MustCompile(`serving the Hive API on (http://(127\.0\.0\.1:\d+))`)
 
-// startHiveServe runs "hive serve --addr addr --db db" with the test
-// credentials and waits until it prints the URL it serves on. The process is
-// stopped (SIGTERM) when the test ends, if it is still running.
-func startHiveServe(t *testing.T, addr, db string) *hiveServe {
+// startHiveServe runs "hive serve --addr addr --db db" and the extra flags
+// (--assembly-wait, ...) with the test credentials and waits until it prints
+// the URL it serves on. The process is stopped (SIGTERM) when the test ends,
+// if it is still running.
+func startHiveServe(t *testing.T, addr, db string, flags ...string) *hiveServe {
 	t.Helper()
-	cmd := exec.Command(hiveBinary(t), "serve", "--addr", addr, "--db", db, "--log-level", "warn")
+	args := append([]string{"serve", "--addr", addr, "--db", db, "--log-level", "warn"}, flags...)
+	cmd := exec.Command(hiveBinary(t), args...)
 	cmd.Env = hiveEnv(hiveKeyEnv, hiveSecretEnv)
 	pr, pw := io.Pipe()
 	s := &hiveServe{DB: db, cmd: cmd, output: &testutil.LockedBuffer{}, done: make(chan error, 1)}

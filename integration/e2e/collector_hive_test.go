@@ -1,14 +1,12 @@
 package e2e_test
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
-	"os/exec"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -16,50 +14,8 @@ import (
 
 	"github.com/hivetrace/hivetrace/hive"
 	"github.com/hivetrace/hivetrace/internal/fidelity"
-	"github.com/hivetrace/hivetrace/internal/testutil"
 	"github.com/hivetrace/hivetrace/otelrecord"
 )
-
-// startHiveServeWith is startHiveServe with more flags for hive serve
-// (--assembly-wait, ...). The process is stopped (SIGTERM) when the test
-// ends, if it is still running.
-func startHiveServeWith(t *testing.T, addr, db string, flags ...string) *hiveServe {
-	t.Helper()
-	args := append([]string{"serve", "--addr", addr, "--db", db, "--log-level", "warn"}, flags...)
-	cmd := exec.Command(hiveBinary(t), args...)
-	cmd.Env = hiveEnv(hiveKeyEnv, hiveSecretEnv)
-	pr, pw := io.Pipe()
-	s := &hiveServe{DB: db, cmd: cmd, output: &testutil.LockedBuffer{}, done: make(chan error, 1)}
-	cmd.Stdout = pw
-	cmd.Stderr = s.output
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start hive serve: %v", err)
-	}
-	go func() {
-		err := cmd.Wait()
-		_ = pw.Close()
-		s.done <- err
-	}()
-	lines := bufio.NewReader(pr)
-	line, err := lines.ReadString('\n')
-	go func() { _, _ = io.Copy(s.output, lines) }()
-	if err != nil {
-		_ = cmd.Process.Kill()
-		t.Fatalf("hive serve ended before serving: %v; output: %s", err, s.output)
-	}
-	m := servingLine.FindStringSubmatch(line)
-	if m == nil {
-		_ = cmd.Process.Kill()
-		t.Fatalf("hive serve printed %q, not the URL", line)
-	}
-	s.URL, s.Addr = m[1], m[2]
-	t.Cleanup(func() {
-		if s.cmd != nil {
-			s.stop(t)
-		}
-	})
-	return s
-}
 
 // hiveRecords reads every record of the project's tasks from the Hive API at
 // base (GET /api/tasks/{task}/logs, page after page) and returns them by

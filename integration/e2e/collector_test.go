@@ -64,7 +64,7 @@ func TestCollectorFeedsJaegerAndHive(t *testing.T) {
 	backend := jaegertest.Start(t) // skipped without the binary (failed when CI=true)
 	db := filepath.Join(t.TempDir(), "hive.db")
 	assembly := "--assembly-wait=" + collectorAssembly.String()
-	srv := startHiveServeWith(t, "127.0.0.1:0", db, assembly)
+	srv := startHiveServe(t, "127.0.0.1:0", db, assembly)
 	coll := jaegertest.StartProcess(t, collectorAddrs, collectorConfig{
 		Jaeger: backend.OTLPGRPCEndpoint(), Hive: srv.URL, Key: hiveKey, Secret: hiveSecret,
 		DecisionWait: collectorDecision, SamplingPercentage: collectorSampling,
@@ -153,7 +153,7 @@ func TestCollectorFeedsJaegerAndHive(t *testing.T) {
 	m, err := scrapeCollector(ctx, hc, coll.Addrs()[addrMetrics])
 	require.NoError(t, err)
 	queued, _ := m.sum("otelcol_exporter_queue_size", `exporter="otlphttp/hive"`)
-	srv = startHiveServeWith(t, srv.Addr, db, assembly)
+	srv = startHiveServe(t, srv.Addr, db, assembly)
 	phase.Store(phaseUpAgain)
 	time.Sleep(collectorUpFor)
 	close(stopRuns)
