@@ -4,6 +4,7 @@ import (
 	"math"
 	"slices"
 
+	"github.com/hivetrace/hivetrace/otelrecord/otlpspan"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/sdk/instrumentation"
@@ -237,7 +238,7 @@ func appendSpan(b []byte, s sdktrace.ReadOnlySpan) []byte {
 		var m int
 		b, m = beginMessage(b, spanStatus)
 		b = appendStringField(b, statusMessage, st.Description)
-		b = appendVarintField(b, statusCodeField, uint64(statusCode(st.Code)))
+		b = appendVarintField(b, statusCodeField, uint64(otlpspan.ProtoStatusCode(st.Code)))
 		b = endMessage(b, m)
 	}
 	return appendFixed32Field(b, spanFlagsField, spanFlags(sc.TraceFlags(), s.Parent().IsRemote()))
@@ -267,17 +268,6 @@ func spanKind(k trace.SpanKind) tracepb.Span_SpanKind {
 		return tracepb.Span_SPAN_KIND_CONSUMER
 	default:
 		return tracepb.Span_SPAN_KIND_UNSPECIFIED
-	}
-}
-
-func statusCode(c codes.Code) tracepb.Status_StatusCode {
-	switch c {
-	case codes.Ok:
-		return tracepb.Status_STATUS_CODE_OK
-	case codes.Error:
-		return tracepb.Status_STATUS_CODE_ERROR
-	default:
-		return tracepb.Status_STATUS_CODE_UNSET
 	}
 }
 

@@ -42,7 +42,7 @@ func ProtoSpan(s otelrecord.Span) *tracepb.Span {
 		out.ParentSpanId = append([]byte(nil), s.ParentSpanID[:]...)
 	}
 	if s.StatusCode != codes.Unset || s.StatusMessage != "" {
-		out.Status = &tracepb.Status{Code: statusCode(s.StatusCode), Message: ValidString(s.StatusMessage)}
+		out.Status = &tracepb.Status{Code: ProtoStatusCode(s.StatusCode), Message: ValidString(s.StatusMessage)}
 	}
 	if len(s.Events) > 0 {
 		out.Events = make([]*tracepb.Span_Event, len(s.Events))
@@ -122,8 +122,8 @@ func array[T any](elems []T, conv func(T) *commonpb.AnyValue) *commonpb.AnyValue
 	return &commonpb.AnyValue{Value: &commonpb.AnyValue_ArrayValue{ArrayValue: &commonpb.ArrayValue{Values: vals}}}
 }
 
-// statusCode maps the Go API's status code to OTLP's.
-func statusCode(c codes.Code) tracepb.Status_StatusCode {
+// ProtoStatusCode maps the Go API's status code to OTLP's.
+func ProtoStatusCode(c codes.Code) tracepb.Status_StatusCode {
 	switch c {
 	case codes.Ok:
 		return tracepb.Status_STATUS_CODE_OK
