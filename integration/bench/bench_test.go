@@ -31,3 +31,17 @@ func BenchmarkJaeger(b *testing.B) {
 func BenchmarkBoundaryCallSDKRow(b *testing.B)  { BoundaryCallSDKRow(b) }
 func BenchmarkBareSpanSDKRow(b *testing.B)      { BareSpanSDKRow(b) }
 func BenchmarkBoundaryCallNoopRow(b *testing.B) { BoundaryCallNoopRow(b) }
+
+// BenchmarkOTLPIngest is figure 7 (400 exports whatever b.N is: run it with
+// -benchtime 1x).
+func BenchmarkOTLPIngest(b *testing.B) {
+	for range b.N {
+		res, err := otlpIngest(b.Context(), 400)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(res.Rate(), "boundary_spans/s")
+		b.ReportMetric(res.InProcess, "inprocess_spans/s")
+		b.ReportMetric(float64(res.PeakRSS>>20), "peak_rss_MB")
+	}
+}

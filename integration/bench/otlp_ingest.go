@@ -40,7 +40,7 @@ import (
 const (
 	otlpCalls       = 3
 	otlpRunsPerReq  = 512 / (otlpCalls + 1)
-	otlpSenders     = 4
+	otlpSenders     = 8
 	otlpBenchKey    = "bench-key"
 	otlpBenchSecret = "bench-secret"
 )
