@@ -16,7 +16,7 @@
 //  6. 10 000 runs of 5 boundary calls exported over OTLP gRPC into a real
 //     Jaeger: every record rebuilt from Jaeger's query API, no span dropped;
 //  7. OTLP/HTTP protobuf exports of 512 spans (runs of 3 boundary calls,
-//     payloads of ~200 bytes) from 4 senders into a real hive serve on
+//     payloads of ~200 bytes) from 8 senders into a real hive serve on
 //     SQLite, each answered once its records are stored: at least 50 000
 //     boundary spans per second, beside the in-process rebuild of the same
 //     spans on one core and hive serve's peak RSS.

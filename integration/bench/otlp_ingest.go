@@ -36,7 +36,9 @@ import (
 )
 
 // Shape of figure 7's exports: 512 spans each, runs of 3 boundary calls
-// (128 runs, 384 boundary spans), payloads of about 200 bytes.
+// (128 runs, 384 boundary spans), payloads of about 200 bytes, sent by 8
+// senders at once, as a Collector's otlphttp exporter sends with the
+// consumers of its queue (10 by default).
 const (
 	otlpCalls       = 3
 	otlpRunsPerReq  = 512 / (otlpCalls + 1)
