@@ -161,6 +161,7 @@ func rebuildMetadata(t *taskAttrs, attrs []attribute.KeyValue, p *problems) map[
 		if kv.Value.Type() == attribute.STRING {
 			m[key] = kv.Value.AsString()
 		} else {
+			//lint:ignore SA1019 Emit's text (slices as fmt prints them) is what records have always held; String writes slices as JSON
 			m[key] = kv.Value.Emit()
 		}
 	}
