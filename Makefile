@@ -56,13 +56,16 @@ up: $(JAEGER)
 ## jaeger: build the Jaeger v2 binary from the tools module into .cache/bin
 jaeger: $(JAEGER)
 
-# A cold build takes about 5-7 minutes of 2 cores (plus module downloads on a
-# new machine); Go's build cache makes later ones quick. The binary is written
+# A cold build takes 7-12 minutes of 2 cores (module downloads included, on a
+# new machine); Go's build cache makes later ones quick, so it says so before
+# it starts and times itself. The binary is written
 # under a temporary name and renamed, so an interrupted build never leaves a
 # truncated binary that make would take as up to date.
 $(JAEGER): tools/go.mod tools/go.sum
 	mkdir -p $(dir $(JAEGER))
-	cd tools && $(GO) build -o $(JAEGER).tmp github.com/jaegertracing/jaeger/cmd/jaeger
+	@echo "Building Jaeger v2 for the tests into $(JAEGER): 7-12 minutes the first time on 2 cores (module downloads and compile), quick afterwards."
+	@start=$$(date +%s); cd tools && $(GO) build -o $(JAEGER).tmp github.com/jaegertracing/jaeger/cmd/jaeger && \
+		echo "Jaeger built in $$(( $$(date +%s) - start )) s."
 	mv -f $(JAEGER).tmp $(JAEGER)
 
 ## lint: gofmt and go vet over every module
