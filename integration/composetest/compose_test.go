@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -36,6 +37,15 @@ type composeService struct {
 	Ports       []portMapping `yaml:"ports"`
 	Volumes     []volumeMount `yaml:"volumes"`
 	DependsOn   serviceList   `yaml:"depends_on"`
+	Healthcheck *healthcheck  `yaml:"healthcheck"`
+}
+
+// healthcheck is a service's `healthcheck:`.
+type healthcheck struct {
+	Test     stringList `yaml:"test"`
+	Interval string     `yaml:"interval"`
+	Timeout  string     `yaml:"timeout"`
+	Retries  int        `yaml:"retries"`
 }
 
 // buildSpec is `build:` as a context path or a mapping.
@@ -273,7 +283,7 @@ func mountedAt(s composeService, target string) string {
 
 func TestComposeServicesExist(t *testing.T) {
 	c := loadCompose(t)
-	for _, name := range []string{JaegerService, CollectorService, HiveService, ExampleService} {
+	for _, name := range []string{JaegerService, CollectorService, HiveService, HiveReplica, PostgresService, ExampleService} {
 		assert.Contains(t, c.Services, name)
 	}
 }
@@ -318,28 +328,127 @@ func TestComposeCollector(t *testing.T) {
 
 func TestComposeHive(t *testing.T) {
 	c := loadCompose(t)
-	s := service(t, c, HiveService)
-	require.NotNil(t, s.Build, "the Hive server is built from the repository")
-	checkBuild(t, *s.Build, HiveTarget)
-	assert.True(t, publishes(s, HivePort, HivePort), "Hive on %d", HivePort)
-
-	// hive serve on every interface, same port as the default address, its
-	// database in a volume.
 	_, defaultPort, err := net.SplitHostPort(HiveDefaultAddr)
 	require.NoError(t, err)
 	assert.Equal(t, strconv.Itoa(HivePort), defaultPort)
-	require.NotEmpty(t, s.Command)
-	assert.Equal(t, "serve", s.Command[0])
-	assert.Equal(t, "0.0.0.0:"+strconv.Itoa(HivePort), flagValue(s.Command, "addr"))
-	db := flagValue(s.Command, "db")
-	assert.Equal(t, HiveDataDir, filepath.Dir(db), "the database lives in %s", HiveDataDir)
-	volume := mountedAt(s, HiveDataDir)
-	require.NotEmpty(t, volume, "%s is not a volume", HiveDataDir)
+
+	first := service(t, c, HiveService)
+	for name, port := range HiveReplicas {
+		s := service(t, c, name)
+		require.NotNil(t, s.Build, "%s: the Hive server is built from the repository", name)
+		checkBuild(t, *s.Build, HiveTarget)
+		assert.Equal(t, first.Image, s.Image, "%s runs the image %s does", name, HiveService)
+		assert.True(t, publishes(s, port, HivePort), "%s on %d", name, port)
+
+		// hive serve on every interface, same port as the default address,
+		// its database named by the environment, not by --db (which would
+		// win over it).
+		require.NotEmpty(t, s.Command)
+		assert.Equal(t, "serve", s.Command[0])
+		assert.Equal(t, "0.0.0.0:"+strconv.Itoa(HivePort), flagValue(s.Command, "addr"), name)
+		assert.Empty(t, flagValue(s.Command, "db"), "%s: the database is %s's", name, HiveDatabaseEnv)
+
+		for _, v := range append([]string{HiveDatabaseEnv}, HiveEnv...) {
+			assert.NotEmpty(t, s.Environment[v], "%s: %s must be set", name, v)
+			assert.Equal(t, first.Environment[v], s.Environment[v], "%s differs between %s and %s", v, HiveService, name)
+		}
+		assert.Equal(t, "service_healthy", dependsOnCondition(t, name, PostgresService),
+			"%s starts once PostgreSQL answers", name)
+	}
+	ports := map[int]string{}
+	for name, port := range HiveReplicas {
+		assert.Empty(t, ports[port], "%s and %s publish the same port", name, ports[port])
+		ports[port] = name
+	}
+}
+
+func TestComposePostgres(t *testing.T) {
+	c := loadCompose(t)
+	pg := service(t, c, PostgresService)
+	assert.Regexp(t, fmt.Sprintf(`^postgres:%d(\.\d+)?(-\w+)?$`, PostgresMajor), pg.Image, "the official image, major version pinned")
+	for _, v := range PostgresEnv {
+		assert.NotEmpty(t, pg.Environment[v], "postgres: %s must be set", v)
+	}
+	assert.Empty(t, pg.Ports, "PostgreSQL stays inside the compose network")
+
+	volume := mountedAt(pg, PostgresDataDir)
+	require.NotEmpty(t, volume, "%s is not a volume", PostgresDataDir)
 	assert.Contains(t, c.Volumes, volume, "named volume %q is declared", volume)
 
-	for _, name := range HiveEnv {
-		assert.NotEmpty(t, s.Environment[name], "hive: %s must be set", name)
+	require.NotNil(t, pg.Healthcheck, "the replicas wait for a healthy PostgreSQL")
+	test := strings.Join(pg.Healthcheck.Test, " ")
+	assert.Contains(t, test, "pg_isready")
+	assert.Contains(t, test, "-U "+pg.Environment["POSTGRES_USER"])
+	assert.Contains(t, test, "-d "+pg.Environment["POSTGRES_DB"])
+	assert.Positive(t, pg.Healthcheck.Retries)
+
+	// The replicas' database URL, as it is without the environment, names
+	// this server, user, password and database.
+	dsn, err := url.Parse(composeDefault(service(t, c, HiveService).Environment[HiveDatabaseEnv]))
+	require.NoError(t, err)
+	assert.Contains(t, []string{"postgres", "postgresql"}, dsn.Scheme)
+	assert.Equal(t, fmt.Sprintf("%s:%d", PostgresService, PostgresPort), dsn.Host)
+	assert.Equal(t, composeDefault(pg.Environment["POSTGRES_USER"]), dsn.User.Username())
+	password, _ := dsn.User.Password()
+	assert.Equal(t, composeDefault(pg.Environment["POSTGRES_PASSWORD"]), password)
+	assert.Equal(t, "/"+composeDefault(pg.Environment["POSTGRES_DB"]), dsn.Path)
+	assert.Equal(t, "disable", dsn.Query().Get("sslmode"), "the postgres image serves no TLS")
+}
+
+// interpolation matches the ${NAME}, ${NAME:-default} and ${NAME-default}
+// forms of Compose's interpolation.
+var interpolation = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?-([^}]*))?\}`)
+
+// composeDefault returns a compose value as it is with none of the variables
+// it names set: each ${NAME:-default} is its default, each ${NAME} empty.
+func composeDefault(v string) string {
+	return interpolation.ReplaceAllString(v, "$2")
+}
+
+func TestComposeDefault(t *testing.T) {
+	assert.Equal(t, "a-demo-b", composeDefault("a-${X:-demo}-b"))
+	assert.Equal(t, "postgres://u:p@h/d?x=1", composeDefault("${URL:-postgres://u:p@h/d?x=1}"))
+	assert.Equal(t, "x", composeDefault("x${UNSET}"))
+	assert.Equal(t, "d", composeDefault("${V-d}"))
+}
+
+// dependsOnCondition returns the condition service waits for dependency
+// with (`depends_on:` long syntax), "" when it does not depend on it, and
+// "service_started" for the short syntax.
+func dependsOnCondition(t *testing.T, service, dependency string) string {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(repoRoot, "docker-compose.yaml"))
+	require.NoError(t, err)
+	var c struct {
+		Services map[string]struct {
+			DependsOn yaml.Node `yaml:"depends_on"`
+		} `yaml:"services"`
 	}
+	require.NoError(t, yaml.Unmarshal(data, &c))
+	n := c.Services[service].DependsOn
+	switch n.Kind {
+	case yaml.SequenceNode:
+		for _, d := range n.Content {
+			if d.Value == dependency {
+				return "service_started"
+			}
+		}
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if n.Content[i].Value != dependency {
+				continue
+			}
+			var long struct {
+				Condition string `yaml:"condition"`
+			}
+			require.NoError(t, n.Content[i+1].Decode(&long))
+			if long.Condition == "" {
+				return "service_started"
+			}
+			return long.Condition
+		}
+	}
+	return ""
 }
 
 func TestComposeService(t *testing.T) {
@@ -432,6 +541,30 @@ func flagValue(args []string, name string) string {
 		}
 	}
 	return ""
+}
+
+// withoutFlag returns args without --name or -name and its value, in
+// either form.
+func withoutFlag(args []string, name string) []string {
+	var out []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--"+name || a == "-"+name {
+			i++ // its value
+			continue
+		}
+		if strings.HasPrefix(a, "--"+name+"=") || strings.HasPrefix(a, "-"+name+"=") {
+			continue
+		}
+		out = append(out, a)
+	}
+	return out
+}
+
+func TestWithoutFlag(t *testing.T) {
+	assert.Equal(t, []string{"serve", "--addr", "x"}, withoutFlag([]string{"serve", "--addr", "x", "--db", "/d"}, "db"))
+	assert.Equal(t, []string{"serve"}, withoutFlag([]string{"serve", "-db=/d"}, "db"))
+	assert.Equal(t, []string{"serve", "--dbx", "1"}, withoutFlag([]string{"serve", "--dbx", "1"}, "db"))
 }
 
 func TestParsePort(t *testing.T) {

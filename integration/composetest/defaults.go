@@ -12,9 +12,24 @@ const (
 	// container the server must listen on every interface instead:
 	// "0.0.0.0:" + HivePort.
 	HiveDefaultAddr = "127.0.0.1:8080"
-	// HiveDataDir is where the Hive container keeps its SQLite database
-	// (`hive serve --db /data/hive.db`), a volume.
+	// HiveDataDir is where the Hive image keeps its SQLite database by
+	// default (`hive serve --db /data/hive.db`), a volume. The compose
+	// replicas use PostgreSQL instead (HiveDatabaseEnv).
 	HiveDataDir = "/data"
+	// HiveReplicaPort is the host port of the second Hive replica (its
+	// container port is HivePort).
+	HiveReplicaPort = 8082
+	// HiveDatabaseEnv is the variable `hive serve` reads its database from
+	// when --db is not given (cmd/hive, envDatabaseURL).
+	HiveDatabaseEnv = "HIVE_DATABASE_URL"
+
+	// PostgresPort is PostgreSQL's port inside the compose network.
+	PostgresPort = 5432
+	// PostgresDataDir is where the postgres image keeps its data, a volume.
+	PostgresDataDir = "/var/lib/postgresql/data"
+	// PostgresMajor is the PostgreSQL major version the compose file runs,
+	// the one the pgstore tests run against.
+	PostgresMajor = 15
 
 	// ServicePort is the port examples/service listens on by default (on all
 	// interfaces, ":8081").
@@ -43,6 +58,8 @@ const (
 	JaegerService    = "jaeger"
 	CollectorService = "otel-collector"
 	HiveService      = "hive"
+	HiveReplica      = "hive-2"
+	PostgresService  = "postgres"
 	ExampleService   = "service"
 
 	HiveTarget    = "hive"
@@ -80,3 +97,11 @@ var ServiceEnv = []string{
 // API key, then the secret); the collector presents the same pair to it,
 // read from the same variables.
 var HiveEnv = []string{"HIVE_API_KEY", "HIVE_API_SECRET"}
+
+// HiveReplicas are the compose services running `hive serve` on the one
+// PostgreSQL database, and the host port each publishes HivePort on.
+var HiveReplicas = map[string]int{HiveService: HivePort, HiveReplica: HiveReplicaPort}
+
+// PostgresEnv lists the variables the postgres image creates its user,
+// password and database from; HiveDatabaseEnv's default must name them.
+var PostgresEnv = []string{"POSTGRES_USER", "POSTGRES_PASSWORD", "POSTGRES_DB"}

@@ -165,9 +165,11 @@ func TestDockerfileStages(t *testing.T) {
 	require.Len(t, entry, 1)
 	cmd := hive.args("CMD")
 	require.Len(t, cmd, 1)
-	// The image's default command is the one docker-compose.yaml spells out.
+	// The image's default command is the one docker-compose.yaml spells
+	// out, but for --db: there the database is HIVE_DATABASE_URL's.
 	compose := service(t, loadCompose(t), HiveService)
-	assert.Equal(t, []string(compose.Command), execForm(t, cmd[0]))
+	assert.Equal(t, []string(compose.Command), withoutFlag(execForm(t, cmd[0]), "db"))
+	assert.Equal(t, HiveDataDir, filepath.Dir(flagValue(execForm(t, cmd[0]), "db")), "the image's SQLite database lives in %s", HiveDataDir)
 	assert.Equal(t, "0.0.0.0:"+strconv.Itoa(HivePort), flagValue(execForm(t, cmd[0]), "addr"))
 
 	svc, ok := st.get(ServiceTarget)
