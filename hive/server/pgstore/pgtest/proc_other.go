@@ -1,0 +1,17 @@
+//go:build !linux
+
+package pgtest
+
+import (
+	"errors"
+	"os/exec"
+)
+
+// setProcAttr runs cmd as the test process's own account; running it as
+// another account is implemented on Linux only.
+func setProcAttr(_ *exec.Cmd, o owner) error {
+	if o.isOther() {
+		return errors.New("pgtest: running PostgreSQL as another user (the test runs as root) is supported on Linux only")
+	}
+	return nil
+}

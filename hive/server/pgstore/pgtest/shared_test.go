@@ -1,0 +1,42 @@
+package pgtest_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/hivetrace/hivetrace/hive/server/pgstore/pgtest"
+)
+
+func TestSharedIsOneServerWithDatabasesDroppedAfterEachTest(t *testing.T) {
+	s := pgtest.Shared(t)
+	assert.Same(t, s, pgtest.Shared(t))
+
+	var name string
+	t.Run("test", func(t *testing.T) {
+		dsn := pgtest.Shared(t).NewDatabase(t)
+		conn := connect(t, dsn)
+		require.NoError(t, conn.QueryRow(t.Context(), "SELECT current_database()").Scan(&name))
+		// The test's session is still open when the database is dropped.
+	})
+
+	admin, err := pgx.Connect(t.Context(), s.DSN("postgres"))
+	require.NoError(t, err)
+	defer func() { _ = admin.Close(context.Background()) }()
+	var exists bool
+	require.NoError(t, admin.QueryRow(t.Context(), "SELECT EXISTS (SELECT FROM pg_database WHERE datname = $1)", name).Scan(&exists))
+	assert.False(t, exists, "database %s is dropped when its test ends", name)
+}
+
+func TestSharedCannotBeStopped(t *testing.T) {
+	s := pgtest.Shared(t)
+	for _, stop := range []func(testing.TB){s.Stop, s.Kill, s.Restart} {
+		rec := &recorder{TB: t}
+		stop(rec)
+		assert.Contains(t, rec.fatal, "the shared server serves other tests")
+	}
+	assert.True(t, s.Running())
+}
