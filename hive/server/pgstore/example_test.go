@@ -1,0 +1,33 @@
+package pgstore_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	"github.com/hivetrace/hivetrace/hive/server"
+	"github.com/hivetrace/hivetrace/hive/server/pgstore"
+)
+
+// Example opens a store on the database HIVETRACE_PG_DSN names and plugs it
+// into the Hive server. Without a database the example only shows the
+// calls.
+func Example() {
+	dsn := os.Getenv("HIVETRACE_PG_DSN") // e.g. postgres://hive@127.0.0.1:5432/hive?sslmode=disable
+	if dsn == "" {
+		return
+	}
+	ctx := context.Background()
+	store, err := pgstore.Open(ctx, dsn, pgstore.WithMaxConns(8))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer store.Close()
+
+	srv := server.New(store, server.WithCredentials("key", "secret"))
+	_ = srv
+
+	p, _, err := store.EnsureProject(ctx, server.Project{UUID: "0193f0a0-0000-7000-8000-000000000001", Name: "demo"})
+	fmt.Println(p.Name, err)
+}
