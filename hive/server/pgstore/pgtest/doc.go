@@ -24,6 +24,10 @@
 //		...
 //	}
 //
+// On Linux the kernel kills a server when its test binary dies without
+// running its cleanups (a panic, go test's -timeout); the next server that
+// starts removes the folders such binaries left.
+//
 // The binaries are those of the directory named by HIVETRACE_PG_BIN, else the
 // directory of the initdb found on PATH, else the newest
 // /usr/lib/postgresql/VERSION/bin (where Debian's postgresql package puts

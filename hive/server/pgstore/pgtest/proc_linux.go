@@ -1,6 +1,7 @@
 package pgtest
 
 import (
+	"errors"
 	"os/exec"
 	"syscall"
 )
@@ -16,4 +17,14 @@ func setProcAttr(cmd *exec.Cmd, o owner) error {
 	}
 	cmd.SysProcAttr = attr
 	return nil
+}
+
+// processAlive reports whether a process with the id runs (perhaps as
+// another user).
+func processAlive(pid int) bool {
+	if pid <= 0 {
+		return false
+	}
+	err := syscall.Kill(pid, 0)
+	return err == nil || errors.Is(err, syscall.EPERM)
 }

@@ -15,3 +15,7 @@ func setProcAttr(_ *exec.Cmd, o owner) error {
 	}
 	return nil
 }
+
+// processAlive reports every process as running: without a portable check,
+// sweepStale removes nothing.
+func processAlive(int) bool { return true }

@@ -82,7 +82,8 @@ func launch(cfg config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	dir, err := os.MkdirTemp("", "hivetrace-pgtest-")
+	sweepStale(os.TempDir())
+	dir, err := os.MkdirTemp("", folderPrefix)
 	if err != nil {
 		return nil, fmt.Errorf("pgtest: %w", err)
 	}
@@ -90,6 +91,9 @@ func launch(cfg config) (*Server, error) {
 	fail := func(err error) (*Server, error) {
 		err = fmt.Errorf("%w\nserver log:\n%s", err, s.Log())
 		return nil, errors.Join(err, os.RemoveAll(dir))
+	}
+	if err := writeOwnerPID(dir); err != nil {
+		return fail(fmt.Errorf("pgtest: %w", err))
 	}
 	if err := o.chown(dir); err != nil {
 		return fail(err)

@@ -28,7 +28,8 @@ var errSharedStopped = errors.New("pgtest: the shared server was stopped (StopSh
 //
 // StopSharedAfter (or StopShared in a TestMain) stops the server and removes
 // its folder when the tests have run; without it the server is killed when
-// the test binary exits, and its folder under the temporary directory stays.
+// the test binary exits, and its folder under the temporary directory stays
+// until a later test binary starts a server (which sweeps such folders).
 func Shared(t testing.TB) *Server {
 	t.Helper()
 	shared.once.Do(func() {
