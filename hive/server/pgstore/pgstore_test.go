@@ -354,3 +354,32 @@ func TestTaskRegisteredOnceByEnsureTaskAndIngest(t *testing.T) {
 		assert.Len(t, tasks, 1)
 	}
 }
+
+// TestStagedSpansSurviveRestart stages part of a run, closes the store and
+// stages the rest on a store opened again: the run completes with every
+// span, in staging order.
+func TestStagedSpansSurviveRestart(t *testing.T) {
+	ctx := context.Background()
+	dsn := newDatabase(t)
+	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	key := server.RunKey{ProjectUUID: "p", RunUUID: "run"}
+
+	s, err := pgstore.Open(ctx, dsn)
+	require.NoError(t, err)
+	res, err := s.StageSpans(ctx, []server.StagedRun{{Key: key, ProjectName: "staged", Spans: []server.StagedSpan{span(1, 1, false, -1), span(1, 0, true, 2)}}}, now, now.Add(time.Hour))
+	require.NoError(t, err)
+	assert.Equal(t, 2, res.Staged)
+	assert.Empty(t, res.Ready)
+	require.NoError(t, s.Close())
+
+	s = open(t, dsn)
+	res, err = s.StageSpans(ctx, []server.StagedRun{{Key: key, ProjectName: "staged", Spans: []server.StagedSpan{span(1, 2, false, -1)}}}, now.Add(time.Second), now.Add(time.Hour))
+	require.NoError(t, err)
+	require.Len(t, res.Ready, 1)
+	var data []string
+	for _, sp := range res.Ready[0].Spans {
+		data = append(data, string(sp.Data))
+	}
+	assert.Equal(t, []string{"span 1/1", "span 1/0", "span 1/2"}, data)
+	assert.Equal(t, "staged", res.Ready[0].ProjectName)
+}

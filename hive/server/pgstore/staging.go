@@ -50,17 +50,17 @@ const (
 		ORDER BY first_at LIMIT $3 FOR UPDATE SKIP LOCKED`
 	// Runs to drop: past the retention, claimed by no one, and either
 	// without their task-run span (orphans) or assembled (done or
-	// incomplete); each with its spans, in one statement.
-	dropOrphanRuns = `WITH d AS (DELETE FROM staged_runs
-			WHERE state = 'pending' AND NOT has_task AND first_at < $1 AND claim_until < $2
-			RETURNING project_uuid, run_uuid, boundaries),
-		s AS (DELETE FROM staged_spans sp USING d WHERE sp.project_uuid = d.project_uuid AND sp.run_uuid = d.run_uuid)
-		SELECT count(*), COALESCE(sum(boundaries), 0) FROM d`
-	dropClosedRuns = `WITH d AS (DELETE FROM staged_runs
-			WHERE state IN ('done', 'incomplete') AND first_at < $1 AND claim_until < $2
-			RETURNING project_uuid, run_uuid),
-		s AS (DELETE FROM staged_spans sp USING d WHERE sp.project_uuid = d.project_uuid AND sp.run_uuid = d.run_uuid)
-		SELECT count(*) FROM d`
+	// incomplete). Their spans are deleted by a second statement, whose
+	// snapshot holds the spans a server staging into such a run committed
+	// while the first waited for its row.
+	dropOrphanRuns = `DELETE FROM staged_runs
+		WHERE state = 'pending' AND NOT has_task AND first_at < $1 AND claim_until < $2
+		RETURNING project_uuid, run_uuid, boundaries`
+	dropClosedRuns = `DELETE FROM staged_runs
+		WHERE state IN ('done', 'incomplete') AND first_at < $1 AND claim_until < $2
+		RETURNING project_uuid, run_uuid, 0::bigint`
+	dropRunSpans = `DELETE FROM staged_spans sp USING unnest($1::text[], $2::text[]) AS k(p, r)
+		WHERE sp.project_uuid = k.p AND sp.run_uuid = k.r`
 )
 
 // stagedRun is a row of staged_runs; found is false for a run that has
@@ -391,15 +391,29 @@ func (s *Store) SweepRuns(ctx context.Context, req server.SweepRequest) (server.
 				res.Runs = append(res.Runs, *run)
 			}
 		}
-		var orphans, spans, closed int64
-		if err := tx.QueryRow(ctx, dropOrphanRuns, drop, now).Scan(&orphans, &spans); err != nil {
-			return err
+		var ps, rs []string
+		for _, q := range []string{dropOrphanRuns, dropClosedRuns} {
+			rows, err := tx.Query(ctx, q, drop, now)
+			if err != nil {
+				return err
+			}
+			var p, r string
+			var spans int64
+			_, err = pgx.ForEachRow(rows, []any{&p, &r, &spans}, func() error {
+				ps, rs = append(ps, p), append(rs, r)
+				res.DroppedSpans += int(spans)
+				return nil
+			})
+			if err != nil {
+				return err
+			}
 		}
-		if err := tx.QueryRow(ctx, dropClosedRuns, drop, now).Scan(&closed); err != nil {
-			return err
+		res.DroppedRuns = len(ps)
+		if len(ps) == 0 {
+			return nil
 		}
-		res.DroppedSpans, res.DroppedRuns = int(spans), int(orphans+closed)
-		return nil
+		_, err = tx.Exec(ctx, dropRunSpans, ps, rs)
+		return err
 	})
 	if err != nil {
 		return server.SweepResult{}, wrap("sweep runs", err)
