@@ -40,3 +40,23 @@ func TestSharedCannotBeStopped(t *testing.T) {
 	}
 	assert.True(t, s.Running())
 }
+
+func TestSharedServesParallelTests(t *testing.T) {
+	s := pgtest.Shared(t)
+	names := make([]string, 8)
+	t.Run("group", func(t *testing.T) {
+		for i := range names {
+			t.Run("db", func(t *testing.T) {
+				t.Parallel()
+				conn := connect(t, s.NewDatabase(t))
+				require.NoError(t, conn.QueryRow(t.Context(), "SELECT current_database()").Scan(&names[i]))
+			})
+		}
+	})
+	seen := map[string]bool{}
+	for _, n := range names {
+		assert.NotEmpty(t, n)
+		assert.False(t, seen[n], "database %s served twice", n)
+		seen[n] = true
+	}
+}
