@@ -7,10 +7,10 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"os"
 	"time"
 
 	"github.com/hivetrace/hivetrace/hive/server"
-	"github.com/hivetrace/hivetrace/hive/server/sqlitestore"
 )
 
 // Defaults of hive serve.
@@ -40,7 +40,8 @@ type serveOptions struct {
 func newServeFlags(o *serveOptions) *flag.FlagSet {
 	fs := newFlagSet("hive serve")
 	fs.StringVar(&o.addr, "addr", defaultAddr, "`address` to listen on (host:port; port 0 picks a free one)")
-	fs.StringVar(&o.db, "db", defaultDB, "SQLite database `file`, created when missing")
+	fs.StringVar(&o.db, "db", defaultDB, "`database`: a SQLite file, created when missing, or a postgres:// (postgresql://) URL; "+
+		"when not given, $"+envDatabaseURL+" if set")
 	fs.StringVar(&o.otlpGRPCAddr, "otlp-grpc-addr", "", "`address` to serve OTLP/gRPC trace exports on (host:port; empty: off); OTLP/HTTP is served on --addr at "+server.OTLPTracesPath)
 	fs.DurationVar(&o.assemblyWait, "assembly-wait", server.DefaultAssemblyWait,
 		"how long a run whose spans came in several OTLP exports waits for the rest before it is stored marked incomplete")
@@ -97,9 +98,18 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if o.maxListBytes <= 0 || o.bodyBudget <= 0 {
 		return usageError(stderr, fs.Name(), "--max-list-bytes and --body-budget must be positive")
 	}
+	dbFlagSet := false
+	fs.Visit(func(f *flag.Flag) { dbFlagSet = dbFlagSet || f.Name == "db" })
+	database := chooseDatabase(o.db, dbFlagSet, os.Getenv(envDatabaseURL))
+	if err := checkDatabase(database.db); err != nil {
+		return usageError(stderr, fs.Name(), "%v", err)
+	}
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: o.logLevel}))
+	for _, w := range database.warnings {
+		logger.Warn("hive serve: " + w)
+	}
 
-	store, err := sqlitestore.Open(ctx, o.db)
+	store, err := openStore(ctx, database.db)
 	if err != nil {
 		fmt.Fprintf(stderr, "hive serve: %v\n", err)
 		return exitError
@@ -133,7 +143,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintf(stderr, "hive serve: listen on %s: %v\n", o.addr, err)
 		return exitError
 	}
-	fmt.Fprintf(stdout, "hive: serving the Hive API on http://%s (database %s)\n", ln.Addr(), o.db)
+	fmt.Fprintf(stdout, "hive: serving the Hive API on http://%s (database %s)\n", ln.Addr(), maskDatabase(database.db))
 	if err := serveAll(ctx, srv, ln, o.otlpGRPCAddr, stdout); err != nil {
 		fmt.Fprintf(stderr, "hive serve: %v\n", err)
 		return exitError

@@ -11,6 +11,7 @@ and rebuilds records from the traces Jaeger keeps.
 
 Usage:
   hive serve [flags]           serve the Hive API, storing records in a SQLite file
+                               or a PostgreSQL database
   hive logs list --task NAME   list a task's records, newest first
   hive logs show TASK UUID     print a record and a timing table of its boundary calls
   hive rebuild --trace ID      rebuild the records of a trace kept in Jaeger; print or --send them
@@ -25,6 +26,8 @@ Environment:
   HIVE_HOST                      server the logs and rebuild commands talk to (default ` + defaultHost + `)
   HIVE_PROJECT_UUID              project the logs commands are scoped to (default: all),
                                  and the project rebuild --send stores records in
+  HIVE_DATABASE_URL              database of serve when --db is not given (a postgres://
+                                 URL keeps its password out of the process list)
 
 Flags given on the command line override the environment. The API secret is
 never a flag value, which anyone who can list processes could read: it comes
@@ -36,9 +39,20 @@ Run "hive <command> --help" for the flags of a command.
 const serveUsage = `Usage: hive serve [flags]
 
 Serves the Hive API (log ingest, batch log ingest at POST /api/log-ingest/batch,
-record lookup and listing, projects, invoke) on --addr, storing everything in the SQLite file --db (created when missing;
-records survive restarts). It prints the URL it listens on and shuts down
-gracefully on SIGINT or SIGTERM.
+record lookup and listing, projects, invoke) on --addr, storing everything in
+the database --db names (records survive restarts). It prints the URL it
+listens on and the database (any password masked), and shuts down gracefully
+on SIGINT or SIGTERM.
+
+The database is a SQLite file (created when missing), or a PostgreSQL
+database given as a URL: postgres://user@host:5432/hive?sslmode=disable
+(postgresql:// too). Without --db, HIVE_DATABASE_URL names it, which keeps a
+password out of the process list; --db wins when both are given, with a
+warning, and a password in --db is warned about. Several hive serve replicas
+can share one PostgreSQL database (or one SQLite file on one machine): a
+record ingested on one is read, listed and scored on every other, ingest
+stays idempotent across them, and the OTLP spans of one run may reach
+different replicas.
 
 Every request must carry "Authorization: Bearer <apiKey>:<apiSecret>". The
 key comes from --api-key or HIVE_API_KEY, the secret from the file
