@@ -30,10 +30,10 @@ const (
 	lockStagedRuns = `SELECT s.project_uuid, s.run_uuid, s.state, s.project_name, s.has_task, s.want, s.boundaries, s.claim_until
 		FROM staged_runs s JOIN unnest($1::text[], $2::text[]) AS k(p, r) ON s.project_uuid = k.p AND s.run_uuid = k.r
 		ORDER BY s.project_uuid, s.run_uuid FOR UPDATE OF s`
-	updateStagedRunCounts = `UPDATE staged_runs SET has_task = $1, want = $2, boundaries = $3 WHERE project_uuid = $4 AND run_uuid = $5`
-	claimStagedRun        = `UPDATE staged_runs SET claim_until = $1 WHERE project_uuid = $2 AND run_uuid = $3 AND claim_until < $4`
-	setStagedRunState     = `UPDATE staged_runs SET state = $1, claim_until = 0 WHERE project_uuid = $2 AND run_uuid = $3`
-	insertStagedSpans     = `INSERT INTO staged_spans (project_uuid, run_uuid, span_id, task, want, data)
+	updateStagedRun   = `UPDATE staged_runs SET has_task = $1, want = $2, boundaries = $3, claim_until = $4 WHERE project_uuid = $5 AND run_uuid = $6`
+	claimStagedRun    = `UPDATE staged_runs SET claim_until = $1 WHERE project_uuid = $2 AND run_uuid = $3 AND claim_until < $4`
+	setStagedRunState = `UPDATE staged_runs SET state = $1, claim_until = 0 WHERE project_uuid = $2 AND run_uuid = $3`
+	insertStagedSpans = `INSERT INTO staged_spans (project_uuid, run_uuid, span_id, task, want, data)
 		SELECT $1::text, $2::text, i, t, w, d FROM unnest($3::bytea[], $4::boolean[], $5::bigint[], $6::bytea[]) AS x(i, t, w, d)
 		ON CONFLICT (project_uuid, run_uuid, span_id) DO NOTHING
 		RETURNING task, want`
@@ -116,22 +116,21 @@ func lockStaged(ctx context.Context, tx pgx.Tx, ps, rs []string) (map[server.Run
 	return out, rows.Err()
 }
 
-// StageSpans implements server.SpanStager: one transaction. A run's row is
-// created (unless it exists) and locked before its spans are staged.
+// StageSpans implements server.SpanStager: one transaction. The rows of the
+// call's runs are created (unless they exist) and locked before their spans
+// are counted; the statements of the runs are sent in pipelined batches, so
+// a call costs a few round trips whatever its number of runs. Runs of the
+// same key in one call are staged as one.
 func (s *Store) StageSpans(ctx context.Context, runs []server.StagedRun, now, claimUntil time.Time) (server.StageResult, error) {
 	if err := ctx.Err(); err != nil {
 		return server.StageResult{}, wrap("stage spans", err)
 	}
-	var keys []server.RunKey
+	runs = mergeRuns(runs)
+	keys := make([]server.RunKey, len(runs))
 	names := map[server.RunKey]string{}
 	for i := range runs {
-		if len(runs[i].Spans) == 0 {
-			continue
-		}
-		if _, ok := names[runs[i].Key]; !ok {
-			names[runs[i].Key] = runs[i].ProjectName
-		}
-		keys = append(keys, runs[i].Key)
+		keys[i] = runs[i].Key
+		names[runs[i].Key] = runs[i].ProjectName
 	}
 	ps, rs := sortedKeys(keys)
 	ns := make([]string, len(ps))
@@ -151,15 +150,7 @@ func (s *Store) StageSpans(ctx context.Context, runs []server.StagedRun, now, cl
 		if err != nil {
 			return err
 		}
-		for i := range runs {
-			if len(runs[i].Spans) == 0 {
-				continue
-			}
-			if err := stageRun(ctx, tx, &runs[i], staged[runs[i].Key], nanos(now), nanos(claimUntil), &res); err != nil {
-				return err
-			}
-		}
-		return nil
+		return stageRuns(ctx, tx, runs, staged, nanos(now), nanos(claimUntil), &res)
 	})
 	if err != nil {
 		return server.StageResult{}, wrap("stage spans", err)
@@ -167,81 +158,151 @@ func (s *Store) StageSpans(ctx context.Context, runs []server.StagedRun, now, cl
 	return res, nil
 }
 
-// stageRun stages the spans of one run, whose row r is locked, and, when
-// they complete it, claims it and adds it to res.Ready.
-func stageRun(ctx context.Context, tx pgx.Tx, run *server.StagedRun, r *stagedRun, now, claimUntil int64, res *server.StageResult) error {
-	if r == nil {
-		return fmt.Errorf("run %q: staged row not found", run.Key.RunUUID)
-	}
-	if r.state == runDone {
-		return nil
-	}
-	key := run.Key
-	var ids, data [][]byte
-	var tasks []bool
-	var wants []int64
-	hasTask := r.hasTask
-	for _, sp := range run.Spans {
-		if sp.Task {
-			if hasTask {
-				continue // a copy, or a second task-run span: the first wins
-			}
-			hasTask = true
+// mergeRuns returns the runs with spans, those of one key merged into the
+// first of them, in order.
+func mergeRuns(runs []server.StagedRun) []server.StagedRun {
+	at := map[server.RunKey]int{}
+	out := make([]server.StagedRun, 0, len(runs))
+	for _, r := range runs {
+		if len(r.Spans) == 0 {
+			continue
 		}
-		ids, tasks, wants, data = append(ids, sp.SpanID[:]), append(tasks, sp.Task), append(wants, sp.Want), append(data, sp.Data)
+		if i, ok := at[r.Key]; ok {
+			out[i].Spans = append(slices.Clip(out[i].Spans), r.Spans...)
+			continue
+		}
+		at[r.Key] = len(out)
+		out = append(out, r)
 	}
-	if len(ids) == 0 {
+	return out
+}
+
+// stageRuns stages the spans of runs, whose rows in staged are locked, and
+// claims the runs they complete, adding them to res.Ready.
+func stageRuns(ctx context.Context, tx pgx.Tx, runs []server.StagedRun, staged map[server.RunKey]*stagedRun, now, claimUntil int64, res *server.StageResult) error {
+	// First batch: the spans of each run.
+	var inserts pgx.Batch
+	var inserted []int // runs with an insert, in batch order
+	for i := range runs {
+		r := staged[runs[i].Key]
+		if r == nil {
+			return fmt.Errorf("run %q: staged row not found", runs[i].Key.RunUUID)
+		}
+		if r.state == runDone {
+			continue
+		}
+		var ids, data [][]byte
+		var tasks []bool
+		var wants []int64
+		hasTask := r.hasTask
+		for _, sp := range runs[i].Spans {
+			if sp.Task {
+				if hasTask {
+					continue // a copy, or a second task-run span: the first wins
+				}
+				hasTask = true
+			}
+			ids, tasks, wants, data = append(ids, sp.SpanID[:]), append(tasks, sp.Task), append(wants, sp.Want), append(data, sp.Data)
+		}
+		inserts.Queue(insertStagedSpans, runs[i].Key.ProjectUUID, runs[i].Key.RunUUID, ids, tasks, wants, data)
+		inserted = append(inserted, i)
+	}
+	if len(inserted) == 0 {
 		return nil
 	}
-	rows, err := tx.Query(ctx, insertStagedSpans, key.ProjectUUID, key.RunUUID, ids, tasks, wants, data)
-	if err != nil {
-		return err
-	}
-	added := 0
-	var task bool
-	var want int64
-	_, err = pgx.ForEachRow(rows, []any{&task, &want}, func() error {
-		added++
-		if task {
-			r.hasTask, r.want = true, want
-		} else {
-			r.boundaries++
+	added := make([]int, len(inserted))
+	err := sendBatch(ctx, tx, &inserts, func(br pgx.BatchResults) error {
+		for j, i := range inserted {
+			r := staged[runs[i].Key]
+			rows, err := br.Query()
+			if err != nil {
+				return err
+			}
+			var task bool
+			var want int64
+			_, err = pgx.ForEachRow(rows, []any{&task, &want}, func() error {
+				added[j]++
+				if task {
+					r.hasTask, r.want = true, want
+				} else {
+					r.boundaries++
+				}
+				return nil
+			})
+			if err != nil {
+				return err
+			}
 		}
 		return nil
 	})
 	if err != nil {
 		return err
 	}
-	res.Staged += added
-	if added == 0 {
+
+	// Second batch: the counts of the runs that took spans, and the claims
+	// of those complete. The rows are locked: a claim made here is won.
+	var updates pgx.Batch
+	var claimed []int
+	for j, i := range inserted {
+		if added[j] == 0 {
+			continue
+		}
+		res.Staged += added[j]
+		key, r := runs[i].Key, staged[runs[i].Key]
+		claim := r.complete() && r.claimUntil < now
+		if claim {
+			r.claimUntil = claimUntil
+			claimed = append(claimed, i)
+		}
+		updates.Queue(updateStagedRun, r.hasTask, r.want, r.boundaries, r.claimUntil, key.ProjectUUID, key.RunUUID)
+		if claim {
+			updates.Queue(selectStagedSpans, key.ProjectUUID, key.RunUUID)
+		}
+	}
+	if updates.Len() == 0 {
 		return nil
 	}
-	if _, err := tx.Exec(ctx, updateStagedRunCounts, r.hasTask, r.want, r.boundaries, key.ProjectUUID, key.RunUUID); err != nil {
-		return err
-	}
-	if !r.complete() || r.claimUntil >= now {
+	return sendBatch(ctx, tx, &updates, func(br pgx.BatchResults) error {
+		next := 0
+		for j, i := range inserted {
+			if added[j] == 0 {
+				continue
+			}
+			if _, err := br.Exec(); err != nil {
+				return err
+			}
+			if next == len(claimed) || claimed[next] != i {
+				continue
+			}
+			next++
+			rows, err := br.Query()
+			if err != nil {
+				return err
+			}
+			run, err := readSpans(rows, runs[i].Key, staged[runs[i].Key].name)
+			if err != nil {
+				return err
+			}
+			res.Ready = append(res.Ready, *run)
+		}
 		return nil
-	}
-	ready, err := claimRun(ctx, tx, key, r.name, now, claimUntil)
-	if err != nil || ready == nil {
-		return err
-	}
-	r.claimUntil = claimUntil
-	res.Ready = append(res.Ready, *ready)
-	return nil
+	})
 }
 
-// claimRun claims a run until claimUntil unless someone holds a claim at
-// now, and returns it with its staged spans; nil when it is claimed.
-func claimRun(ctx context.Context, tx pgx.Tx, key server.RunKey, projectName string, now, claimUntil int64) (*server.StagedRun, error) {
-	tag, err := tx.Exec(ctx, claimStagedRun, claimUntil, key.ProjectUUID, key.RunUUID, now)
-	if err != nil || tag.RowsAffected() == 0 {
-		return nil, err
+// sendBatch sends b in tx, has read read its results in order, and closes
+// them.
+func sendBatch(ctx context.Context, tx pgx.Tx, b *pgx.Batch, read func(pgx.BatchResults) error) error {
+	br := tx.SendBatch(ctx, b)
+	err := read(br)
+	if cerr := br.Close(); err == nil {
+		err = cerr
 	}
-	rows, err := tx.Query(ctx, selectStagedSpans, key.ProjectUUID, key.RunUUID)
-	if err != nil {
-		return nil, err
-	}
+	return err
+}
+
+// readSpans returns the run with the staged spans rows holds (from
+// selectStagedSpans).
+func readSpans(rows pgx.Rows, key server.RunKey, projectName string) (*server.StagedRun, error) {
 	defer rows.Close()
 	run := &server.StagedRun{Key: key, ProjectName: projectName}
 	for rows.Next() {
@@ -256,20 +317,33 @@ func claimRun(ctx context.Context, tx pgx.Tx, key server.RunKey, projectName str
 	return run, rows.Err()
 }
 
+// claimRun claims a run until claimUntil unless someone holds a claim at
+// now, and returns it with its staged spans; nil when it is claimed.
+func claimRun(ctx context.Context, tx pgx.Tx, key server.RunKey, projectName string, now, claimUntil int64) (*server.StagedRun, error) {
+	tag, err := tx.Exec(ctx, claimStagedRun, claimUntil, key.ProjectUUID, key.RunUUID, now)
+	if err != nil || tag.RowsAffected() == 0 {
+		return nil, err
+	}
+	rows, err := tx.Query(ctx, selectStagedSpans, key.ProjectUUID, key.RunUUID)
+	if err != nil {
+		return nil, err
+	}
+	return readSpans(rows, key, projectName)
+}
+
 // FinishRuns implements server.SpanStager: one transaction, with the rows
-// of the runs locked.
+// of the runs locked. The records of the call are stored together, as one
+// Ingest batch, and the runs closed in one pipelined batch.
 func (s *Store) FinishRuns(ctx context.Context, runs []server.AssembledRun) ([]server.FinishResult, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, wrap("finish runs", err)
 	}
 	keys := make([]server.RunKey, len(runs))
-	batches := make([]*batch, len(runs))
+	entries := make([]server.IngestEntry, len(runs))
 	for i := range runs {
-		keys[i] = runs[i].Key
-		if !runs[i].Refused {
-			batches[i] = s.newBatch([]server.IngestEntry{runs[i].Entry})
-		}
+		keys[i], entries[i] = runs[i].Key, runs[i].Entry
 	}
+	all := s.newBatch(entries) // a refused run's entry is not read
 	ps, rs := sortedKeys(keys)
 	var out []server.FinishResult
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
@@ -278,14 +352,7 @@ func (s *Store) FinishRuns(ctx context.Context, runs []server.AssembledRun) ([]s
 		if err != nil {
 			return err
 		}
-		for i := range runs {
-			r, err := finish(ctx, tx, &runs[i], batches[i], staged)
-			if err != nil {
-				return err
-			}
-			out[i] = r
-		}
-		return nil
+		return finishRuns(ctx, tx, runs, all, staged, out)
 	})
 	if err != nil {
 		return nil, wrap("finish runs", err)
@@ -293,65 +360,87 @@ func (s *Store) FinishRuns(ctx context.Context, runs []server.AssembledRun) ([]s
 	return out, nil
 }
 
-// finish stores the record of one assembled run; staged holds the rows
-// of the call's runs, kept up to date.
-func finish(ctx context.Context, tx pgx.Tx, run *server.AssembledRun, b *batch, staged map[server.RunKey]*stagedRun) (server.FinishResult, error) {
-	key := run.Key
-	r := staged[key]
-	if r == nil {
-		r = &stagedRun{want: -1}
-	}
-	if r.state == runDone {
-		return server.FinishResult{}, nil
-	}
-	if run.Refused {
-		return server.FinishResult{}, closeRun(ctx, tx, key, r, runDone)
-	}
-	if run.Incomplete && r.state == runIncomplete {
-		return server.FinishResult{}, nil // its incomplete record is stored
-	}
-	if run.Entry.Log.ProjectUUID != key.ProjectUUID {
-		return server.FinishResult{Err: fmt.Errorf("record of run %q: project %q is not the run's %q: %w",
-			key.RunUUID, run.Entry.Log.ProjectUUID, key.ProjectUUID, server.ErrInvalid)}, nil
-	}
-	puts, err := b.put(ctx, tx)
-	if err != nil {
-		return server.FinishResult{}, err
-	}
-	put := puts[0]
-	if put.Err != nil {
-		return server.FinishResult{Err: put.Err}, nil
-	}
-	res := server.FinishResult{Created: put.Created}
-	if !put.Created && !run.Incomplete && r.state == runIncomplete {
-		e := b.entries[0].Log
-		if _, err := tx.Exec(ctx, replaceLog, []byte(e.Record), e.ReplayFrom, e.ProjectUUID, e.TaskName, e.UUID); err != nil {
-			return server.FinishResult{}, err
-		}
-		res.Replaced = true
-	}
-	state := runDone
-	if run.Incomplete {
-		state = runIncomplete
-	}
-	return res, closeRun(ctx, tx, key, r, state)
+// finishStep is what FinishRuns does with one run.
+type finishStep struct {
+	put      bool   // store the run's record
+	replace  bool   // replace the stored record when it is not created
+	closeTo  string // the state the run's row is set to; "" to leave it
+	putIndex int    // the record's index in the batch put
 }
 
-// closeRun sets the state of a run that has a row (a run assembled from
-// one export has none), removing its staged spans when it is done.
-func closeRun(ctx context.Context, tx pgx.Tx, key server.RunKey, r *stagedRun, state string) error {
-	if !r.found {
+// finishRuns stores the records of runs and closes them, setting out; all
+// holds the runs' entries, validated and stamped, and staged the locked rows
+// of the runs, kept up to date.
+func finishRuns(ctx context.Context, tx pgx.Tx, runs []server.AssembledRun, all *batch, staged map[server.RunKey]*stagedRun, out []server.FinishResult) error {
+	steps := make([]finishStep, len(runs))
+	put := &batch{}
+	for i := range runs {
+		run := &runs[i]
+		r := staged[run.Key]
+		if r == nil {
+			r = &stagedRun{want: -1}
+		}
+		state := runDone
+		switch {
+		case r.state == runDone:
+			continue
+		case run.Refused:
+		case run.Incomplete && r.state == runIncomplete:
+			continue // its incomplete record is stored
+		case run.Entry.Log.ProjectUUID != run.Key.ProjectUUID:
+			out[i].Err = fmt.Errorf("record of run %q: project %q is not the run's %q: %w",
+				run.Key.RunUUID, run.Entry.Log.ProjectUUID, run.Key.ProjectUUID, server.ErrInvalid)
+			continue
+		case all.invalid[i] != nil:
+			out[i].Err = all.invalid[i]
+			continue
+		default:
+			steps[i] = finishStep{put: true, replace: !run.Incomplete && r.state == runIncomplete, putIndex: len(put.entries)}
+			put.entries, put.invalid = append(put.entries, all.entries[i]), append(put.invalid, nil)
+			if run.Incomplete {
+				state = runIncomplete
+			}
+		}
+		if r.found {
+			steps[i].closeTo, r.state = state, state
+		}
+	}
+	var results []server.PutLogResult
+	if len(put.entries) > 0 {
+		var err error
+		if results, err = put.put(ctx, tx); err != nil {
+			return err
+		}
+	}
+	var closes pgx.Batch
+	for i, st := range steps {
+		key := runs[i].Key
+		if st.put {
+			out[i].Created = results[st.putIndex].Created
+			if st.replace && !out[i].Created {
+				e := &put.entries[st.putIndex].Log
+				closes.Queue(replaceLog, []byte(e.Record), e.ReplayFrom, e.ProjectUUID, e.TaskName, e.UUID)
+				out[i].Replaced = true
+			}
+		}
+		if st.closeTo != "" {
+			closes.Queue(setStagedRunState, st.closeTo, key.ProjectUUID, key.RunUUID)
+			if st.closeTo == runDone {
+				closes.Queue(deleteStagedSpans, key.ProjectUUID, key.RunUUID)
+			}
+		}
+	}
+	if closes.Len() == 0 {
 		return nil
 	}
-	r.state = state
-	if _, err := tx.Exec(ctx, setStagedRunState, state, key.ProjectUUID, key.RunUUID); err != nil {
-		return err
-	}
-	if state != runDone {
+	return sendBatch(ctx, tx, &closes, func(br pgx.BatchResults) error {
+		for range closes.Len() {
+			if _, err := br.Exec(); err != nil {
+				return err
+			}
+		}
 		return nil
-	}
-	_, err := tx.Exec(ctx, deleteStagedSpans, key.ProjectUUID, key.RunUUID)
-	return err
+	})
 }
 
 // SweepRuns implements server.SpanStager: one transaction.
