@@ -3,22 +3,16 @@ package pgstore_test
 import (
 	"context"
 	"fmt"
-	"os"
 
 	"github.com/hivetrace/hivetrace/hive/server"
 	"github.com/hivetrace/hivetrace/hive/server/pgstore"
 )
 
-// Example opens a store on the database HIVETRACE_PG_DSN names and plugs it
-// into the Hive server. Without a database the example only shows the
-// calls.
+// Example opens a store and plugs it into the Hive server. It needs a
+// PostgreSQL database, so it is compiled but not run.
 func Example() {
-	dsn := os.Getenv("HIVETRACE_PG_DSN") // e.g. postgres://hive@127.0.0.1:5432/hive?sslmode=disable
-	if dsn == "" {
-		return
-	}
 	ctx := context.Background()
-	store, err := pgstore.Open(ctx, dsn, pgstore.WithMaxConns(8))
+	store, err := pgstore.Open(ctx, "postgres://hive@127.0.0.1:5432/hive?sslmode=disable", pgstore.WithMaxConns(8))
 	if err != nil {
 		fmt.Println(err)
 		return
