@@ -9,7 +9,7 @@ import (
 )
 
 // scenarioNames are the scenarios in the order they run.
-var scenarioNames = []string{"outage", "outage-otlp", "spool", "throughput", "latency", "ingest", "contention", "memory"}
+var scenarioNames = []string{"outage", "outage-otlp", "spool", "throughput", "latency", "ingest", "contention", "memory", "ingest-pg", "contention-pg"}
 
 // settings are the loads and durations of every scenario.
 type settings struct {
@@ -33,6 +33,7 @@ type settings struct {
 	// ingest: clients posting batches back to back for the window.
 	ingestClients, ingestBatch, ingestTarget int
 	ingestWindow                             time.Duration
+	ingestPGTarget                           int // ingest-pg: the same load on PostgreSQL
 	// contention: single-record writers and readers for the window.
 	writers, readers int
 	contentionWindow time.Duration
@@ -49,7 +50,7 @@ func fullSettings() settings {
 		spoolRate: 500, spoolLead: 10 * time.Second, spoolDown: 20 * time.Second, spoolDrain: 10 * time.Second,
 		throughputRate: 10_000, throughputWindow: 60 * time.Second,
 		deliveryGrace: 2 * time.Second, drainTimeout: 3 * time.Minute,
-		ingestClients: 4, ingestBatch: 500, ingestTarget: 20_000, ingestWindow: 20 * time.Second,
+		ingestClients: 4, ingestBatch: 500, ingestTarget: 20_000, ingestWindow: 20 * time.Second, ingestPGTarget: 5_000,
 		writers: 40, readers: 40, contentionWindow: 60 * time.Second, writeP99: 250 * time.Millisecond,
 		memoryClients: 16, memoryRecords: 3, memoryRecordMiB: 10, memoryReaders: 4, memoryPeakMB: 512,
 	}

@@ -1,5 +1,6 @@
 // Command soak measures hivetrace's record delivery under load and through
-// outages, with a real `hive serve` (SQLite) and a producer process on the
+// outages, with a real `hive serve` (SQLite, and PostgreSQL for the -pg
+// scenarios) and a producer process on the
 // same machine, and prints a report table: scenario, load, figure, target
 // and PASS or **MISS**. It exits non-zero when any figure misses.
 //
@@ -22,11 +23,19 @@
 //     server, every record delivered in time, none dropped.
 //   - latency: the p99 task-run latency during the outage against a run at
 //     the same rate with a healthy server: within max(1.2×, +200 µs).
+//   - ingest-pg: the batch ingest load of ingest (4 clients posting batches
+//     of 500 records of ~1 KB for 20 s) against hive serve on PostgreSQL: a
+//     private, durable server the harness starts (initdb, then postgres on a
+//     free port of 127.0.0.1, as the postgres user when run as root); at
+//     least 5 000 records/s, every one answered stored in the database.
+//   - contention-pg: the contention load (40 writers, 40 readers, 60 s) over
+//     two hive serve replicas on one PostgreSQL database: no failed request,
+//     write p99 under 250 ms, every record answered stored in the database.
 //
 // Run it with `make soak`, or `cd integration && go run ./soak`. Flags:
 // -quick (short outages, lower rates: the figures are then not the reference
 // ones), -only NAME[,NAME] (outage, outage-otlp, spool, throughput, latency, ingest,
-// contention, memory), and the
+// contention, memory, ingest-pg, contention-pg), and the
 // rates and durations of each scenario (see -help). It builds the hive
 // command once, into a temporary directory, unless -hive names a binary.
 //

@@ -66,6 +66,8 @@ var scenarios = []scenario{
 	{"ingest", (*harness).ingestScenario},
 	{"contention", (*harness).contentionScenario},
 	{"memory", (*harness).memoryScenario},
+	{"ingest-pg", (*harness).ingestPGScenario},
+	{"contention-pg", (*harness).contentionPGScenario},
 }
 
 // soak runs the chosen scenarios and prints the report; it returns the
