@@ -1,17 +1,14 @@
 package pgstore
 
-import (
-	"runtime"
-	"time"
-)
+import "time"
 
 type config struct {
 	clock    func() time.Time
-	maxConns int32
+	maxConns int32 // 0: the DSN's pool_max_conns, else pgxpool's default
 }
 
 func newConfig(opts []Option) config {
-	c := config{clock: time.Now, maxConns: int32(max(4, runtime.GOMAXPROCS(0)))}
+	c := config{clock: time.Now}
 	for _, o := range opts {
 		if o != nil {
 			o.apply(&c)
@@ -40,8 +37,9 @@ func WithClock(now func() time.Time) Option {
 }
 
 // WithMaxConns sets how many connections the store's pool opens at most;
-// more callers wait for one to be free. The default is GOMAXPROCS, at least
-// 4. A pool_max_conns parameter in the DSN is overridden. Values <= 0 are
+// more callers wait for one to be free. It overrides a pool_max_conns
+// parameter of the DSN; without either, the pool opens at most as many as
+// the machine has CPUs, at least 4 (pgxpool's default). Values <= 0 are
 // ignored.
 func WithMaxConns(n int) Option {
 	return optionFunc(func(c *config) {

@@ -35,7 +35,9 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("pgstore: parse dsn: %w", err)
 	}
-	pcfg.MaxConns = cfg.maxConns
+	if cfg.maxConns > 0 {
+		pcfg.MaxConns = cfg.maxConns
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, pcfg)
 	if err != nil {
 		return nil, fmt.Errorf("pgstore: connect: %w", err)
