@@ -383,3 +383,35 @@ func TestStagedSpansSurviveRestart(t *testing.T) {
 	assert.Equal(t, []string{"span 1/1", "span 1/0", "span 1/2"}, data)
 	assert.Equal(t, "staged", res.Ready[0].ProjectName)
 }
+
+func TestOpenFailures(t *testing.T) {
+	ctx := context.Background()
+	srv := pgtest.Shared(t)
+	if srv == nil {
+		t.SkipNow()
+	}
+
+	_, err := pgstore.Open(ctx, srv.DSN("no_such_database"))
+	require.Error(t, err, "a database that does not exist")
+	assert.Contains(t, err.Error(), "pgstore:")
+
+	_, err = pgstore.Open(ctx, "postgres://%zz")
+	require.Error(t, err, "a DSN that does not parse")
+
+	// A schema newer than this program's is refused, and left unchanged.
+	dsn := srv.NewDatabase(t)
+	s, err := pgstore.Open(ctx, dsn)
+	require.NoError(t, err)
+	require.NoError(t, s.Close())
+	conn, err := pgx.Connect(ctx, dsn)
+	require.NoError(t, err)
+	defer func() { _ = conn.Close(ctx) }()
+	_, err = conn.Exec(ctx, `UPDATE schema_version SET version = 1000`)
+	require.NoError(t, err)
+	_, err = pgstore.Open(ctx, dsn)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "newer than this program supports")
+	var version int
+	require.NoError(t, conn.QueryRow(ctx, `SELECT version FROM schema_version`).Scan(&version))
+	assert.Equal(t, 1000, version)
+}
