@@ -68,6 +68,16 @@ func TestServePostgres(t *testing.T) {
 	assert.Contains(t, s.stderr.String(), "HIVE_DATABASE_URL is ignored")
 	assert.Contains(t, s.stderr.String(), "--db carries a password")
 	assert.NotContains(t, s.stdout.String()+s.stderr.String(), password)
+
+	// The postgresql:// scheme names the same database.
+	t.Setenv(envDatabaseURL, "")
+	alt := strings.Replace(dsn, "postgres://", "postgresql://", 1)
+	s = serve(t, append([]string{"--addr", "127.0.0.1:0", "--db", alt}, auth...)...)
+	assert.Contains(t, s.stdout.String(), "(database "+alt+")")
+	code, out, stderr = runCmd(t, append([]string{"logs", "list", "--task", "getUserReport", "--host", s.url}, auth...)...)
+	require.Equal(t, exitOK, code, stderr)
+	assert.Contains(t, out, firstUUID)
+	assert.Contains(t, out, secondUUID)
 }
 
 // TestServePostgresUnreachable fails to start on a PostgreSQL server that
