@@ -85,7 +85,11 @@ func checkDatabase(db string) error {
 // An error never holds the URL's password.
 func openStore(ctx context.Context, db string) (closingStore, error) {
 	if !isPostgresURL(db) {
-		return sqlitestore.Open(ctx, db)
+		store, err := sqlitestore.Open(ctx, db)
+		if err != nil {
+			return nil, err // not a typed nil in the interface
+		}
+		return store, nil
 	}
 	store, err := pgstore.Open(ctx, db)
 	if err != nil {
