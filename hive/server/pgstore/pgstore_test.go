@@ -415,3 +415,34 @@ func TestOpenFailures(t *testing.T) {
 	require.NoError(t, conn.QueryRow(ctx, `SELECT version FROM schema_version`).Scan(&version))
 	assert.Equal(t, 1000, version)
 }
+
+// TestDatabaseCrash has the PostgreSQL server crash and recover under an
+// open store: the committed records are there, and the store works again
+// once the server is back, its pool replacing the broken connections.
+func TestDatabaseCrash(t *testing.T) {
+	ctx := context.Background()
+	srv := pgtest.Start(t, pgtest.Durable())
+	if srv == nil {
+		t.SkipNow()
+	}
+	s := open(t, srv.NewDatabase(t), pgstore.WithMaxConns(2))
+	created := time.Date(2026, 1, 2, 3, 4, 5, 6, time.UTC)
+	_, err := s.Ingest(ctx, []server.IngestEntry{entry("p1", "alpha", "before", `{"n":1}`, created)})
+	require.NoError(t, err)
+
+	srv.Kill(t)
+	_, err = s.GetLog(ctx, server.LogKey{ProjectUUID: "p1", TaskName: "alpha", UUID: "before"})
+	require.Error(t, err, "the server is down")
+	srv.Start(t)
+
+	// The first call may still meet a connection that the crash broke.
+	require.Eventually(t, func() bool {
+		_, err := s.Ingest(ctx, []server.IngestEntry{entry("p1", "alpha", "after", `{"n":2}`, created.Add(time.Second))})
+		return err == nil
+	}, 10*time.Second, 50*time.Millisecond)
+	logs, err := s.ListLogs(ctx, server.LogQuery{ProjectUUID: "p1", TaskName: "alpha"})
+	require.NoError(t, err)
+	require.Len(t, logs, 2)
+	assert.Equal(t, "after", logs[0].UUID)
+	assert.Equal(t, `{"n":1}`, string(logs[1].Record), "the record committed before the crash survives")
+}
