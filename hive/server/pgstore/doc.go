@@ -22,9 +22,11 @@
 // The spans of the OTLP endpoints (server.SpanStager) are kept in
 // staged_spans beside one row per run in staged_runs. A call locks the rows
 // of its runs (SELECT … FOR UPDATE, in key order) before it counts their
-// spans, and claims are conditional updates (claim_until < now), so that
-// exactly one replica assembles each run; SweepRuns skips runs another
-// replica holds locked.
+// spans, and claims are made under that lock or by conditional updates
+// (claim_until < now), so that exactly one replica assembles each run;
+// SweepRuns skips runs another replica holds locked. The statements of a
+// call's runs are sent in pipelined batches, and FinishRuns stores the
+// records of its runs as one Ingest batch.
 //
 // Usage, with the store plugged into the Hive server:
 //
