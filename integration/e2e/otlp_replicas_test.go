@@ -38,56 +38,7 @@ func TestOTLPRunsSplitAcrossTwoHiveServes(t *testing.T) {
 	a := startHiveServe(t, "127.0.0.1:0", db, "--assembly-wait", "20s")
 	b := startHiveServe(t, "127.0.0.1:0", db, "--assembly-wait", "20s")
 
-	exp := tracetest.NewInMemoryExporter()
-	tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(exp))
-	t.Cleanup(func() { _ = tp.Shutdown(context.Background()) })
-	otel.SetTracerProvider(tp)
-	s := newScenarios()
-	s.run(context.Background(), t)
-	want := s.all()
-	require.GreaterOrEqual(t, len(want), 6)
-
-	stubs := exp.GetSpans()
-	sdk := make([]sdktrace.ReadOnlySpan, len(stubs))
-	for i := range stubs {
-		sdk[i] = stubs[i].Snapshot()
-	}
-	type parts struct{ task, calls []*tracepb.Span }
-	runs := map[string]*parts{}
-	var order []string
-	for _, sp := range sdkspan.Spans(sdk) {
-		kind, id := otelrecord.Classify(sp.Attributes)
-		if id == "" {
-			continue
-		}
-		p := runs[id]
-		if p == nil {
-			p = &parts{}
-			runs[id] = p
-			order = append(order, id)
-		}
-		if kind == otelrecord.KindTask {
-			p.task = append(p.task, otlpspan.ProtoSpan(sp))
-		} else {
-			p.calls = append(p.calls, otlpspan.ProtoSpan(sp))
-		}
-	}
-	require.Len(t, runs, len(want), "one run per record")
-
-	for i, id := range order {
-		p := runs[id]
-		first, second := a, b
-		if i%2 == 1 {
-			first, second = b, a
-		}
-		if i%4 < 2 { // the task-run span first
-			exportSpans(t, first.URL, p.task)
-			exportSpans(t, second.URL, p.calls)
-		} else { // the boundary spans first
-			exportSpans(t, second.URL, p.calls)
-			exportSpans(t, first.URL, p.task)
-		}
-	}
+	want := splitRunsAcross(t, a, b)
 
 	for _, rec := range want {
 		for _, srv := range []*hiveServe{a, b} {
@@ -168,4 +119,63 @@ func storedRecord(t *testing.T, base, taskName, id string) *otelrecord.Execution
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// splitRunsAcross runs the scenarios with an in-memory span exporter and
+// sends each run's spans over OTLP to two hive serve processes, the
+// task-run span to one and the boundary spans to the other (alternating
+// which replica gets which, and which part goes first). It returns the
+// records the runs made themselves.
+func splitRunsAcross(t *testing.T, a, b *hiveServe) []*otelrecord.ExecutionRecord {
+	t.Helper()
+	exp := tracetest.NewInMemoryExporter()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(exp))
+	t.Cleanup(func() { _ = tp.Shutdown(context.Background()) })
+	otel.SetTracerProvider(tp)
+	s := newScenarios()
+	s.run(context.Background(), t)
+	want := s.all()
+	require.GreaterOrEqual(t, len(want), 6)
+
+	stubs := exp.GetSpans()
+	sdk := make([]sdktrace.ReadOnlySpan, len(stubs))
+	for i := range stubs {
+		sdk[i] = stubs[i].Snapshot()
+	}
+	type parts struct{ task, calls []*tracepb.Span }
+	runs := map[string]*parts{}
+	var order []string
+	for _, sp := range sdkspan.Spans(sdk) {
+		kind, id := otelrecord.Classify(sp.Attributes)
+		if id == "" {
+			continue
+		}
+		p := runs[id]
+		if p == nil {
+			p = &parts{}
+			runs[id] = p
+			order = append(order, id)
+		}
+		if kind == otelrecord.KindTask {
+			p.task = append(p.task, otlpspan.ProtoSpan(sp))
+		} else {
+			p.calls = append(p.calls, otlpspan.ProtoSpan(sp))
+		}
+	}
+	require.Len(t, runs, len(want), "one run per record")
+	for i, id := range order {
+		p := runs[id]
+		first, second := a, b
+		if i%2 == 1 {
+			first, second = b, a
+		}
+		if i%4 < 2 {
+			exportSpans(t, first.URL, p.task)
+			exportSpans(t, second.URL, p.calls)
+		} else {
+			exportSpans(t, second.URL, p.calls)
+			exportSpans(t, first.URL, p.task)
+		}
+	}
+	return want
 }

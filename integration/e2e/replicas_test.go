@@ -17,16 +17,9 @@ import (
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"go.opentelemetry.io/otel"
-	sdktrace "go.opentelemetry.io/otel/sdk/trace"
-	"go.opentelemetry.io/otel/sdk/trace/tracetest"
-
-	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
 
 	"github.com/hivetrace/hivetrace/hive/server/pgstore/pgtest"
 	"github.com/hivetrace/hivetrace/otelrecord"
-	"github.com/hivetrace/hivetrace/otelrecord/otlpspan"
-	"github.com/hivetrace/hivetrace/otelrecord/sdkspan"
 )
 
 // replicaTask is the task of the records the replica tests ingest.
@@ -322,65 +315,6 @@ func replicaSetQuality(t *testing.T, base, id string, score float64) {
 	status, answer, err := replicaDo(http.DefaultClient, http.MethodPost, base+"/api/tasks/"+replicaTask+"/logs/"+id+"/set-quality", body)
 	require.NoError(t, err)
 	require.Equal(t, http.StatusOK, status, "set-quality answer: %s", answer)
-}
-
-// splitRunsAcross runs the scenarios with an in-memory span exporter and
-// sends each run's spans over OTLP to two hive serve processes, the
-// task-run span to one and the boundary spans to the other (alternating
-// which replica gets which, and which part goes first). It returns the
-// records the runs made themselves.
-func splitRunsAcross(t *testing.T, a, b *hiveServe) []*otelrecord.ExecutionRecord {
-	t.Helper()
-	exp := tracetest.NewInMemoryExporter()
-	tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(exp))
-	t.Cleanup(func() { _ = tp.Shutdown(context.Background()) })
-	otel.SetTracerProvider(tp)
-	s := newScenarios()
-	s.run(context.Background(), t)
-	want := s.all()
-	require.GreaterOrEqual(t, len(want), 6)
-
-	stubs := exp.GetSpans()
-	sdk := make([]sdktrace.ReadOnlySpan, len(stubs))
-	for i := range stubs {
-		sdk[i] = stubs[i].Snapshot()
-	}
-	type parts struct{ task, calls []*tracepb.Span }
-	runs := map[string]*parts{}
-	var order []string
-	for _, sp := range sdkspan.Spans(sdk) {
-		kind, id := otelrecord.Classify(sp.Attributes)
-		if id == "" {
-			continue
-		}
-		p := runs[id]
-		if p == nil {
-			p = &parts{}
-			runs[id] = p
-			order = append(order, id)
-		}
-		if kind == otelrecord.KindTask {
-			p.task = append(p.task, otlpspan.ProtoSpan(sp))
-		} else {
-			p.calls = append(p.calls, otlpspan.ProtoSpan(sp))
-		}
-	}
-	require.Len(t, runs, len(want), "one run per record")
-	for i, id := range order {
-		p := runs[id]
-		first, second := a, b
-		if i%2 == 1 {
-			first, second = b, a
-		}
-		if i%4 < 2 {
-			exportSpans(t, first.URL, p.task)
-			exportSpans(t, second.URL, p.calls)
-		} else {
-			exportSpans(t, second.URL, p.calls)
-			exportSpans(t, first.URL, p.task)
-		}
-	}
-	return want
 }
 
 // taskNames returns the task names of records, each once.
