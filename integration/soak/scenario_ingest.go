@@ -5,9 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"sync"
-	"sync/atomic"
-	"time"
 )
 
 // ingestScenario reports the server's batch ingest rate: clients post
@@ -26,30 +23,7 @@ func (h *harness) ingestScenario(ctx context.Context, rep *report) error {
 	c := h.apiClient(st.hive.url(), s.ingestClients)
 	defer c.close()
 
-	var stored, failed atomic.Int64
-	var firstErr error
-	var once sync.Once
-	fail := func(err error) { once.Do(func() { firstErr = err }) }
-	tmpl := newBodyTemplate("soak-ingest", 1024)
-	var wg sync.WaitGroup
-	began := time.Now()
-	deadline := began.Add(s.ingestWindow)
-	for range s.ingestClients {
-		wg.Go(func() {
-			for time.Now().Before(deadline) && ctx.Err() == nil {
-				n, bad, err := postBatch(ctx, c, tmpl, s.ingestBatch)
-				if err != nil {
-					fail(err)
-					failed.Add(int64(s.ingestBatch))
-					continue
-				}
-				stored.Add(int64(n))
-				failed.Add(int64(bad))
-			}
-		})
-	}
-	wg.Wait()
-	elapsed := time.Since(began)
+	res := runIngestLoad(ctx, c, newBodyTemplate("soak-ingest", 1024), s.ingestClients, s.ingestBatch, s.ingestWindow)
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
@@ -60,17 +34,17 @@ func (h *harness) ingestScenario(ctx context.Context, rep *report) error {
 	if err != nil {
 		return err
 	}
-	rate := float64(stored.Load()) / elapsed.Seconds()
+	rate := float64(res.stored) / res.elapsed.Seconds()
 	rep.add(
 		row{scenario: "ingest", load: load, figure: "records stored per second (answered stored)",
 			measured: count(int64(rate)) + " /s", target: "≥ " + count(s.ingestTarget) + " /s", result: check(rate >= float64(s.ingestTarget))},
 		row{scenario: "ingest", load: load, figure: "records refused or failed",
-			measured: count(failed.Load()), target: "0", result: check(failed.Load() == 0)},
+			measured: count(res.failed), target: "0", result: check(res.failed == 0)},
 		row{scenario: "ingest", load: load, figure: "answered stored, found in the database",
-			measured: fmt.Sprintf("%s of %s", count(len(inDB)), count(stored.Load())), target: "all", result: check(int64(len(inDB)) == stored.Load())},
+			measured: fmt.Sprintf("%s of %s", count(len(inDB)), count(res.stored)), target: "all", result: check(int64(len(inDB)) == res.stored)},
 	)
-	if firstErr != nil {
-		rep.note("ingest: first failure: %v", firstErr)
+	if res.firstErr != nil {
+		rep.note("ingest: first failure: %v", res.firstErr)
 	}
 	h.remember("ingest load", fmt.Sprintf("POST /api/log-ingest/batch with %d records per request, %d clients, Prefer: return=minimal", s.ingestBatch, s.ingestClients))
 	return nil

@@ -4,12 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"os"
 	"path/filepath"
-	"sync"
-	"sync/atomic"
-	"time"
 )
 
 // pgStage is a private PostgreSQL server and hive serve replicas on one of
@@ -80,29 +76,7 @@ func (h *harness) ingestPGScenario(ctx context.Context, rep *report) error {
 	c := h.apiClient(st.replicas[0].url(), s.ingestClients)
 	defer c.close()
 
-	var stored, failed atomic.Int64
-	var firstErr error
-	var once sync.Once
-	tmpl := newBodyTemplate(task, 1024)
-	var wg sync.WaitGroup
-	began := time.Now()
-	deadline := began.Add(s.ingestWindow)
-	for range s.ingestClients {
-		wg.Go(func() {
-			for time.Now().Before(deadline) && ctx.Err() == nil {
-				n, bad, err := postBatch(ctx, c, tmpl, s.ingestBatch)
-				if err != nil {
-					once.Do(func() { firstErr = err })
-					failed.Add(int64(s.ingestBatch))
-					continue
-				}
-				stored.Add(int64(n))
-				failed.Add(int64(bad))
-			}
-		})
-	}
-	wg.Wait()
-	elapsed := time.Since(began)
+	res := runIngestLoad(ctx, c, newBodyTemplate(task, 1024), s.ingestClients, s.ingestBatch, s.ingestWindow)
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
@@ -113,17 +87,17 @@ func (h *harness) ingestPGScenario(ctx context.Context, rep *report) error {
 	if err != nil {
 		return err
 	}
-	rate := float64(stored.Load()) / elapsed.Seconds()
+	rate := float64(res.stored) / res.elapsed.Seconds()
 	rep.add(
 		row{scenario: name, load: load, figure: "records stored per second (answered stored)",
 			measured: count(int64(rate)) + " /s", target: "≥ " + count(s.ingestPGTarget) + " /s", result: check(rate >= float64(s.ingestPGTarget))},
 		row{scenario: name, load: load, figure: "records refused or failed",
-			measured: count(failed.Load()), target: "0", result: check(failed.Load() == 0)},
+			measured: count(res.failed), target: "0", result: check(res.failed == 0)},
 		row{scenario: name, load: load, figure: "answered stored, found in the database",
-			measured: fmt.Sprintf("%s of %s", count(inDB), count(stored.Load())), target: "all", result: check(inDB == stored.Load())},
+			measured: fmt.Sprintf("%s of %s", count(inDB), count(res.stored)), target: "all", result: check(inDB == res.stored)},
 	)
-	if firstErr != nil {
-		rep.note("%s: first failure: %v", name, firstErr)
+	if res.firstErr != nil {
+		rep.note("%s: first failure: %v", name, res.firstErr)
 	}
 	return nil
 }
@@ -150,72 +124,11 @@ func (h *harness) contentionPGScenario(ctx context.Context, rep *report) error {
 	}
 
 	// A record for the readers to fetch, stored through the first replica.
-	seed := newRecordID()
-	if a, err := clients[0].do(ctx, http.MethodPost, "/api/log-ingest", ingestRequest(recordOf(task, seed, 1024))); err != nil || a.status != http.StatusOK {
-		return fmt.Errorf("seed record: %v (status %d)", err, a.status)
+	seed, err := seedRecord(ctx, clients[0], task)
+	if err != nil {
+		return err
 	}
-
-	var mu sync.Mutex
-	var writes, reads []time.Duration
-	var errs, stored atomic.Int64
-	var firstErr error
-	fail := func(err error) {
-		if errs.Add(1) == 1 {
-			mu.Lock()
-			firstErr = err
-			mu.Unlock()
-		}
-	}
-	var wg sync.WaitGroup
-	deadline := time.Now().Add(s.contentionWindow)
-	for i := range s.writers {
-		c := clients[i%len(clients)]
-		wg.Go(func() {
-			var mine []time.Duration
-			for time.Now().Before(deadline) && ctx.Err() == nil {
-				body := ingestRequest(recordOf(task, newRecordID(), 1024))
-				t0 := time.Now()
-				a, err := c.do(ctx, http.MethodPost, "/api/log-ingest", body)
-				mine = append(mine, time.Since(t0))
-				if err == nil && a.status != http.StatusOK {
-					err = fmt.Errorf("ingest on %s answered %d: %s", c.base, a.status, oneLine(string(a.body)))
-				}
-				if err != nil {
-					fail(err)
-					continue
-				}
-				stored.Add(1)
-			}
-			mu.Lock()
-			writes = append(writes, mine...)
-			mu.Unlock()
-		})
-	}
-	for i := range s.readers {
-		c := clients[(i/2)%len(clients)]
-		wg.Go(func() {
-			var mine []time.Duration
-			for n := i; time.Now().Before(deadline) && ctx.Err() == nil; n++ {
-				path := "/api/tasks/" + task + "/logs?limit=20"
-				if n%2 == 1 {
-					path = "/api/tasks/" + task + "/logs/" + seed
-				}
-				t0 := time.Now()
-				a, err := c.do(ctx, http.MethodGet, path, nil)
-				mine = append(mine, time.Since(t0))
-				if err == nil && a.status != http.StatusOK {
-					err = fmt.Errorf("GET %s%s answered %d: %s", c.base, path, a.status, oneLine(string(a.body)))
-				}
-				if err != nil {
-					fail(err)
-				}
-			}
-			mu.Lock()
-			reads = append(reads, mine...)
-			mu.Unlock()
-		})
-	}
-	wg.Wait()
+	res := runContentionLoad(ctx, clientsOver(clients, s.writers), clientsOver(clients, s.readers), task, seed, s.contentionWindow)
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
@@ -226,20 +139,20 @@ func (h *harness) contentionPGScenario(ctx context.Context, rep *report) error {
 	if err != nil {
 		return err
 	}
-	w, r := summarize(writes), summarize(reads)
+	w, r := res.writes, res.reads
 	rep.add(
 		row{scenario: name, load: load, figure: "failed requests (any status but 200, or no answer)",
-			measured: fmt.Sprintf("%s of %s", count(errs.Load()), count(w.n+r.n)), target: "0", result: check(errs.Load() == 0 && w.n > 0 && r.n > 0)},
+			measured: fmt.Sprintf("%s of %s", count(res.errs), count(w.n+r.n)), target: "0", result: check(res.errs == 0 && w.n > 0 && r.n > 0)},
 		row{scenario: name, load: load, figure: "write latency p99 (POST /api/log-ingest)",
 			measured: micros(w.p99), target: "< " + micros(s.writeP99), result: check(w.n > 0 && w.p99 < s.writeP99)},
 		row{scenario: name, load: load, figure: "answered stored (and the seed), found in the database",
-			measured: fmt.Sprintf("%s of %s", count(inDB), count(stored.Load()+1)), target: "all", result: check(inDB == stored.Load()+1)},
+			measured: fmt.Sprintf("%s of %s", count(inDB), count(res.stored+1)), target: "all", result: check(inDB == res.stored+1)},
 		row{scenario: name, load: load, figure: "writes, reads",
 			measured: fmt.Sprintf("%s writes (%s /s, p50 %s), %s reads (%s /s); read p99 %s", count(w.n), count(int64(float64(w.n)/s.contentionWindow.Seconds())), micros(w.p50),
 				count(r.n), count(int64(float64(r.n)/s.contentionWindow.Seconds())), micros(r.p99)), target: "reported", result: info},
 	)
-	if firstErr != nil {
-		rep.note("%s: first failure: %v", name, firstErr)
+	if res.firstErr != nil {
+		rep.note("%s: first failure: %v", name, res.firstErr)
 	}
 	return nil
 }
