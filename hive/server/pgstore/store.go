@@ -300,11 +300,10 @@ type querier interface {
 // resolve returns the stored entry for key, searching every project when
 // key.ProjectUUID is empty.
 func resolve(ctx context.Context, q querier, key server.LogKey) (server.StoredLog, error) {
-	notFound := fmt.Errorf("record %q of task %q: %w", key.UUID, key.TaskName, server.ErrNotStored)
 	if key.ProjectUUID != "" {
 		e, err := scanLog(q.QueryRow(ctx, selectLog, key.ProjectUUID, key.TaskName, key.UUID))
 		if errors.Is(err, pgx.ErrNoRows) {
-			return server.StoredLog{}, notFound
+			return server.ResolveLog(key, nil)
 		}
 		return e, err
 	}
@@ -324,14 +323,7 @@ func resolve(ctx context.Context, q querier, key server.LogKey) (server.StoredLo
 	if err := rows.Err(); err != nil {
 		return server.StoredLog{}, err
 	}
-	switch len(found) {
-	case 0:
-		return server.StoredLog{}, notFound
-	case 1:
-		return found[0], nil
-	default:
-		return server.StoredLog{}, fmt.Errorf("record %q of task %q: %w", key.UUID, key.TaskName, server.ErrAmbiguous)
-	}
+	return server.ResolveLog(key, found)
 }
 
 // GetLog implements server.Store.
