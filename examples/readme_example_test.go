@@ -80,6 +80,10 @@ func Example_readme() {
 		Boundaries: map[string]boundary.Mode{"fetchUser": boundary.Replay},
 	})
 	fmt.Println(out.Name, err, replayed.Type)
+	// Every declared boundary from the record; entries of Boundaries override All.
+	// A name the task does not declare is an error (task.ErrUnknownBoundary).
+	out, replayed, err = getUserReport.SafeReplay(ctx, rec, task.ReplayConfig{All: boundary.Replay})
+	fmt.Println(out.Name, err, replayed.Type)
 
 	// Or replace a boundary in tests; the mocked call is still recorded.
 	err = task.MockBoundary(getUserReport, fetchUser, func(context.Context, int) (User, error) {
@@ -90,6 +94,7 @@ func Example_readme() {
 	// Output:
 	// Ada <nil> success [1] pro score
 	// error Invalid input on: userId: is required
+	// Ada <nil> success
 	// Ada <nil> success
 	// Test <nil>
 }

@@ -22,9 +22,13 @@
 // listeners (ListenExecutionRecords, called off the caller's path).
 //
 // SafeReplay runs a task again from a record, answering chosen boundaries
-// from the record's calls; MockBoundary replaces a boundary's function for a
-// task; AsBoundary lets one task call another as a boundary; Handler serves a
-// task over HTTP.
+// (ReplayConfig.Boundaries, by name) or all of them (ReplayConfig.All) from
+// the record's calls; a name the task does not declare is an error
+// (ErrUnknownBoundary), returned before anything runs. The new record is the
+// new run's: its metadata starts from the record's but for what describes
+// that record (its trace and span id, otelrecord.MetadataIncomplete and the
+// like). MockBoundary replaces a boundary's function for a task; AsBoundary
+// lets one task call another as a boundary; Handler serves a task over HTTP.
 //
 // # Errors and settings
 //

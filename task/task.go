@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"reflect"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -133,7 +132,7 @@ func (t *Task[In, Out]) Run(ctx context.Context, in In) (Out, error) {
 // wraps ErrInvalidInput and is a *ValidationError), whose function fails or
 // panics still has one. The record has every declared boundary, non-nil
 // Metadata (with the trace and span id of the run's span under
-// otelrecord.MetadataTraceID and MetadataSpanID, when the span has them) and
+// otelrecord.MetadataTraceID and MetadataSpanID, when the span is recording) and
 // non-nil Metrics.
 //
 // The record is the caller's own: its payloads are not redacted (the spans
@@ -234,8 +233,8 @@ func (t *Task[In, Out]) execute(ctx context.Context, p runParams[In]) (out Out, 
 
 // newRecord returns the record a run starts with: a fresh uuid, the input,
 // every declared boundary without calls, and for a replay the replayed
-// record's metadata (but what that run left out past its bounds) and
-// metrics.
+// record's metadata (but the entries describing that record, see
+// SafeReplay) and metrics.
 func (t *Task[In, Out]) newRecord(p runParams[In]) *otelrecord.ExecutionRecord {
 	rec := &otelrecord.ExecutionRecord{
 		UUID:       run.NewUUID(),
@@ -250,8 +249,8 @@ func (t *Task[In, Out]) newRecord(p runParams[In]) *otelrecord.ExecutionRecord {
 	}
 	if p.replay != nil {
 		for k, v := range p.replay.Metadata {
-			if k != otelrecord.MetadataCallsOmitted && !strings.HasPrefix(k, otelrecord.MetadataCallsOmittedPrefix) {
-				rec.Metadata[k] = v // what the replayed run left out is its own
+			if replayedMetadata(k) {
+				rec.Metadata[k] = v
 			}
 		}
 		rec.Metrics = append(rec.Metrics, p.replay.Metrics...)
@@ -260,7 +259,9 @@ func (t *Task[In, Out]) newRecord(p runParams[In]) *otelrecord.ExecutionRecord {
 }
 
 // startSpan starts the task-run span with the attributes known at start and
-// puts its trace and span id in the record's metadata. It returns the span's
+// puts its trace and span id in the record's metadata when it is recording
+// (a span that is not, such as the one a no-op tracer returns with its
+// parent's ids, leads to no trace of the run). It returns the span's
 // context, the span and the run's start time.
 func (t *Task[In, Out]) startSpan(ctx context.Context, tp trace.TracerProvider, rec *otelrecord.ExecutionRecord, p runParams[In]) (context.Context, trace.Span, time.Time) {
 	attrs := make([]attribute.KeyValue, 0, 6)
@@ -272,7 +273,7 @@ func (t *Task[In, Out]) startSpan(ctx context.Context, tp trace.TracerProvider, 
 	start := time.Now()
 	ctx, span := tp.Tracer(ScopeName, trace.WithInstrumentationVersion(Version)).
 		Start(ctx, t.name, internalKind, trace.WithTimestamp(start), trace.WithAttributes(attrs...))
-	if sc := span.SpanContext(); sc.HasTraceID() && sc.HasSpanID() {
+	if sc := span.SpanContext(); span.IsRecording() && sc.HasTraceID() && sc.HasSpanID() {
 		rec.Metadata[otelrecord.MetadataTraceID] = sc.TraceID().String()
 		rec.Metadata[otelrecord.MetadataSpanID] = sc.SpanID().String()
 	}
