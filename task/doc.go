@@ -30,6 +30,23 @@
 // like). MockBoundary replaces a boundary's function for a task; AsBoundary
 // lets one task call another as a boundary; Handler serves a task over HTTP.
 //
+// # Validation
+//
+// An input is checked before the task function runs, and a run whose input
+// is invalid ends at once with a record of type error: the error is a
+// *ValidationError (errors.Is ErrInvalidInput) listing every problem at
+// once, as Forge Hive's zod issues do (ValidationError.Issues), each with the
+// path of its value ("tags[1]", "address.zip"), a message and a code
+// (CodeInvalidType, CodeTooSmall, …); the record's error joins them all. A
+// struct input is checked against its `validate:"…"` struct tags
+// (go-playground/validator). RunJSON also reports malformed JSON, every
+// value of the wrong JSON type and every object member the input type has
+// no field for: Describe's schema says additionalProperties: false, and
+// RunJSON holds to it (names match without case, as encoding/json decodes
+// them; maps take any key). Validate and ValidateJSON report the same
+// problems as SafeRun and RunJSON without running anything: no span, no
+// record, no boundary call.
+//
 // # Errors and settings
 //
 // Errors go back to the caller wherever there is one. Those that have none (a

@@ -54,7 +54,7 @@ func TestHandlerStatuses(t *testing.T) {
 	code, body, _ = do(http.MethodPost, `{"args":{}}`)
 	assert.Equal(t, http.StatusUnprocessableEntity, code)
 	assert.Equal(t, "Invalid input on: name: is required", body["error"])
-	assert.Equal(t, []any{map[string]any{"field": "name", "message": "is required"}}, body["details"])
+	assert.Equal(t, []any{map[string]any{"field": "name", "message": "is required", "code": "invalid_type"}}, body["details"])
 
 	code, body, _ = do(http.MethodPost, `{"args":{"name":5}}`)
 	assert.Equal(t, http.StatusUnprocessableEntity, code)

@@ -1,6 +1,7 @@
 package task
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -14,21 +15,58 @@ import (
 // ErrInvalidInput is wrapped by every *ValidationError.
 var ErrInvalidInput = errors.New("invalid input")
 
-// FieldError is one problem with a task input.
+// Codes of the problems of a task input (FieldError.Code), named after the
+// issue codes of zod, which Forge Hive validates with.
+const (
+	// CodeInvalidType is a JSON value of the wrong type, or a required
+	// field left empty.
+	CodeInvalidType = "invalid_type"
+	// CodeUnrecognizedKeys is an object member the input type has no field
+	// for.
+	CodeUnrecognizedKeys = "unrecognized_keys"
+	// CodeInvalidJSON is an input that is not JSON at all.
+	CodeInvalidJSON = "invalid_json"
+	// CodeTooSmall is a number, length or count under its minimum.
+	CodeTooSmall = "too_small"
+	// CodeTooBig is a number, length or count over its maximum.
+	CodeTooBig = "too_big"
+	// CodeInvalidEnumValue is a value outside its set of allowed values.
+	CodeInvalidEnumValue = "invalid_enum_value"
+	// CodeInvalidString is a string not of its format (email, URL, UUID).
+	CodeInvalidString = "invalid_string"
+	// CodeCustom is any other broken rule.
+	CodeCustom = "custom"
+)
+
+// FieldError is one problem with a task input (an issue, as zod says).
 type FieldError struct {
 	// Field is the JSON path of the offending field ("address.city",
 	// "items[0]"), or "input" for the input as a whole.
 	Field string `json:"field"`
 	// Message says what is wrong.
 	Message string `json:"message"`
+	// Code classifies the problem: one of the Code constants, or empty for
+	// a Go input that cannot be encoded as JSON.
+	Code string `json:"code,omitempty"`
 }
 
-// ValidationError reports an invalid task input: struct-tag rules it breaks
-// (go-playground/validator tags) or JSON values of the wrong type. Its message
-// is "Invalid input on: <field>: <message>[, …]", as Forge Hive reports it.
+// ValidationError reports an invalid task input: every struct-tag rule it
+// breaks (go-playground/validator tags), every JSON value of the wrong type
+// and every object member its type has no field for, at once. Its message is
+// "Invalid input on: <field>: <message>[, …]", as Forge Hive reports it.
+//
+// The problems come in a stable order: those of the JSON first (the fields
+// of a struct in declaration order, then its unknown members by name; array
+// elements by index), then the broken rules in field order. A rule is not
+// checked on a value whose JSON had the wrong type, nor inside it.
 type ValidationError struct {
 	// Fields lists every problem found.
 	Fields []FieldError
+}
+
+// Issues returns a copy of the problems found, in order.
+func (e *ValidationError) Issues() []FieldError {
+	return append([]FieldError(nil), e.Fields...)
 }
 
 // Error implements error.
@@ -93,7 +131,7 @@ func validateValue(v any) *ValidationError {
 	}
 	ve := &ValidationError{Fields: make([]FieldError, 0, len(verrs))}
 	for _, fe := range verrs {
-		ve.Fields = append(ve.Fields, FieldError{Field: fieldPath(fe.Namespace()), Message: ruleMessage(fe)})
+		ve.Fields = append(ve.Fields, FieldError{Field: fieldPath(fe.Namespace()), Message: ruleMessage(fe), Code: ruleCode(fe.Tag())})
 	}
 	return ve
 }
@@ -104,6 +142,23 @@ func fieldPath(ns string) string {
 		return rest
 	}
 	return rootField
+}
+
+// ruleCode classifies a failed validator rule by its tag.
+func ruleCode(tag string) string {
+	switch tag {
+	case "required", "required_if", "required_unless", "required_with", "required_without":
+		return CodeInvalidType
+	case "min", "gte", "gt":
+		return CodeTooSmall
+	case "max", "lte", "lt":
+		return CodeTooBig
+	case "oneof", "eq", "ne":
+		return CodeInvalidEnumValue
+	case "email", "url", "http_url", "uri", "uuid", "uuid4", "uuid7", "uuid_rfc4122":
+		return CodeInvalidString
+	}
+	return CodeCustom
 }
 
 // ruleMessage turns a failed validator rule into a readable message.
@@ -148,26 +203,100 @@ func ruleMessage(fe validator.FieldError) string {
 	return fmt.Sprintf("failed the %q rule", fe.Tag())
 }
 
-// decodeInput decodes raw JSON into an In, reporting malformed JSON and type
-// mismatches as a ValidationError. Empty raw is JSON null.
+// decodeInput decodes raw JSON (empty is null) into an In and reports its
+// problems: malformed JSON, values of the wrong JSON type, object members In
+// has no field for (see checkJSON). When there are some, the struct-tag
+// rules of the decoded value are checked too (see mergeIssues), so that the
+// error lists every problem; when there are none, the value is returned
+// with a nil error for the caller to check its rules (validateValue).
 func decodeInput[In any](raw json.RawMessage) (In, *ValidationError) {
+	in, issues, checkTags := decodeJSON[In](raw)
+	if len(issues) == 0 {
+		return in, nil
+	}
+	if checkTags && isStructInput(reflect.TypeFor[In]()) {
+		if ve := validateValue(in); ve != nil {
+			issues = mergeIssues(issues, ve.Fields)
+		}
+	}
+	return in, &ValidationError{Fields: issues}
+}
+
+// decodeJSON decodes raw JSON into an In and returns the problems of the
+// JSON and whether the struct-tag rules may still be checked on the decoded
+// value (not after malformed JSON or the failure of a custom decoder, which
+// leave it half decoded). Empty raw is JSON null.
+func decodeJSON[In any](raw json.RawMessage) (In, []FieldError, bool) {
 	var in In
 	if len(raw) == 0 {
 		raw = json.RawMessage("null")
 	}
 	err := json.Unmarshal(raw, &in)
+	var se *json.SyntaxError
+	if errors.As(err, &se) || (err != nil && !json.Valid(raw)) {
+		return in, []FieldError{{Field: rootField, Message: "malformed JSON: " + strings.TrimPrefix(err.Error(), "json: "), Code: CodeInvalidJSON}}, false
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var v any
+	if derr := dec.Decode(&v); derr != nil { // raw is valid JSON: cannot happen
+		return in, []FieldError{{Field: rootField, Message: "malformed JSON: " + derr.Error(), Code: CodeInvalidJSON}}, false
+	}
+	issues := checkJSON(nil, "", v, reflect.TypeFor[In]())
 	if err == nil {
-		return in, nil
+		return in, issues, true
 	}
 	var te *json.UnmarshalTypeError
 	if errors.As(err, &te) {
-		field := te.Field
-		if field == "" {
-			field = rootField
+		if !hasTypeIssue(issues) { // a type the walk leaves to encoding/json
+			field := te.Field
+			if field == "" {
+				field = rootField
+			}
+			issues = append(issues, FieldError{Field: field, Message: fmt.Sprintf("expected %s, got %s", jsonType(te.Type), te.Value), Code: CodeInvalidType})
 		}
-		return in, &ValidationError{Fields: []FieldError{{Field: field, Message: fmt.Sprintf("expected %s, got %s", jsonType(te.Type), te.Value)}}}
+		return in, issues, true
 	}
-	return in, &ValidationError{Fields: []FieldError{{Field: rootField, Message: "malformed JSON: " + strings.TrimPrefix(err.Error(), "json: ")}}}
+	// A type decoding itself failed, and encoding/json stopped there.
+	return in, append(issues, FieldError{Field: rootField, Message: strings.TrimPrefix(err.Error(), "json: "), Code: CodeCustom}), false
+}
+
+// hasTypeIssue reports whether issues holds a value of the wrong JSON type.
+func hasTypeIssue(issues []FieldError) bool {
+	for _, f := range issues {
+		if f.Code == CodeInvalidType {
+			return true
+		}
+	}
+	return false
+}
+
+// mergeIssues appends the struct-tag failures of tags to decoded, the
+// problems of the JSON, leaving out those at or under a path whose value had
+// the wrong JSON type (its zero value breaks rules the input did not).
+func mergeIssues(decoded, tags []FieldError) []FieldError {
+	out := decoded
+	for _, f := range tags {
+		if !underTypeIssue(decoded, f.Field) {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// underTypeIssue reports whether path is, or is inside, the path of a type
+// issue of issues.
+func underTypeIssue(issues []FieldError, path string) bool {
+	for _, f := range issues {
+		if f.Code != CodeInvalidType {
+			continue
+		}
+		if f.Field == rootField || path == f.Field ||
+			strings.HasPrefix(path, f.Field+".") || strings.HasPrefix(path, f.Field+"[") {
+			return true
+		}
+	}
+	return false
 }
 
 // jsonType names the JSON type a Go type decodes from.

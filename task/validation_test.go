@@ -79,12 +79,13 @@ func TestRunJSONTypeMismatchAndMalformed(t *testing.T) {
 	tk := checkAll(t, h, task.New("signup", func(_ context.Context, s signup) (string, error) { return "ok", nil },
 		task.WithTracerProvider(h.TracerProvider())))
 
+	const rest = `"plan":"free","name":"Ada","address":{"city":"Oslo"}`
 	cases := map[string]string{
-		`{"email":"a@b.co","age":"old"}`: "Invalid input on: age: expected integer, got string",
-		`{"address":{"city":5}}`:         "Invalid input on: address.city: expected string, got number",
-		`[1,2]`:                          "Invalid input on: input: expected object, got array",
-		`{"email":`:                      "Invalid input on: input: malformed JSON: unexpected end of JSON input",
-		`{"email":"a@b.co","age":20.5}`:  "Invalid input on: age: expected integer, got number 20.5",
+		`{"email":"a@b.co","age":"old",` + rest + `}`:                                 "Invalid input on: age: expected integer, got string",
+		`{"email":"a@b.co","age":20,"plan":"free","name":"Ada","address":{"city":5}}`: "Invalid input on: address.city: expected string, got number",
+		`[1,2]`:     "Invalid input on: input: expected object, got array",
+		`{"email":`: "Invalid input on: input: malformed JSON: unexpected end of JSON input",
+		`{"email":"a@b.co","age":20.5,` + rest + `}`: "Invalid input on: age: expected integer, got number 20.5",
 	}
 	for raw, want := range cases {
 		out, rec, err := tk.RunJSON(context.Background(), json.RawMessage(raw))
