@@ -115,7 +115,8 @@ func (t *Task[In, Out]) Description() string { return t.cfg.description }
 // order.
 func (t *Task[In, Out]) Boundaries() []string { return append([]string(nil), t.names...) }
 
-// Describe returns the JSON Schema of the task's input type In.
+// Describe returns the JSON Schema of the task's input type In. Its objects
+// allow no additional properties, and RunJSON rejects them likewise.
 func (t *Task[In, Out]) Describe() json.RawMessage {
 	return append(json.RawMessage(nil), t.schema()...)
 }
@@ -160,8 +161,10 @@ func (t *Task[In, Out]) SafeRun(ctx context.Context, in In) (Out, *otelrecord.Ex
 
 // RunJSON decodes raw (JSON of an In; empty means null) and runs the task
 // like SafeRun, returning the output as JSON (the record's output) instead of
-// an Out. Malformed JSON and values of the wrong JSON type are invalid input:
-// the error is a *ValidationError.
+// an Out. Malformed JSON, values of the wrong JSON type and object members
+// In has no field for (as Describe's additionalProperties: false says) are
+// invalid input, reported with the broken struct-tag rules: the error is a
+// *ValidationError listing every problem (see ValidateJSON).
 func (t *Task[In, Out]) RunJSON(ctx context.Context, raw json.RawMessage) (json.RawMessage, *otelrecord.ExecutionRecord, error) {
 	p := t.paramsFromJSON(raw)
 	_, rec, err := t.execute(ctx, p)
