@@ -1,6 +1,7 @@
 package hive
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -83,10 +84,15 @@ func (c *LogClient) projectQuery() url.Values {
 }
 
 // GetLog reads one stored record from GET /api/tasks/{taskName}/logs/{uuid},
-// scoped to the client's project when it has a project uuid. The answer may be
-// the record itself or an object carrying it in "logItem" (as a string or an
-// object). A record the server does not have gives an error wrapping
-// ErrNotFound; a silent client returns ErrSilent without a request.
+// scoped to the client's project when it has a project uuid. It accepts both
+// answers a Hive server gives: the envelope the TypeScript Hive SDK reads
+// ({"uuid","taskName","projectName","logItem","replayFrom","createdAt"},
+// as hive serve answers), whose "logItem" is the record object or a JSON
+// string holding it, and the record itself (older servers, other Hive
+// implementations), told apart by "logItem" being absent or null. The record
+// takes the envelope's uuid and task name when it lacks them. A record the
+// server does not have gives an error wrapping ErrNotFound; a silent client
+// returns ErrSilent without a request.
 func (c *LogClient) GetLog(ctx context.Context, taskName, uuid string) (*otelrecord.ExecutionRecord, error) {
 	if c.IsSilent() {
 		return nil, ErrSilent
@@ -110,12 +116,17 @@ func (c *LogClient) GetLog(ctx context.Context, taskName, uuid string) (*otelrec
 	if err := json.Unmarshal(raw, &wrapped); err != nil {
 		return nil, fmt.Errorf("hive: GET %s: %w: %s", path, ErrInvalidResponse, describeJSONError(err))
 	}
-	if wrapped.LogItem == nil { // the record itself
+	item := bytes.TrimSpace(wrapped.LogItem)
+	if len(item) == 0 || bytes.Equal(item, []byte("null")) {
+		// The record itself, as older servers answer.
 		var rec otelrecord.ExecutionRecord
 		if err := json.Unmarshal(raw, &rec); err != nil {
 			return nil, fmt.Errorf("hive: GET %s: %w: %w", path, ErrInvalidResponse, err)
 		}
 		return &rec, nil
+	}
+	if item[0] != '{' && item[0] != '"' {
+		return nil, fmt.Errorf("hive: GET %s: %w: logItem is neither the record object nor a JSON string holding it", path, ErrInvalidResponse)
 	}
 	rec, err := decodeLogItem(wrapped.LogItem)
 	if err != nil {

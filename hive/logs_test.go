@@ -54,6 +54,11 @@ func TestGetLogShapes(t *testing.T) {
 		"logItem as a string":            `{"uuid":"u-1","taskName":"getUserReport","logItem":` + string(itemString) + `}`,
 		"logItem as an object":           `{"uuid":"u-1","taskName":"getUserReport","logItem":` + string(recJSON) + `}`,
 		"ids only on the wrapper object": `{"uuid":"u-1","taskName":"getUserReport","logItem":` + string(noIDsJSON) + `}`,
+		// What hive serve answers: the TypeScript SDK's LogApiResponse.
+		"the SDK envelope": `{"uuid":"u-1","taskName":"getUserReport","projectName":"shop","logItem":` + string(recJSON) +
+			`,"replayFrom":"u-0","createdAt":"2026-01-02T03:04:05.000Z"}`,
+		"the SDK envelope, white space":  "{ \"uuid\" : \"u-1\",\n \"logItem\" :\t" + string(itemString) + " ,\"createdAt\":\"c\" }",
+		"the record with a null logItem": string(recJSON[:len(recJSON)-1]) + `,"logItem":null}`,
 	} {
 		t.Run(name, func(t *testing.T) {
 			f := newFakeHive()
@@ -112,7 +117,7 @@ func TestGetLogFailures(t *testing.T) {
 		require.ErrorIs(t, err, ErrNetwork)
 	})
 	t.Run("invalid body", func(t *testing.T) {
-		for _, body := range []string{`[1,2]`, `{"logItem":"not json"}`, `{"logItem":7}`, `{"input":`} {
+		for _, body := range []string{`[1,2]`, `{"logItem":"not json"}`, `{"logItem":"[1]"}`, `{"logItem":7}`, `{"logItem":[{}]}`, `{"logItem":true}`, `{"input":`} {
 			f := newFakeHive()
 			answer(f, 200, body)
 			c := newTestLogClient(t, f.start(t).URL)

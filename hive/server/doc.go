@@ -26,6 +26,17 @@
 // Errors are always JSON: {"error": "...", "status": <code>}, but for
 // the OTLP endpoints, which answer as OTLP does.
 //
+// GET /api/tasks/{taskName}/logs/{uuid} answers what the TypeScript Hive
+// SDK's getLog reads (its LogApiResponse):
+//
+//	{"uuid":"…","taskName":"…","projectName":"…","logItem":{…the record…},"replayFrom":"…","createdAt":"…"}
+//
+// with the stored record object as "logItem", written from the stored bytes
+// (compacted, as in a listing), "replayFrom" only when the record replays
+// another, and "createdAt" when the server stored it (RFC 3339, UTC,
+// milliseconds). The hive package's client also accepts the bare record
+// that older servers answer.
+//
 // POST /api/log-ingest/batch is this
 // project's addition to the Hive API: a JSON array of /api/log-ingest bodies
 // (at most MaxBatchItems) answered 200 with one result per item, in order,

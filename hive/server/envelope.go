@@ -47,6 +47,30 @@ func (j *jsonWriter) envelope(e StoredLog, form logItemForm) {
 	j.raw(`}`)
 }
 
+// logAnswer writes a stored entry as GET /api/tasks/{taskName}/logs/{uuid}
+// answers it, in the shape of the TypeScript Hive SDK's LogApiResponse:
+// {"uuid","taskName","projectName","logItem","replayFrom","createdAt"}, with
+// the record object as "logItem", written from the stored bytes (compacted,
+// as in a listing), and "replayFrom" left out when the record replays
+// nothing.
+func (j *jsonWriter) logAnswer(e StoredLog) {
+	j.raw(`{"uuid":`)
+	j.str(e.UUID)
+	j.raw(`,"taskName":`)
+	j.str(e.TaskName)
+	j.raw(`,"projectName":`)
+	j.str(e.ProjectName)
+	j.raw(`,"logItem":`)
+	j.value(e.Record)
+	if e.ReplayFrom != "" {
+		j.raw(`,"replayFrom":`)
+		j.str(e.ReplayFrom)
+	}
+	j.raw(`,"createdAt":`)
+	j.str(formatTime(e.CreatedAt))
+	j.raw(`}`)
+}
+
 // listEntry writes one record of a listing:
 // {"uuid","taskName","taskUuid","projectName","projectUuid","logItem",
 // "replayFrom","quality","createdAt"}, with the record object as "logItem",

@@ -1,12 +1,15 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -204,6 +207,65 @@ func TestListAndGetAreByteIdentical(t *testing.T) {
 	for _, e := range all {
 		w := serve(srv, http.MethodGet, "/api/tasks/env/logs/"+e.UUID, "")
 		require.Equal(t, http.StatusOK, w.Code)
-		assert.Equal(t, encoded(t, json.RawMessage(e.Record)), w.Body.String(), "GET %s", e.UUID)
+		assert.Equal(t, "application/json", w.Header().Get("Content-Type"))
+		assert.Equal(t, encoded(t, sdkAnswer(e)), w.Body.String(), "GET %s", e.UUID)
 	}
+}
+
+// logAPIResponse is the answer of GET /api/tasks/{taskName}/logs/{uuid}:
+// the TypeScript Hive SDK's LogApiResponse, "replayFrom" optional.
+type logAPIResponse struct {
+	UUID        string          `json:"uuid"`
+	TaskName    string          `json:"taskName"`
+	ProjectName string          `json:"projectName"`
+	LogItem     json.RawMessage `json:"logItem"`
+	ReplayFrom  string          `json:"replayFrom,omitempty"`
+	CreatedAt   string          `json:"createdAt"`
+}
+
+func sdkAnswer(e StoredLog) logAPIResponse {
+	return logAPIResponse{
+		UUID: e.UUID, TaskName: e.TaskName, ProjectName: e.ProjectName,
+		LogItem: json.RawMessage(e.Record), ReplayFrom: e.ReplayFrom, CreatedAt: formatTime(e.CreatedAt),
+	}
+}
+
+func TestGetAnswersTheSDKEnvelope(t *testing.T) {
+	srv, store := envServer(t)
+	for _, rec := range envRecords {
+		require.Equal(t, http.StatusOK, serve(srv, http.MethodPost, "/api/log-ingest", envIngestBody(rec)).Code)
+	}
+	for i := range envRecords {
+		e := stored(t, store, fmt.Sprintf("e%d", i+1))
+		w := serve(srv, http.MethodGet, "/api/tasks/env/logs/"+e.UUID+"?projectUuid="+envProject, "")
+		require.Equal(t, http.StatusOK, w.Code, w.Body.String())
+
+		var fields map[string]json.RawMessage
+		require.NoError(t, json.Unmarshal(w.Body.Bytes(), &fields))
+		keys := []string{"uuid", "taskName", "projectName", "logItem", "createdAt"}
+		if e.ReplayFrom != "" {
+			keys = append(keys, "replayFrom")
+		}
+		assert.ElementsMatch(t, keys, slices.Collect(maps.Keys(fields)), "record %d: replayFrom only when the record replays another", i)
+		assert.JSONEq(t, `"`+e.UUID+`"`, string(fields["uuid"]))
+		assert.JSONEq(t, `"env"`, string(fields["taskName"]))
+		assert.JSONEq(t, `"<env & co>"`, string(fields["projectName"]))
+		assert.JSONEq(t, `"`+formatTime(e.CreatedAt)+`"`, string(fields["createdAt"]))
+
+		// The record object is the stored bytes, byte for byte; the one
+		// sent with white space between its tokens (e4) comes compacted, as
+		// in a listing.
+		if strings.Contains(envRecords[i], "\n") {
+			var want bytes.Buffer
+			require.NoError(t, json.Compact(&want, e.Record))
+			assert.NotEqual(t, string(e.Record), want.String())
+			assert.Equal(t, want.String(), string(fields["logItem"]), "record %d compacted", i)
+		} else {
+			assert.Equal(t, string(e.Record), string(fields["logItem"]), "record %d byte for byte", i)
+		}
+	}
+	e2 := stored(t, store, "e2")
+	w := serve(srv, http.MethodGet, "/api/tasks/env/logs/e2", "")
+	assert.Contains(t, w.Body.String(), `,"replayFrom":"e1","createdAt":`)
+	assert.Equal(t, "e1", e2.ReplayFrom)
 }

@@ -68,7 +68,7 @@ func FuzzIngest(f *testing.F) {
 		if g.Code != http.StatusOK && g.Code != http.StatusConflict { // 409: the uuid exists in several projects
 			t.Fatalf("accepted record %s/%s not readable: %d %s", resp.TaskName, resp.UUID, g.Code, g.Body)
 		}
-		if g.Code == http.StatusOK && !json.Valid(g.Body.Bytes()) {
+		if g.Code == http.StatusOK && !json.Valid(logItemOf(t, g.Body.Bytes())) {
 			t.Fatalf("stored record is not JSON: %s", g.Body)
 		}
 	})

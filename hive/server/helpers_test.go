@@ -127,6 +127,34 @@ func (r response) json(t *testing.T) map[string]any {
 	return m
 }
 
+// logItem returns the record a GET /api/tasks/{taskName}/logs/{uuid} answer
+// carries: the "logItem" of its envelope, as written.
+func (r response) logItem(t *testing.T) []byte {
+	t.Helper()
+	require.Equal(t, http.StatusOK, r.status, "body: %s", r.body)
+	return logItemOf(t, r.body)
+}
+
+// logItemOf returns the "logItem" of a GET /api/tasks/{taskName}/logs/{uuid}
+// answer, the envelope {"uuid","taskName","projectName","logItem",
+// "replayFrom","createdAt"}, as written; it fails the test when the answer
+// has another shape.
+func logItemOf(t *testing.T, body []byte) []byte {
+	t.Helper()
+	var env struct {
+		UUID      string          `json:"uuid"`
+		TaskName  string          `json:"taskName"`
+		LogItem   json.RawMessage `json:"logItem"`
+		CreatedAt string          `json:"createdAt"`
+	}
+	require.NoError(t, json.Unmarshal(body, &env), "body: %s", body)
+	require.NotEmpty(t, env.UUID, "body: %s", body)
+	require.NotEmpty(t, env.TaskName, "body: %s", body)
+	require.NotEmpty(t, env.CreatedAt, "body: %s", body)
+	require.True(t, len(env.LogItem) > 0 && env.LogItem[0] == '{', "logItem is the record object: %s", body)
+	return env.LogItem
+}
+
 // requireError checks a JSON error answer and returns its message.
 func (r response) requireError(t *testing.T, status int) string {
 	t.Helper()

@@ -88,13 +88,14 @@ func FuzzIngestBatchReadBack(f *testing.F) {
 					TaskName string `json:"taskName"`
 					UUID     string `json:"uuid"`
 				}
-				if err := jsonv2.Unmarshal(g.Body.Bytes(), &stored); err != nil {
+				record := logItemOf(t, g.Body.Bytes())
+				if err := jsonv2.Unmarshal(record, &stored); err != nil {
 					t.Fatalf("item %d: stored record %s does not read strictly: %v", i, g.Body, err)
 				}
 				if stored.TaskName != res.TaskName || stored.UUID != res.UUID {
 					t.Fatalf("item %d indexed as %q/%q holds taskName %q, uuid %q", i, res.TaskName, res.UUID, stored.TaskName, stored.UUID)
 				}
-				found = found || compactJSON(t, g.Body.Bytes()) == answered
+				found = found || compactJSON(t, record) == answered
 			}
 			if !found {
 				t.Fatalf("item %d: no stored %q/%q is the answered record %s", i, res.TaskName, res.UUID, res.LogItem)

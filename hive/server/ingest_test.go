@@ -44,9 +44,9 @@ func TestIngestAndGet(t *testing.T) {
 	// The record comes back as a JSON object that decodes into the Go type.
 	got := ts.do(http.MethodGet, "/api/tasks/getUserReport/logs/"+recUUID, nil)
 	require.Equal(t, http.StatusOK, got.status, "body: %s", got.body)
-	assert.JSONEq(t, rec, string(got.body))
+	assert.JSONEq(t, rec, string(got.logItem(t)))
 	var er otelrecord.ExecutionRecord
-	require.NoError(t, json.Unmarshal(got.body, &er))
+	require.NoError(t, json.Unmarshal(got.logItem(t), &er))
 	assert.Equal(t, otelrecord.TypeSuccess, er.Type)
 	require.Len(t, er.Boundaries["fetch"], 1)
 	assert.InDelta(t, 4.25, er.Boundaries["fetch"][0].Timing.Duration, 1e-9)
@@ -82,7 +82,7 @@ func TestIngestAcceptsRecordObject(t *testing.T) {
 	r := ts.do(http.MethodPost, "/api/log-ingest", `{"projectUuid":"`+projectA+`","logItem":`+rec+`}`)
 	require.Equal(t, http.StatusOK, r.status, "body: %s", r.body)
 	got := ts.do(http.MethodGet, "/api/tasks/t/logs/"+recUUID, nil)
-	assert.JSONEq(t, rec, string(got.body))
+	assert.JSONEq(t, rec, string(got.logItem(t)))
 }
 
 func TestIngestAssignsUUIDv7(t *testing.T) {
@@ -95,7 +95,7 @@ func TestIngestAssignsUUIDv7(t *testing.T) {
 	got := ts.do(http.MethodGet, "/api/tasks/noUUID/logs/"+id.String(), nil)
 	require.Equal(t, http.StatusOK, got.status)
 	var rec otelrecord.ExecutionRecord
-	require.NoError(t, json.Unmarshal(got.body, &rec))
+	require.NoError(t, json.Unmarshal(got.logItem(t), &rec))
 	assert.Equal(t, id.String(), rec.UUID, "the stored record carries the assigned uuid")
 	assert.Equal(t, map[string]string{"requestId": "req-1"}, rec.Metadata, "the rest of the record is kept")
 
@@ -120,7 +120,7 @@ func TestIngestKeepsUnknownFieldsAndReplayFrom(t *testing.T) {
 	resp := ts.ingest(projectA, "", rec)
 	assert.Equal(t, "0193-old", resp["replayFrom"])
 	got := ts.do(http.MethodGet, "/api/tasks/t/logs/"+recUUID, nil)
-	assert.JSONEq(t, rec, string(got.body))
+	assert.JSONEq(t, rec, string(got.logItem(t)))
 	assert.Contains(t, string(got.body), `"<b>"`, "no HTML escaping of stored text")
 }
 
@@ -135,7 +135,7 @@ func TestIngestIsIdempotent(t *testing.T) {
 	require.NoError(t, json.Unmarshal(list.body, &lr))
 	require.Len(t, lr.Logs, 1, "no duplicate")
 	got := ts.do(http.MethodGet, "/api/tasks/t/logs/"+recUUID, nil)
-	assert.JSONEq(t, recordJSON("t", recUUID, "first"), string(got.body), "the first write wins")
+	assert.JSONEq(t, recordJSON("t", recUUID, "first"), string(got.logItem(t)), "the first write wins")
 }
 
 func TestIngestTaskUUIDTakenByAnotherTask(t *testing.T) {
@@ -191,7 +191,7 @@ func TestIngestRejectsBadInput(t *testing.T) {
 
 	// Nothing stored changed.
 	got := ts.do(http.MethodGet, "/api/tasks/t/logs/"+recUUID, nil)
-	assert.JSONEq(t, good, string(got.body))
+	assert.JSONEq(t, good, string(got.logItem(t)))
 	var lr struct{ Logs []json.RawMessage }
 	require.NoError(t, json.Unmarshal(ts.do(http.MethodGet, "/api/tasks/t/logs", nil).body, &lr))
 	assert.Len(t, lr.Logs, 1)
@@ -218,7 +218,7 @@ func TestOversizedBodies(t *testing.T) {
 	assert.Contains(t, msg, "exceeds")
 
 	got := ts.do(http.MethodGet, "/api/tasks/t/logs/"+recUUID, nil)
-	assert.JSONEq(t, good, string(got.body), "nothing stored changed")
+	assert.JSONEq(t, good, string(got.logItem(t)), "nothing stored changed")
 }
 
 func TestDefaultBodyLimitIs10MiB(t *testing.T) {

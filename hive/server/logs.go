@@ -37,8 +37,12 @@ func logKey(r *http.Request) (LogKey, error) {
 	return key, nil
 }
 
-// handleGetLog answers the stored record: GET /api/tasks/{taskName}/logs/{uuid}.
-// The record object is written from its stored bytes.
+// handleGetLog answers one stored record: GET /api/tasks/{taskName}/logs/{uuid}.
+// The answer is the envelope the TypeScript Hive SDK reads (getLog's
+// LogApiResponse): {"uuid","taskName","projectName","logItem","replayFrom",
+// "createdAt"}, the record object as "logItem", written from its stored
+// bytes, and "replayFrom" only when the record replays another (see
+// jsonWriter.logAnswer).
 func (s *Server) handleGetLog(w http.ResponseWriter, r *http.Request) {
 	key, err := logKey(r)
 	if err != nil {
@@ -51,7 +55,7 @@ func (s *Server) handleGetLog(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	j := startJSON(w, http.StatusOK, false)
-	j.value(e.Record)
+	j.logAnswer(e)
 	_ = j.endJSON() // an error here is a client gone away
 }
 

@@ -102,8 +102,8 @@ func TestProjectIsolation(t *testing.T) {
 	assert.Equal(t, http.StatusOK, get("a-only", projectA).status)
 	get("a-only", projectB).requireError(t, http.StatusNotFound)
 	get("b-only", projectA).requireError(t, http.StatusNotFound)
-	assert.JSONEq(t, recordJSON("shared", "both", "A"), string(get("both", projectA).body))
-	assert.JSONEq(t, recordJSON("shared", "both", "B"), string(get("both", projectB).body))
+	assert.JSONEq(t, recordJSON("shared", "both", "A"), string(get("both", projectA).logItem(t)))
+	assert.JSONEq(t, recordJSON("shared", "both", "B"), string(get("both", projectB).logItem(t)))
 	msg := get("both", "").requireError(t, http.StatusConflict)
 	assert.Contains(t, msg, "projectUuid")
 	assert.Equal(t, http.StatusOK, get("b-only", "").status, "without projectUuid a unique uuid is found")
@@ -133,7 +133,7 @@ func TestSetQuality(t *testing.T) {
 	require.Len(t, l.Logs, 1)
 	assert.JSONEq(t, `{"score":0.75,"reason":"clear","suggestions":"add units"}`, string(l.Logs[0].Quality))
 	got := ts.do(http.MethodGet, "/api/tasks/rated/logs/"+recUUID, nil)
-	assert.JSONEq(t, recordJSON("rated", recUUID, "x"), string(got.body), "the record itself is unchanged")
+	assert.JSONEq(t, recordJSON("rated", recUUID, "x"), string(got.logItem(t)), "the record itself is unchanged")
 
 	// Scoped through the body too.
 	r = ts.do(http.MethodPost, path, map[string]any{"projectUuid": projectB, "quality": map[string]any{"score": 1}})
@@ -166,7 +166,7 @@ func TestRestartPersistence(t *testing.T) {
 
 	got := ts.do(http.MethodGet, "/api/tasks/durable/logs/"+recUUID+"?projectUuid="+projectA, nil)
 	require.Equal(t, http.StatusOK, got.status, "body: %s", got.body)
-	assert.JSONEq(t, recordJSON("durable", recUUID, "kept"), string(got.body))
+	assert.JSONEq(t, recordJSON("durable", recUUID, "kept"), string(got.logItem(t)))
 	after := ts.list(t, "/api/tasks/durable/logs")
 	assert.Equal(t, before, after, "the listing, createdAt and quality survive a restart")
 	// Re-ingesting after a restart is still idempotent.

@@ -94,7 +94,7 @@ func TestAcceptedNamesAreRoutedBack(t *testing.T) {
 		q := "?projectUuid=" + url.QueryEscape(r.project)
 		status, body := get(t, hs.URL, "/api/tasks/"+url.PathEscape(r.task)+"/logs/"+url.PathEscape(r.uuid)+q)
 		require.Equal(t, http.StatusOK, status, "GET %q/%q in %q: %s", r.task, r.uuid, r.project, body)
-		task, uuid := strictKey(t, body)
+		task, uuid := strictKey(t, logItemOf(t, body))
 		assert.Equal(t, [2]string{r.task, r.uuid}, [2]string{task, uuid})
 
 		status, body = get(t, hs.URL, "/api/tasks/"+url.PathEscape(r.task)+"/logs"+q)

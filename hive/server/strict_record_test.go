@@ -65,7 +65,7 @@ func (f *strictFixture) requireUnchanged(t *testing.T) {
 	t.Helper()
 	got := f.ts.do(http.MethodGet, "/api/tasks/"+keptTask+"/logs/"+keptUUID, nil)
 	require.Equal(t, http.StatusOK, got.status, "body: %s", got.body)
-	assert.JSONEq(t, f.kept, string(got.body))
+	assert.JSONEq(t, f.kept, string(got.logItem(t)))
 	page := f.ts.list(t, "/api/tasks/"+keptTask+"/logs")
 	require.Len(t, page.Logs, 1)
 	assert.Equal(t, keptUUID, page.Logs[0].UUID)
@@ -101,9 +101,10 @@ func inProjectB(body string) string {
 	return strings.Replace(body, projectA, projectB, 1)
 }
 
-// readBack is the record a GET answered, without the answer's line end.
-func readBack(r response) string {
-	return strings.TrimSuffix(string(r.body), "\n")
+// readBack is the record a GET answered: its envelope's "logItem" as written.
+func readBack(t *testing.T, r response) string {
+	t.Helper()
+	return string(r.logItem(t))
 }
 
 // strictKey reads the task name and uuid of a stored record the way the
@@ -177,7 +178,7 @@ func TestIngestMatchesKeysExactly(t *testing.T) {
 		require.Equal(t, http.StatusOK, r.status, "body: %s", r.body)
 		got := f.ts.do(http.MethodGet, "/api/tasks/exactTask/logs/kept-extra", nil)
 		require.Equal(t, http.StatusOK, got.status, "body: %s", got.body)
-		assert.Equal(t, rec, readBack(got), "stored as sent, the unknown keys included")
+		assert.Equal(t, rec, readBack(t, got), "stored as sent, the unknown keys included")
 	})
 	t.Run("body key in another case", func(t *testing.T) {
 		rec := strconvQuote(recordJSON("caseTask", "c-1", "x"))
@@ -203,12 +204,12 @@ func TestIngestGivesAUUIDThatEveryReaderSees(t *testing.T) {
 			require.NotEmpty(t, id)
 			got := f.ts.do(http.MethodGet, "/api/tasks/given/logs/"+id, nil)
 			require.Equal(t, http.StatusOK, got.status, "body: %s", got.body)
-			task, uuid := strictKey(t, got.body)
+			task, uuid := strictKey(t, got.logItem(t))
 			assert.Equal(t, [2]string{"given", id}, [2]string{task, uuid})
 			// encoding/json matches keys case-insensitively and takes the last
 			// match: the uuid is written where it wins there too.
 			var rec otelrecord.ExecutionRecord
-			require.NoError(t, stdjson.Unmarshal(got.body, &rec))
+			require.NoError(t, stdjson.Unmarshal(got.logItem(t), &rec))
 			assert.Equal(t, id, rec.UUID)
 		})
 	}
@@ -324,7 +325,7 @@ func TestIngestStoresWhatItIndexes(t *testing.T) {
 	}
 	got := ts.do(http.MethodGet, "/api/tasks/same/logs/s-1", nil)
 	require.Equal(t, http.StatusOK, got.status, "body: %s", got.body)
-	assert.Equal(t, rec, readBack(got), "stored byte for byte")
+	assert.Equal(t, rec, readBack(t, got), "stored byte for byte")
 	page := ts.list(t, "/api/tasks/same/logs")
 	require.Len(t, page.Logs, 1, "the second ingest found it stored")
 	task, uuid := strictKey(t, page.Logs[0].LogItem)

@@ -109,7 +109,7 @@ func storedRecord(t *testing.T, base, taskName, id string) *otelrecord.Execution
 		require.NoError(t, err)
 		if resp.StatusCode == http.StatusOK {
 			var rec otelrecord.ExecutionRecord
-			require.NoError(t, json.Unmarshal(data, &rec))
+			require.NoError(t, json.Unmarshal(answeredRecord(t, data), &rec))
 			if _, incomplete := rec.Metadata[otelrecord.MetadataIncomplete]; !incomplete {
 				return &rec
 			}

@@ -279,7 +279,22 @@ func replicaGet(t *testing.T, base, id string) string {
 		base+"/api/tasks/"+replicaTask+"/logs/"+id+"?projectUuid="+hiveProject, nil)
 	require.NoError(t, err)
 	require.Equal(t, http.StatusOK, status, "read %s on %s: %s", id, base, body)
-	return string(body)
+	return string(answeredRecord(t, body))
+}
+
+// answeredRecord returns the record a GET /api/tasks/{taskName}/logs/{uuid}
+// answer carries: the "logItem" object of its envelope
+// {"uuid","taskName","projectName","logItem","replayFrom","createdAt"}.
+func answeredRecord(t *testing.T, body []byte) json.RawMessage {
+	t.Helper()
+	var env struct {
+		UUID    string          `json:"uuid"`
+		LogItem json.RawMessage `json:"logItem"`
+	}
+	require.NoError(t, json.Unmarshal(body, &env), "answer: %s", body)
+	require.NotEmpty(t, env.UUID, "answer: %s", body)
+	require.True(t, len(env.LogItem) > 0 && env.LogItem[0] == '{', "logItem is the record object: %s", body)
+	return env.LogItem
 }
 
 // replicaList returns the first page of replicaTask's records base lists,
