@@ -38,7 +38,8 @@ var (
 	// without them.
 	ErrNoCredentials = errors.New("hive: no credentials (set APIKey and APISecret, or HIVE_API_KEY and HIVE_API_SECRET)")
 	// ErrNoProject: no project uuid is configured (Config.ProjectUUID or the
-	// project of forge.json).
+	// project of forge.json) where one is needed; sending records needs a
+	// project uuid or a project name.
 	ErrNoProject = errors.New("hive: no project uuid configured")
 	// ErrInvalidConfig: the configuration is unusable (for example a host that
 	// is not an http or https URL).

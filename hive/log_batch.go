@@ -58,14 +58,14 @@ type BatchResult struct {
 // is left. An item refused for its size has an *APIError with status 413
 // whose MaxBodyBytes and MaxRecordBytes state the server's limits.
 //
-// A silent client returns ErrSilent and a client without a project uuid
-// ErrNoProject, without a request; more than MaxBatchRecords records fail
+// A silent client returns ErrSilent and a client with neither project uuid
+// nor project name ErrNoProject, without a request; more than MaxBatchRecords records fail
 // with ErrInvalidArgument.
 func (c *LogClient) SendLogs(ctx context.Context, recs []*otelrecord.ExecutionRecord, metadata map[string]string) ([]BatchResult, error) {
 	if c.IsSilent() {
 		return nil, ErrSilent
 	}
-	if c.s.projectUUID == "" {
+	if !c.s.hasProject() {
 		return nil, errNoProject()
 	}
 	if len(recs) > MaxBatchRecords {

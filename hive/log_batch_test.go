@@ -224,7 +224,7 @@ func TestSendLogsRefusesWithoutARequest(t *testing.T) {
 	_, err := silent.SendLogs(ctxT(t), []*otelrecord.ExecutionRecord{sampleRecord("u-1")}, nil)
 	assert.ErrorIs(t, err, ErrSilent)
 
-	noProject := newTestLogClient(t, srv.URL, func(c *Config) { c.ProjectUUID = "" })
+	noProject := newTestLogClient(t, srv.URL, func(c *Config) { c.ProjectUUID, c.ProjectName = "", "" })
 	_, err = noProject.SendLogs(ctxT(t), []*otelrecord.ExecutionRecord{sampleRecord("u-1")}, nil)
 	assert.ErrorIs(t, err, ErrNoProject)
 

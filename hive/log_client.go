@@ -85,8 +85,12 @@ func (c *LogClient) Forge() *Forge { return c.s.forge }
 // stored all the same) the response holds only the uuid and task name sent.
 //
 // A silent client returns ErrSilent without touching the network. A nil
-// record, one without a task name (ErrInvalidArgument) or a client without a
-// project uuid (ErrNoProject) fail without a request. Other errors wrap
+// record, one without a task name (ErrInvalidArgument) or a client with
+// neither project uuid nor project name (ErrNoProject) fail without a
+// request. A client with a project name but no uuid sends the name alone, as
+// the TypeScript SDK's name-only configuration does: the server files the
+// record under the project of that name (hive serve registers it, its uuid
+// derived from the name). Other errors wrap
 // ErrUnauthorized, ErrBadRequest, ErrServer, ErrNetwork… (an *APIError for
 // HTTP answers); Retryable tells whether sending again may help.
 func (c *LogClient) SendLog(ctx context.Context, rec *otelrecord.ExecutionRecord, metadata map[string]string) (*IngestResponse, error) {
@@ -96,7 +100,7 @@ func (c *LogClient) SendLog(ctx context.Context, rec *otelrecord.ExecutionRecord
 	if err := checkRecord(rec); err != nil {
 		return nil, err
 	}
-	if c.s.projectUUID == "" {
+	if !c.s.hasProject() {
 		return nil, errNoProject()
 	}
 	body, out, err := c.ingestRequest(rec, metadata, false)
@@ -165,10 +169,14 @@ func checkRecord(rec *otelrecord.ExecutionRecord) error {
 	return nil
 }
 
-// errNoProject is the error of a send without a project uuid.
+// errNoProject is the error of a send without a project uuid or name.
 func errNoProject() error {
-	return fmt.Errorf("%w (set Config.ProjectUUID or project.uuid in forge.json)", ErrNoProject)
+	return fmt.Errorf("%w (set Config.ProjectUUID, Config.ProjectName or the project of forge.json)", ErrNoProject)
 }
+
+// hasProject reports whether records can be sent: the project is known by
+// uuid or by name.
+func (s *settings) hasProject() bool { return s.projectUUID != "" || s.projectName != "" }
 
 // prepare returns the copy of rec that is sent: uuid filled in, metadata
 // merged.

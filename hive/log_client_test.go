@@ -318,7 +318,7 @@ func TestSendLogRejectsWithoutRequest(t *testing.T) {
 	f := newFakeHive()
 	srv := f.start(t)
 	c := newTestLogClient(t, srv.URL)
-	noProject := newTestLogClient(t, srv.URL, func(c *Config) { c.ProjectUUID = "" })
+	noProject := newTestLogClient(t, srv.URL, func(c *Config) { c.ProjectUUID, c.ProjectName = "", "" })
 	noTask := sampleRecord("")
 	noTask.TaskName = ""
 
@@ -337,6 +337,28 @@ func TestSendLogRejectsWithoutRequest(t *testing.T) {
 		assert.ErrorIs(t, err, tc.sentinel, name)
 	}
 	assert.Empty(t, f.seen())
+}
+
+// TestSendLogByProjectName: a client with a project name and no uuid sends
+// the name alone, as the TypeScript SDK's name-only configuration does.
+func TestSendLogByProjectName(t *testing.T) {
+	f := newFakeHive()
+	c := newTestLogClient(t, f.start(t).URL, func(c *Config) { c.ProjectUUID = "" })
+
+	res, err := c.SendLog(ctxT(t), sampleRecord("u-1"), nil)
+	require.NoError(t, err)
+	assert.Equal(t, "u-1", res.UUID)
+	_, err = c.SendLogs(ctxT(t), []*otelrecord.ExecutionRecord{sampleRecord("u-2")}, nil)
+	require.NoError(t, err)
+
+	bodies := f.ingestBodies()
+	require.Len(t, bodies, 2, "one single ingest, one batch item")
+	for _, b := range bodies {
+		assert.Empty(t, b.ProjectUUID)
+		assert.Equal(t, "shop", b.ProjectName)
+	}
+	assert.Contains(t, f.stored(), "u-1")
+	assert.Contains(t, f.stored(), "u-2")
 }
 
 func TestNewLogClientFallbacks(t *testing.T) {

@@ -72,11 +72,14 @@ const (
 //     run-span processor (exporter.NewRunSpanProcessor) delivering the spans
 //     of every run to the sink from WithSpanSink or, without one, to Hive's
 //     OTLP endpoint (otlpsink.NewHive, the same HIVE_* settings) when
-//     HIVE_API_KEY is set. Either is on the new MeterProvider, then
-//     configured by WithRecordProcessorOptions. Without a sink there is no
-//     such processor. An unknown HIVE_TRANSPORT is reported through
-//     otel.Handle and means TransportLogIngest; an unknown WithTransport, or
-//     options naming two transports, are an error wrapping
+//     HIVE_API_KEY is set. The Hive sink's project is the one
+//     HIVE_PROJECT_UUID, HIVE_PROJECT_NAME or forge.json names, else the
+//     project named after the service, which the server registers
+//     (HIVE_HOST, HIVE_API_KEY and HIVE_API_SECRET are enough). Either is on
+//     the new MeterProvider, then configured by WithRecordProcessorOptions.
+//     Without a sink there is no such processor. An unknown HIVE_TRANSPORT is
+//     reported through otel.Handle and means TransportLogIngest; an unknown
+//     WithTransport, or options naming two transports, are an error wrapping
 //     ErrInvalidSetting.
 //
 // The delivery of runs, by either transport, reads HIVE_QUEUE_BYTES,
@@ -150,7 +153,7 @@ func Setup(ctx context.Context, opts ...Option) (shutdown func(context.Context) 
 	mp := sdkmetric.NewMeterProvider(sdkmetric.WithResource(res), sdkmetric.WithReader(reader))
 	cleanup = append(cleanup, mp.Shutdown)
 
-	newProcessor, err := runDelivery(cfg, transport, mp, dlv)
+	newProcessor, err := runDelivery(cfg, transport, mp, dlv, serviceName(res))
 	if err != nil {
 		return nil, err
 	}
@@ -236,13 +239,14 @@ func shutdownAll(ctx context.Context, tp *sdktrace.TracerProvider, procs []sdktr
 // by transport: a record processor delivering to WithSink's sink or the
 // Hive sink of the environment, or a run-span processor delivering to
 // WithSpanSink's sink or the Hive OTLP sink of the environment; nil when
-// there is no sink.
-func runDelivery(cfg config, transport string, mp metric.MeterProvider, dlv delivery) (func(...exporter.Option) sdktrace.SpanProcessor, error) {
+// there is no sink. service is the resource's service name, the project
+// name of the environment's Hive client when the environment names none.
+func runDelivery(cfg config, transport string, mp metric.MeterProvider, dlv delivery, service string) (func(...exporter.Option) sdktrace.SpanProcessor, error) {
 	if transport == TransportOTLP {
 		sink := cfg.spanSink
 		if sink == nil {
 			var err error
-			if sink, err = defaultSpanSink(); err != nil {
+			if sink, err = defaultSpanSink(service); err != nil {
 				return nil, fmt.Errorf("%s: span sink: %w", setupErrPrefix, err)
 			}
 		}
@@ -256,7 +260,7 @@ func runDelivery(cfg config, transport string, mp metric.MeterProvider, dlv deli
 	sink := cfg.sink
 	if sink == nil {
 		var err error
-		if sink, err = defaultSink(mp, dlv.sinkOptions()); err != nil {
+		if sink, err = defaultSink(mp, service, dlv.sinkOptions()); err != nil {
 			return nil, fmt.Errorf("%s: sink: %w", setupErrPrefix, err)
 		}
 	}
@@ -272,9 +276,10 @@ func runDelivery(cfg config, transport string, mp metric.MeterProvider, dlv deli
 // HIVE_API_KEY is set, a hivesink.Sink sending through a hive.LogClient
 // configured by the HIVE_* environment alone (see package hive), its
 // counters on mp; the record processor is its only queue. Without
-// HIVE_API_KEY there is no sink (see hiveFromEnv).
-func defaultSink(mp metric.MeterProvider, opts []hivesink.Option) (exporter.Sink, error) {
-	client, err := hiveFromEnv()
+// HIVE_API_KEY there is no sink (see hiveFromEnv, which names the project
+// after service when the environment names none).
+func defaultSink(mp metric.MeterProvider, service string, opts []hivesink.Option) (exporter.Sink, error) {
+	client, err := hiveFromEnv(service)
 	if client == nil || err != nil {
 		return nil, err
 	}
@@ -285,8 +290,8 @@ func defaultSink(mp metric.MeterProvider, opts []hivesink.Option) (exporter.Sink
 // WithSpanSink is not given: when HIVE_API_KEY is set, an otlpsink.Sink
 // configured by the HIVE_* environment alone, exactly as the Hive client is
 // (otlpsink.NewHive). Without HIVE_API_KEY there is none (see hiveFromEnv).
-func defaultSpanSink() (exporter.SpanSink, error) {
-	client, err := hiveFromEnv()
+func defaultSpanSink(service string) (exporter.SpanSink, error) {
+	client, err := hiveFromEnv(service)
 	if client == nil || err != nil {
 		return nil, err
 	}
@@ -297,8 +302,13 @@ func defaultSpanSink() (exporter.SpanSink, error) {
 // nil when it says not to deliver: without HIVE_API_KEY, Setup installs no
 // processor delivering runs; with the key but without a secret the client
 // would be silent, so Setup warns (otel.Handle) and installs none either.
-// A client without a project uuid is returned with a warning.
-func hiveFromEnv() (*hive.LogClient, error) {
+//
+// The project is the one HIVE_PROJECT_UUID, HIVE_PROJECT_NAME or forge.json
+// names; when they name none, the client names it after service (the
+// resource's service name) and sends records by project name, which the
+// server registers under a uuid derived from the name (as hive serve does).
+// A client with no project at all is returned with a warning.
+func hiveFromEnv(service string) (*hive.LogClient, error) {
 	if os.Getenv(hive.EnvAPIKey) == "" {
 		return nil, nil
 	}
@@ -310,10 +320,22 @@ func hiveFromEnv() (*hive.LogClient, error) {
 		otel.Handle(errors.New("otelsetup: " + hive.EnvAPIKey + " is set but " + hive.EnvAPISecret + " is not; records are not sent to Hive"))
 		return nil, nil
 	}
-	if client.Conf().ProjectUUID == "" {
-		otel.Handle(errors.New("otelsetup: no Hive project uuid (" + hive.EnvProjectUUID + " or project.uuid in forge.json); Hive will refuse the records"))
+	if conf := client.Conf(); conf.ProjectUUID == "" && conf.ProjectName == "" && service != "" {
+		if client, err = hive.NewLogClient(hive.Config{ProjectName: service}); err != nil {
+			return nil, fmt.Errorf("hive client from the environment: %w", err)
+		}
+	}
+	if conf := client.Conf(); conf.ProjectUUID == "" && conf.ProjectName == "" {
+		otel.Handle(errors.New("otelsetup: no Hive project (" + hive.EnvProjectUUID + ", " + hive.EnvProjectName +
+			", forge.json or a service name); Hive will refuse the records"))
 	}
 	return client, nil
+}
+
+// serviceName returns the service.name of res, or "" when it has none.
+func serviceName(res *resource.Resource) string {
+	v, _ := res.Set().Value(semconv.ServiceNameKey)
+	return v.AsString()
 }
 
 // newResource builds the resource: the service name option as a default,

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/otel"
@@ -101,6 +102,46 @@ func TestSetupHiveSinkFromEnv(t *testing.T) {
 	list, err := store.ListLogs(ctx, server.LogQuery{ProjectUUID: hiveTestProject, TaskName: "getUserReport"})
 	require.NoError(t, err)
 	assert.Len(t, list, 2, "each record stored once")
+}
+
+// TestSetupHiveSinkWithoutProject runs Setup with only HIVE_HOST,
+// HIVE_API_KEY and HIVE_API_SECRET: the records are sent by project name,
+// HIVE_PROJECT_NAME else the service name, and the server stores them in
+// the project it registers under the uuid derived from that name.
+func TestSetupHiveSinkWithoutProject(t *testing.T) {
+	for _, tc := range []struct{ name, envName, project string }{
+		{"service name", "", "setup-service"},
+		{"HIVE_PROJECT_NAME", "named-by-env", "named-by-env"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cleanEnv(t)
+			resetGlobals(t)
+			host, store := startHive(t)
+			t.Setenv(hive.EnvHost, host)
+			t.Setenv(hive.EnvAPIKey, hiveTestKey)
+			t.Setenv(hive.EnvAPISecret, hiveTestSecret)
+			t.Setenv(hive.EnvProjectName, tc.envName)
+
+			shutdown, err := otelsetup.Setup(context.Background(),
+				otelsetup.WithServiceName("setup-service"),
+				otelsetup.WithSpanExporter(tracetest.NewInMemoryExporter()),
+				otelsetup.WithMetricReader(sdkmetric.NewManualReader()),
+				otelsetup.WithRecordProcessorOptions(exporter.WithBatchTimeout(10*time.Millisecond)))
+			require.NoError(t, err)
+			want := runTask(t, "getUserReport")
+			sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			require.NoError(t, shutdown(sctx))
+
+			projectUUID := uuid.NewSHA1(uuid.NameSpaceURL, []byte("hivetrace:project:"+tc.project)).String()
+			e, err := store.GetLog(context.Background(), server.LogKey{ProjectUUID: projectUUID, TaskName: want.TaskName, UUID: want.UUID})
+			require.NoError(t, err, "record stored in the project named %q", tc.project)
+			assert.Equal(t, tc.project, e.ProjectName)
+			var got otelrecord.ExecutionRecord
+			require.NoError(t, json.Unmarshal(e.Record, &got))
+			requireSameRecord(t, want, &got)
+		})
+	}
 }
 
 // TestSetupHiveSinkNeedsBothCredentials: without HIVE_API_KEY, or with a key
