@@ -67,7 +67,9 @@ var (
 // recorded. A call that outlives its run (it begins after the run has ended)
 // behaves as inside it but is left out of the run's record; so does a call
 // past the run's bound (task.WithMaxRunCalls), which the record counts. The
-// span's payloads are redacted (task.WithRedactKeys); the log's are not.
+// span's payloads are redacted (task.WithRedactKeys); the log's are not. An
+// input or output with no JSON encoding changes nothing of the call: it is
+// recorded as null, with a note (see the package doc).
 //
 // A panic in the function is recovered and returned as an error wrapping
 // ErrPanic; the stack is kept in an "exception" event of the span. Call is
@@ -96,10 +98,14 @@ type inRunCall struct {
 	span     trace.Span
 	rawOut   json.RawMessage
 	fromTape bool
+	// unencoded says which payloads had no JSON encoding: they are recorded
+	// as null, and the call goes on as if they had.
+	unencoded run.Unencodable
 }
 
 // callInRun makes a call inside run r: begin, answer, encode the output
-// (unless the tape gave it), end. A function (or mock) that calls
+// (unless the tape gave it), end. An output with no JSON encoding is
+// recorded as null and noted; the caller gets it unchanged. A function (or mock) that calls
 // runtime.Goexit, as t.FailNow does, still ends the call, as a failure
 // wrapping run.ErrGoexit, on its goroutine's way out.
 func (b *Boundary[In, Out]) callInRun(ctx context.Context, r *run.Run[Mode], in In) (out Out, err error) {
@@ -116,23 +122,31 @@ func (b *Boundary[In, Out]) callInRun(ctx context.Context, r *run.Run[Mode], in 
 	}
 	answered = true
 	if err == nil && !c.fromTape {
-		if c.rawOut, err = encodeJSON(out); err != nil {
-			err = fmt.Errorf("boundary %s: encode output: %w", b.name, err)
+		var eerr error
+		if c.rawOut, eerr = encodeJSON(out); eerr != nil {
+			c.rawOut, c.unencoded.Output = nullJSON, eerr.Error()
 		}
 	}
 	b.end(ctx, &c, err)
 	return out, err
 }
 
+// nullJSON is what a payload with no JSON encoding is recorded as.
+var nullJSON = json.RawMessage("null")
+
 // begin encodes the call's input, reserves its position in the run's log
 // and starts its span. With the no-op tracer no span is started at all:
 // the call's context keeps the caller's span, so whatever the call
 // propagates downstream is the caller's. An input that cannot be encoded is
-// returned as the call's error, once the call has begun: it is still logged.
-func (b *Boundary[In, Out]) begin(ctx context.Context, c *inRunCall, in In) error {
-	input, err := marshalArgs(in)
-	if err != nil {
-		err = fmt.Errorf("boundary %s: encode input: %w", b.name, err)
+// logged as [null] and noted; the call goes on. Only Replay mode fails such
+// a call, as its input cannot be looked up on the tape (ErrUnencodableInput).
+func (b *Boundary[In, Out]) begin(ctx context.Context, c *inRunCall, in In) (err error) {
+	input, eerr := marshalArgs(in)
+	if eerr != nil {
+		c.unencoded.Input = eerr.Error()
+		if c.mode == Replay {
+			err = fmt.Errorf("boundary %s: %w: %s", b.name, ErrUnencodableInput, c.unencoded.Input)
+		}
 	}
 	c.input = input
 	c.seq, c.entry, c.start = c.run.Begin(b.name, len(input))
@@ -173,13 +187,21 @@ func (b *Boundary[In, Out]) answer(c *inRunCall, in In) (out Out, err error) {
 }
 
 // fromTape answers the call from the next unused recording of its input on
-// the run's tape; ok is false when there is none.
+// the run's tape; ok is false when there is none, or when the input had no
+// JSON encoding (it cannot be looked up). A recording whose output had no
+// JSON encoding answers with an error wrapping ErrUnencodableRecording.
 func (b *Boundary[In, Out]) fromTape(c *inRunCall) (out Out, ok bool, err error) {
-	rec, ok := c.run.Next(b.name, c.input)
+	if c.unencoded.Input != "" {
+		return out, false, nil
+	}
+	rec, unencodable, ok := c.run.Next(b.name, c.input)
 	if !ok {
 		return out, false, nil
 	}
 	c.fromTape = true
+	if unencodable != "" {
+		return out, true, fmt.Errorf("boundary %s: %w: %s", b.name, ErrUnencodableRecording, unencodable)
+	}
 	out, c.rawOut, err = fromRecording[Out](rec)
 	return out, true, err
 }
@@ -201,7 +223,7 @@ func (b *Boundary[In, Out]) end(ctx context.Context, c *inRunCall, err error) {
 	if omitted {
 		c.run.Omit(b.name, c.start, end)
 	} else {
-		c.run.Finish(c.entry, rec, c.start, end)
+		c.run.Finish(c.entry, rec, c.unencoded, c.start, end)
 	}
 	if _, isNoop := c.run.Tracer(); !isNoop {
 		if c.span.IsRecording() {
@@ -219,7 +241,8 @@ func (b *Boundary[In, Out]) end(ctx context.Context, c *inRunCall, err error) {
 // callOutside makes a call outside any run: the real function and, unless
 // the tracer is the no-op one and ctx has no recording span, a span with the
 // call's payloads redacted by run.DefaultRedactor and capped at
-// run.PayloadLimit.
+// run.PayloadLimit. A payload with no JSON encoding is null on the span,
+// with the reason in otelrecord.BoundaryUnencodableKey.
 func (b *Boundary[In, Out]) callOutside(ctx context.Context, in In) (out Out, err error) {
 	tr := b.cfg.tracer()
 	if _, isNoop := tr.(noop.Tracer); isNoop && !trace.SpanFromContext(ctx).IsRecording() {
@@ -227,31 +250,31 @@ func (b *Boundary[In, Out]) callOutside(ctx context.Context, in In) (out Out, er
 		return b.invoke(ctx, nil, noopSpan, in)
 	}
 	limit, red := run.PayloadLimit(), run.DefaultRedactor()
-	input, err := marshalArgs(in)
-	if err != nil {
-		err = fmt.Errorf("boundary %s: encode input: %w", b.name, err)
-	}
 	start := time.Now()
 	cctx, span := tr.Start(ctx, b.name, clientKind, trace.WithTimestamp(start), kindBoundary)
+	var u run.Unencodable
 	if span.IsRecording() {
+		input, eerr := marshalArgs(in)
+		if eerr != nil {
+			u.Input = eerr.Error()
+		}
 		span.SetAttributes(b.nameAttr, otelrecord.BoundaryInputKey.String(otelrecord.TruncateString(red.Redact(input), limit)))
 	}
-	var rawOut json.RawMessage
-	if err == nil {
-		out, err = b.invoke(cctx, nil, span, in)
-	}
-	if err == nil && span.IsRecording() {
-		if rawOut, err = encodeJSON(out); err != nil {
-			err = fmt.Errorf("boundary %s: encode output: %w", b.name, err)
-		}
-	}
+	out, err = b.invoke(cctx, nil, span, in)
 	if span.IsRecording() {
 		if err != nil {
 			msg := err.Error()
 			span.SetStatus(codes.Error, msg)
 			span.SetAttributes(otelrecord.BoundaryErrorKey.String(msg))
 		} else {
+			rawOut, eerr := encodeJSON(out)
+			if eerr != nil {
+				rawOut, u.Output = nullJSON, eerr.Error()
+			}
 			span.SetAttributes(otelrecord.BoundaryOutputKey.String(otelrecord.TruncateString(red.Redact(rawOut), limit)))
+		}
+		if u != (run.Unencodable{}) {
+			span.SetAttributes(unencodableAttr(u))
 		}
 	}
 	span.End(trace.WithTimestamp(time.Now()))
@@ -307,7 +330,7 @@ var fromTapeAttr = otelrecord.BoundaryFromTapeKey.Bool(true)
 var kindBoundary = trace.WithAttributes(otelrecord.KindKey.String(otelrecord.KindBoundary))
 
 // maxEndAttributes is the most attributes setEndAttributes writes.
-const maxEndAttributes = 7
+const maxEndAttributes = 8
 
 // endAttributes recycles the attribute lists of setEndAttributes: span
 // implementations copy what SetAttributes passes them (the SDK does), so a
@@ -341,6 +364,9 @@ func (b *Boundary[In, Out]) setEndAttributes(c *inRunCall, rec *otelrecord.Bound
 	if c.fromTape {
 		attrs = append(attrs, fromTapeAttr)
 	}
+	if c.unencoded != (run.Unencodable{}) {
+		attrs = append(attrs, unencodableAttr(c.unencoded))
+	}
 	c.span.SetAttributes(attrs...)
 	clear(attrs) // keep no payload alive in the pool
 	endAttributes.Put(buf)
@@ -369,4 +395,21 @@ func (b *Boundary[In, Out]) setOmittedAttributes(c *inRunCall, rec *otelrecord.B
 	c.span.SetAttributes(attrs...)
 	clear(attrs)
 	endAttributes.Put(buf)
+}
+
+// unencodableAttr is the otelrecord.BoundaryUnencodableKey attribute of a
+// call with payloads that had no JSON encoding: "input: <error>",
+// "output: <error>", or both, separated by "; ".
+func unencodableAttr(u run.Unencodable) attribute.KeyValue {
+	var v string
+	if u.Input != "" {
+		v = otelrecord.UnencodableInput + ": " + u.Input
+	}
+	if u.Output != "" {
+		if v != "" {
+			v += "; "
+		}
+		v += otelrecord.UnencodableOutput + ": " + u.Output
+	}
+	return otelrecord.BoundaryUnencodableKey.String(v)
 }

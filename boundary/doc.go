@@ -28,6 +28,19 @@
 // HIVE_CAPTURE_PAYLOADS, HIVE_MAX_PAYLOAD_BYTES). The run's log, and so the
 // record the task returns, keeps payloads unredacted.
 //
+// Recording never changes what a call does. An input or output with no JSON
+// encoding (NaN, ±Inf, a channel, a func, a cyclic value) is passed to the
+// function, or returned to the caller, unchanged, inside a run as outside
+// one, in every mode and from a mock; only its record is null ([null] for an
+// input), with the encoding error noted: on the span in
+// otelrecord.BoundaryUnencodableKey, and in the run's record metadata under
+// otelrecord.UnencodableKey, which a record rebuilt from spans holds too.
+// A tape cannot give such a value back: answering from a recording whose
+// output was not encoded fails the call with ErrUnencodableRecording, and a
+// Replay-mode call whose input has no encoding fails with
+// ErrUnencodableInput (it cannot be looked up); neither ever answers with a
+// zero value.
+//
 // A run keeps a bounded number of calls (task.WithMaxRunCalls,
 // task.WithMaxRunBytes). A call past the bound runs exactly as any other and
 // returns the same result; it is only counted in the run's record, and its

@@ -21,3 +21,13 @@ var ErrPanic = run.ErrPanic
 // boundary it is given, so this happens only when two boundaries of different
 // types share a name.
 var ErrMockType = errors.New("boundary: mock has the wrong function type")
+
+// ErrUnencodableRecording is wrapped by the error of a call answered from a
+// recording whose output had no JSON encoding (NaN, ±Inf, a channel, a
+// func, a cycle) and so was recorded as null: the tape cannot give the value
+// back. The error names the boundary and the recorded encoding error.
+var ErrUnencodableRecording = errors.New("recorded output has no JSON encoding")
+
+// ErrUnencodableInput is wrapped by the error of a Replay-mode call whose
+// input has no JSON encoding: such an input cannot be looked up on a tape.
+var ErrUnencodableInput = errors.New("input has no JSON encoding")

@@ -78,6 +78,10 @@ import "go.opentelemetry.io/otel/attribute"
 //	hive.boundary.omitted      true on the span of a call past its run's bound:
 //	                           such a span has no hive.run.uuid, seq, input or
 //	                           output, and rebuilders leave it out
+//	hive.boundary.unencodable  why the input or output has no JSON encoding
+//	                           (NaN, ±Inf, a channel, a func, a cycle): the
+//	                           payload is then null, and the call succeeded
+//	                           all the same; absent otherwise
 //
 // Defaults are left out so that the common call (proxy mode, answered by the
 // real function) carries as few attributes as possible: each attribute is
@@ -137,6 +141,10 @@ const (
 	// BoundaryFromTapeKey is true when the answer came from the tape; absent
 	// otherwise.
 	BoundaryFromTapeKey = attribute.Key("hive.boundary.from_tape")
+	// BoundaryUnencodableKey says which payload of the call ("input" or
+	// "output") has no JSON encoding, and why; that payload is recorded as
+	// null. Absent when both were encoded.
+	BoundaryUnencodableKey = attribute.Key("hive.boundary.unencodable")
 	// BoundaryOmittedKey is true on the span of a call its run left out of
 	// its record, being past the run's bound; absent otherwise.
 	BoundaryOmittedKey = attribute.Key("hive.boundary.omitted")
@@ -162,6 +170,15 @@ const (
 	// outputs) replaced by truncation markers (see Truncate); the value is
 	// the record's original JSON size in bytes, in decimal.
 	MetadataTrimmed = "hive.trimmed"
+	// MetadataUnencodablePrefix prefixes the record metadata keys that note
+	// a value with no JSON encoding (NaN, ±Inf, a channel, a func, a cycle),
+	// recorded as null: "task.input" and "task.output" for the task's, and
+	// "<boundary>.<i>.input" and "<boundary>.<i>.output" for the i-th
+	// (0-based) call of a boundary in the record. The value is the encoding
+	// error. Such a record travels in the metadata, so a record rebuilt from
+	// spans holds the same notes; a replay cannot answer a call whose output
+	// was not recorded (see UnencodableOutputs).
+	MetadataUnencodablePrefix = "hive.unencodable."
 )
 
 // Values of KindKey.

@@ -47,9 +47,14 @@ type ReplayConfig struct {
 // describing rec rather than the run: its trace and span id (the new run's
 // are set when its span is recording), otelrecord.MetadataIncomplete,
 // otelrecord.MetadataTrimmed and what rec left out past its bounds
-// (otelrecord.MetadataCallsOmitted and its prefix). The new run's span
-// carries rec's uuid as hive.task.replay_from. A nil rec replays a null
-// input.
+// (otelrecord.MetadataCallsOmitted and its prefix), and its notes of values
+// with no JSON encoding (otelrecord.MetadataUnencodablePrefix). The new
+// run's span carries rec's uuid as hive.task.replay_from. A nil rec replays
+// a null input.
+//
+// A recorded call whose output had no JSON encoding (recorded as null, with
+// a note in rec's metadata) cannot be answered from the tape: the replayed
+// call fails with an error wrapping boundary.ErrUnencodableRecording.
 //
 // A cfg naming a boundary the task does not declare (the error wraps
 // ErrUnknownBoundary) or holding an invalid mode (boundary.ErrInvalidMode)
@@ -86,7 +91,9 @@ func (t *Task[In, Out]) SafeReplay(ctx context.Context, rec *otelrecord.Executio
 		modes[name] = m
 		data[name] = rec.Boundaries[name]
 	}
-	tape, err := run.NewTape(data)
+	unencodable := otelrecord.UnencodableOutputs(rec.Metadata)
+	maps.DeleteFunc(unencodable, func(name string, _ map[int]string) bool { _, ok := replayed[name]; return !ok })
+	tape, err := run.NewNotedTape(data, unencodable)
 	if err != nil {
 		run.Handle(reasonConfig, fmt.Errorf("task %s: replay of %s: recordings left out of the tape: %w", t.name, rec.UUID, err))
 	}
@@ -129,12 +136,14 @@ func quoteAll(names []string) []string {
 // replayedMetadata reports whether the metadata entry key of a replayed
 // record starts the replay's metadata: entries describing the replayed
 // record (its span's ids, why it is incomplete or trimmed, what it left out
-// past its bounds) are not the new run's.
+// past its bounds, which of its values had no JSON encoding) are not the new
+// run's.
 func replayedMetadata(key string) bool {
 	switch key {
 	case otelrecord.MetadataTraceID, otelrecord.MetadataSpanID,
 		otelrecord.MetadataIncomplete, otelrecord.MetadataTrimmed, otelrecord.MetadataCallsOmitted:
 		return false
 	}
-	return !strings.HasPrefix(key, otelrecord.MetadataCallsOmittedPrefix)
+	return !strings.HasPrefix(key, otelrecord.MetadataCallsOmittedPrefix) &&
+		!strings.HasPrefix(key, otelrecord.MetadataUnencodablePrefix)
 }

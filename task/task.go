@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"reflect"
 	"strconv"
 	"sync"
@@ -146,14 +147,13 @@ func (t *Task[In, Out]) Run(ctx context.Context, in In) (Out, error) {
 func (t *Task[In, Out]) SafeRun(ctx context.Context, in In) (Out, *otelrecord.ExecutionRecord, error) {
 	p := runParams[In]{in: in}
 	if b, err := json.Marshal(in); err != nil {
-		p.input = json.RawMessage("null")
-		p.invalid = &ValidationError{Fields: []FieldError{{Field: rootField, Message: "cannot be encoded as JSON: " + err.Error()}}}
+		p.input, p.unencodable = json.RawMessage("null"), err.Error()
 	} else {
 		p.input = b
-		if t.validate {
-			if ve := validateValue(in); ve != nil {
-				p.invalid = ve
-			}
+	}
+	if t.validate {
+		if ve := validateValue(in); ve != nil {
+			p.invalid = ve
 		}
 	}
 	return t.execute(ctx, p)
@@ -206,12 +206,15 @@ func compactJSON(raw json.RawMessage) json.RawMessage {
 // runParams is how a run starts: its input, or why it is invalid, and for a
 // replay the record it replays and the modes and tape to use.
 type runParams[In any] struct {
-	in      In
-	input   json.RawMessage
-	invalid *ValidationError
-	replay  *otelrecord.ExecutionRecord
-	modes   map[string]boundary.Mode
-	tape    *run.Tape
+	in    In
+	input json.RawMessage
+	// unencodable is the encoding error of an input with no JSON encoding,
+	// recorded as null; empty when the input was encoded.
+	unencodable string
+	invalid     *ValidationError
+	replay      *otelrecord.ExecutionRecord
+	modes       map[string]boundary.Mode
+	tape        *run.Tape
 }
 
 var internalKind = trace.WithSpanKind(trace.SpanKindInternal)
@@ -257,6 +260,9 @@ func (t *Task[In, Out]) newRecord(p runParams[In]) *otelrecord.ExecutionRecord {
 			}
 		}
 		rec.Metrics = append(rec.Metrics, p.replay.Metrics...)
+	}
+	if p.unencodable != "" {
+		rec.Metadata[otelrecord.UnencodableTaskKey(otelrecord.UnencodableInput)] = p.unencodable
 	}
 	return rec
 }
@@ -330,10 +336,12 @@ func (t *Task[In, Out]) endRun(ctx context.Context, span trace.Span, rec *otelre
 
 	rec.Metadata, rec.Metrics = state.end()
 	callCount := 0
-	for name, cs := range r.Calls() {
+	calls, notes := r.CallsNoted()
+	for name, cs := range calls {
 		rec.Boundaries[name] = cs
 		callCount += len(cs)
 	}
+	maps.Copy(rec.Metadata, notes)
 	addOmitted(rec.Metadata, r)
 	err = t.setResult(rec, out, err)
 	rec.Timing = otelrecord.NewTiming(start, end)
@@ -397,12 +405,15 @@ func addOmitted(metadata map[string]string, r *run.Run[boundary.Mode]) {
 }
 
 // setResult sets the record's type and its output (the JSON of out) or
-// error, and returns the run's error: err, or the failure to encode out.
+// error, and returns the run's error, err. An out with no JSON encoding is
+// recorded as null, with the encoding error in the metadata
+// (otelrecord.UnencodableTaskKey): the run still succeeds.
 func (t *Task[In, Out]) setResult(rec *otelrecord.ExecutionRecord, out Out, err error) error {
 	if err == nil {
-		if rec.Output, err = json.Marshal(out); err != nil {
-			rec.Output = nil
-			err = fmt.Errorf("task %s: encode output: %w", t.name, err)
+		var eerr error
+		if rec.Output, eerr = json.Marshal(out); eerr != nil {
+			rec.Output = json.RawMessage("null")
+			rec.Metadata[otelrecord.UnencodableTaskKey(otelrecord.UnencodableOutput)] = eerr.Error()
 		}
 	}
 	if err != nil {

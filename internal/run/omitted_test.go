@@ -107,7 +107,7 @@ func TestRunCountsRunningCallsLater(t *testing.T) {
 	for range 10 {
 		call(r, "fast", "1")
 	}
-	r.Finish(slow, otelrecord.BoundaryRecord{Input: json.RawMessage("1"), Output: make(json.RawMessage, 2000)}, start, r.Clock())
+	r.Finish(slow, otelrecord.BoundaryRecord{Input: json.RawMessage("1"), Output: make(json.RawMessage, 2000)}, Unencodable{}, start, r.Clock())
 	for range 100 {
 		call(r, "fast", "1")
 	}

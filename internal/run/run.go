@@ -105,6 +105,7 @@ type Run[M any] struct {
 // fields only after seeing done set.
 type Entry struct {
 	rec        otelrecord.BoundaryRecord // without Timing: see Calls
+	unencoded  Unencodable               // the payload with no JSON encoding, if any
 	start, end int64                     // run clock readings (see Run.Clock)
 	group      int32                     // the boundary's index in the run's tally
 	done       atomic.Bool
@@ -182,14 +183,32 @@ func (r *Run[M]) Mock(name string) (any, bool) {
 	return m, ok
 }
 
+// Unencodable says which payloads of a call had no JSON encoding, and why:
+// such a payload is logged as null. The zero value says both were encoded.
+type Unencodable struct {
+	// Input is the encoding error of the input; empty when it was encoded.
+	Input string
+	// Output is the encoding error of the output; empty when it was encoded
+	// (or the call failed, or was answered from the tape).
+	Output string
+}
+
 // Calls returns the finished calls of the run by boundary name, each list in
 // call start order. Calls still running are left out, and after Close there
 // are none. The result is a fresh map the caller owns.
 func (r *Run[M]) Calls() map[string][]otelrecord.BoundaryRecord {
+	calls, _ := r.CallsNoted()
+	return calls
+}
+
+// CallsNoted returns what Calls returns and, for the calls among them whose
+// input or output had no JSON encoding (see Unencodable), the metadata notes
+// of otelrecord.UnencodableKey, nil when there are none.
+func (r *Run[M]) CallsNoted() (calls map[string][]otelrecord.BoundaryRecord, notes map[string]string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.closed {
-		return map[string][]otelrecord.BoundaryRecord{}
+		return map[string][]otelrecord.BoundaryRecord{}, nil
 	}
 	// Each list is allocated once, at the number of calls begun (see
 	// Begin): calls still running, if any, leave room unused.
@@ -213,6 +232,18 @@ func (r *Run[M]) Calls() map[string][]otelrecord.BoundaryRecord {
 		*rec = e.rec
 		rec.Timing = &timings[k]
 		k++
+		if u := e.unencoded; u != (Unencodable{}) {
+			if notes == nil {
+				notes = make(map[string]string)
+			}
+			name, i := r.tally.Keys()[e.group], len(*list)-1
+			if u.Input != "" {
+				notes[otelrecord.UnencodableKey(name, i, otelrecord.UnencodableInput)] = u.Input
+			}
+			if u.Output != "" {
+				notes[otelrecord.UnencodableKey(name, i, otelrecord.UnencodableOutput)] = u.Output
+			}
+		}
 	})
 	r.listed, r.listedDone = r.log.n, k
 	out := make(map[string][]otelrecord.BoundaryRecord, len(lists))
@@ -222,7 +253,7 @@ func (r *Run[M]) Calls() map[string][]otelrecord.BoundaryRecord {
 			out[names[i]] = list
 		}
 	}
-	return out
+	return out, notes
 }
 
 // Now returns the current time on the run's clock: its start plus the
@@ -306,11 +337,12 @@ func (r *Run[M]) reachedLimit() bool {
 		(r.limits.Bytes > 0 && r.kept.count(&r.log) >= r.limits.Bytes)
 }
 
-// Finish stores a finished call and its start and end readings of the run's
+// Finish stores a finished call, what of it had no JSON encoding (the zero
+// Unencodable when all had one) and its start and end readings of the run's
 // clock in the entry Begin gave it. It takes no lock: entries never move (see
 // callLog), only this call writes this entry, and readers wait for done.
-func (r *Run[M]) Finish(e *Entry, rec otelrecord.BoundaryRecord, start, end int64) {
-	e.rec, e.start, e.end = rec, start, end
+func (r *Run[M]) Finish(e *Entry, rec otelrecord.BoundaryRecord, u Unencodable, start, end int64) {
+	e.rec, e.unencoded, e.start, e.end = rec, u, start, end
 	e.done.Store(true)
 }
 
@@ -342,18 +374,20 @@ func (r *Run[M]) Close() {
 }
 
 // Next returns the next unused recording of the boundary name for the call
-// input (any JSON array; canonicalised here), consuming it.
-func (r *Run[M]) Next(name string, input []byte) (otelrecord.BoundaryRecord, bool) {
+// input (any JSON array; canonicalised here), consuming it, and the encoding
+// error of its output when that output had no JSON encoding (see
+// NewNotedTape): the recording's output then cannot answer the call.
+func (r *Run[M]) Next(name string, input []byte) (rec otelrecord.BoundaryRecord, unencodable string, ok bool) {
 	if r.tape.Len() == 0 {
-		return otelrecord.BoundaryRecord{}, false
+		return rec, "", false
 	}
 	canon, err := canonicalJSON(input)
 	if err != nil {
-		return otelrecord.BoundaryRecord{}, false
+		return rec, "", false
 	}
 	g := r.tape.group(name, canon)
 	if g == nil {
-		return otelrecord.BoundaryRecord{}, false
+		return rec, "", false
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -362,8 +396,11 @@ func (r *Run[M]) Next(name string, input []byte) (otelrecord.BoundaryRecord, boo
 	}
 	k := r.cursors[g]
 	if k >= len(g.recs) {
-		return otelrecord.BoundaryRecord{}, false
+		return rec, "", false
 	}
 	r.cursors[g] = k + 1
-	return g.recs[k], true
+	if g.unencodable != nil {
+		unencodable = g.unencodable[k]
+	}
+	return g.recs[k], unencodable, true
 }

@@ -26,7 +26,7 @@ func call(r *Run[mode], name string, input string) {
 		r.Omit(name, start, r.Clock())
 		return
 	}
-	r.Finish(e, otelrecord.BoundaryRecord{Input: json.RawMessage(input), Output: json.RawMessage(input)}, start, r.Clock())
+	r.Finish(e, otelrecord.BoundaryRecord{Input: json.RawMessage(input), Output: json.RawMessage(input)}, Unencodable{}, start, r.Clock())
 }
 
 func TestRunCallsGroupedInStartOrder(t *testing.T) {
@@ -58,7 +58,7 @@ func TestRunLeavesOutRunningCalls(t *testing.T) {
 	assert.NotContains(t, calls, "slow", "a running call is left out")
 	assert.Len(t, calls["fast"], 1)
 	assert.Equal(t, 1, r.CallCount())
-	r.Finish(e, otelrecord.BoundaryRecord{Input: json.RawMessage("[0]")}, start, r.Clock())
+	r.Finish(e, otelrecord.BoundaryRecord{Input: json.RawMessage("[0]")}, Unencodable{}, start, r.Clock())
 	assert.Len(t, r.Calls()["slow"], 1)
 	assert.Equal(t, 2, r.CallCount())
 }
@@ -87,7 +87,7 @@ func TestRunClose(t *testing.T) {
 	// logged ones.
 	seq, e, start := r.Begin("add", 0)
 	assert.Equal(t, 20, seq)
-	r.Finish(e, otelrecord.BoundaryRecord{}, start, r.Clock())
+	r.Finish(e, otelrecord.BoundaryRecord{}, Unencodable{}, start, r.Clock())
 	assert.Empty(t, r.Calls())
 	assert.Equal(t, 20, r.CallCount(), "CallCount counts the calls logged before Close")
 }
@@ -107,7 +107,7 @@ func TestRunCloseWhileCallRunning(t *testing.T) {
 		assert.Len(t, o.Calls()["fast"], 10)
 		o.Close()
 	}
-	r.Finish(e, otelrecord.BoundaryRecord{}, start, r.Clock())
+	r.Finish(e, otelrecord.BoundaryRecord{}, Unencodable{}, start, r.Clock())
 	assert.Zero(t, r.CallCount(), "the call finished after Close")
 	assert.Empty(t, r.Calls())
 }
@@ -197,22 +197,22 @@ func TestRunNextKthRecording(t *testing.T) {
 	require.NoError(t, err)
 	r := New(Config[mode]{Tape: tape})
 	for _, want := range []string{`"first"`, `"second"`} {
-		rec, ok := r.Next("f", []byte(`[1e0]`))
+		rec, _, ok := r.Next("f", []byte(`[1e0]`))
 		require.True(t, ok)
 		assert.Equal(t, want, string(rec.Output))
 	}
-	_, ok := r.Next("f", []byte(`[1]`))
+	_, _, ok := r.Next("f", []byte(`[1]`))
 	assert.False(t, ok, "recordings of the input used up")
-	_, ok = r.Next("g", []byte(`[2]`))
+	_, _, ok = r.Next("g", []byte(`[2]`))
 	assert.False(t, ok, "another boundary")
-	_, ok = r.Next("f", []byte(`[2`))
+	_, _, ok = r.Next("f", []byte(`[2`))
 	assert.False(t, ok, "invalid input")
 
 	// Each run has its own position in the shared tape.
-	rec, ok := New(Config[mode]{Tape: tape}).Next("f", []byte(`[1]`))
+	rec, _, ok := New(Config[mode]{Tape: tape}).Next("f", []byte(`[1]`))
 	require.True(t, ok)
 	assert.Equal(t, `"first"`, string(rec.Output))
-	_, ok = New(Config[mode]{}).Next("f", []byte(`[1]`))
+	_, _, ok = New(Config[mode]{}).Next("f", []byte(`[1]`))
 	assert.False(t, ok, "no tape")
 }
 

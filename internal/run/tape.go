@@ -22,6 +22,9 @@ type Tape struct {
 type tapeGroup struct {
 	canon []byte
 	recs  []otelrecord.BoundaryRecord
+	// unencodable holds, by index in recs, the encoding error of an output
+	// recorded as null for having no JSON encoding; nil when there is none.
+	unencodable map[int]string
 }
 
 // NewTape indexes the recorded calls in data, keyed by boundary name (the
@@ -34,6 +37,15 @@ type tapeGroup struct {
 // which. The returned tape is usable either way. A nil or empty data gives an
 // empty tape.
 func NewTape(data map[string][]otelrecord.BoundaryRecord) (*Tape, error) {
+	return NewNotedTape(data, nil)
+}
+
+// NewNotedTape is NewTape where unencodable names, by boundary and index of
+// the call in data, the outputs recorded as null because they had no JSON
+// encoding (see otelrecord.UnencodableOutputs), with the encoding error:
+// Next reports it, so that such a recording never answers a call with a
+// zero value.
+func NewNotedTape(data map[string][]otelrecord.BoundaryRecord, unencodable map[string]map[int]string) (*Tape, error) {
 	t := &Tape{byName: make(map[string]map[uint64][]*tapeGroup, len(data))}
 	var errs []error
 	for name, calls := range data {
@@ -49,6 +61,12 @@ func NewTape(data map[string][]otelrecord.BoundaryRecord) (*Tape, error) {
 			if g == nil {
 				g = &tapeGroup{canon: canon}
 				idx[h] = append(idx[h], g)
+			}
+			if why, ok := unencodable[name][i]; ok {
+				if g.unencodable == nil {
+					g.unencodable = make(map[int]string)
+				}
+				g.unencodable[len(g.recs)] = why
 			}
 			g.recs = append(g.recs, c)
 			t.size++
