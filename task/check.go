@@ -1,15 +1,11 @@
 package task
 
-import "encoding/json"
-
 // Validate reports whether in is a valid input of the task, as SafeRun would
 // find it: nil, or a *ValidationError (wrapping ErrInvalidInput) listing
 // every problem. It runs nothing: no span, no record, no listener, no
-// boundary call.
+// boundary call. An input with no JSON encoding (NaN, ±Inf, a channel) is
+// not invalid: SafeRun runs it and records it as null, with a note.
 func (t *Task[In, Out]) Validate(in In) error {
-	if _, err := json.Marshal(in); err != nil {
-		return &ValidationError{Fields: []FieldError{{Field: rootField, Message: "cannot be encoded as JSON: " + err.Error()}}}
-	}
 	if t.validate {
 		if ve := validateValue(in); ve != nil {
 			return ve

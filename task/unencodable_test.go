@@ -179,3 +179,10 @@ func TestReplayOfUnencodableInputFails(t *testing.T) {
 	_, _, err = tk.SafeReplay(context.Background(), rec, task.ReplayConfig{All: boundary.Replay})
 	require.ErrorIs(t, err, boundary.ErrUnencodableInput)
 }
+
+// TestValidateAcceptsUnencodableInput: Validate finds valid what SafeRun
+// runs.
+func TestValidateAcceptsUnencodableInput(t *testing.T) {
+	tk := task.New("v", func(_ context.Context, x float64) (float64, error) { return x, nil })
+	assert.NoError(t, tk.Validate(math.NaN()))
+}

@@ -45,8 +45,7 @@ type FieldError struct {
 	Field string `json:"field"`
 	// Message says what is wrong.
 	Message string `json:"message"`
-	// Code classifies the problem: one of the Code constants, or empty for
-	// a Go input that cannot be encoded as JSON.
+	// Code classifies the problem: one of the Code constants.
 	Code string `json:"code,omitempty"`
 }
 
