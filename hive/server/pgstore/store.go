@@ -263,16 +263,11 @@ func (s *Store) ListTasks(ctx context.Context, projectUUID string) ([]server.Reg
 	if err != nil {
 		return nil, wrap("list tasks", err)
 	}
-	defer rows.Close()
-	out := []server.RegisteredTask{}
-	for rows.Next() {
-		t, err := scanTask(rows)
-		if err != nil {
-			return nil, wrap("list tasks", err)
-		}
-		out = append(out, t)
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (server.RegisteredTask, error) { return scanTask(row) })
+	if err != nil {
+		return nil, wrap("list tasks", err)
 	}
-	return out, wrap("list tasks", rows.Err())
+	return out, nil
 }
 
 // scanLog reads one record row into an entry of its own.
@@ -311,16 +306,8 @@ func resolve(ctx context.Context, q querier, key server.LogKey) (server.StoredLo
 	if err != nil {
 		return server.StoredLog{}, err
 	}
-	defer rows.Close()
-	var found []server.StoredLog
-	for rows.Next() {
-		e, err := scanLog(rows)
-		if err != nil {
-			return server.StoredLog{}, err
-		}
-		found = append(found, e)
-	}
-	if err := rows.Err(); err != nil {
+	found, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (server.StoredLog, error) { return scanLog(row) })
+	if err != nil {
 		return server.StoredLog{}, err
 	}
 	return server.ResolveLog(key, found)
