@@ -166,6 +166,78 @@ type LogQuery struct {
 	// Before, when set, returns only entries strictly after this position in
 	// the listing order (that is, older ones).
 	Before *Cursor
+	// Type keeps the records of that type ("success" or "error"); empty
+	// keeps every record. The API layer answers another value with
+	// ErrInvalid; a store given one selects the records of that type.
+	Type string
+	// Since, when not zero, keeps the records whose run started at or after
+	// it. A run's start is the record's timing.startTime, or when the record
+	// has no timing, when it was stored (CreatedAt).
+	Since time.Time
+	// Until, when not zero, keeps the records whose run started before it.
+	Until time.Time
+	// MinQuality, when set, keeps the records whose quality score (set with
+	// SetQuality or ingested) is at least *MinQuality; records without a
+	// quality score are left out.
+	MinQuality *float64
+}
+
+// Record types the listing filter LogQuery.Type accepts.
+const (
+	// TypeSuccess selects the records of runs that succeeded.
+	TypeSuccess = "success"
+	// TypeError selects the records of runs that failed.
+	TypeError = "error"
+)
+
+// TaskStatsQuery selects the tasks and the range of runs Store.TaskStats
+// summarizes.
+type TaskStatsQuery struct {
+	// ProjectUUID selects the tasks of one project; empty selects the tasks
+	// of every project.
+	ProjectUUID string
+	// Since, when not zero, counts the runs that started at or after it (a
+	// run's start as for LogQuery.Since).
+	Since time.Time
+	// Until, when not zero, counts the runs that started before it.
+	Until time.Time
+}
+
+// TaskStats summarizes the runs of one registered task within a
+// TaskStatsQuery's range.
+type TaskStats struct {
+	// ProjectUUID is the task's project.
+	ProjectUUID string
+	// ProjectName is that project's name.
+	ProjectName string
+	// TaskName is the task's name.
+	TaskName string
+	// TaskUUID is the task's uuid in its project.
+	TaskUUID string
+	// Runs is the number of records in the range.
+	Runs int64
+	// Errors is the number of those whose type is "error".
+	Errors int64
+	// P50 is the median duration of the runs in the range that have timing
+	// (the smallest duration at least half of them do not exceed, as
+	// PostgreSQL's percentile_disc); zero when none has.
+	P50 time.Duration
+	// P95 is the 95th percentile of the same durations, chosen the same way.
+	P95 time.Duration
+	// LastRun is the start of the newest run in the range; zero when there
+	// is none.
+	LastRun time.Time
+}
+
+// TaskStatser is implemented by stores that summarize the runs of their
+// tasks. Every Store does; the interface names the method alone for code
+// that needs no more.
+type TaskStatser interface {
+	// TaskStats returns one entry per registered task of the selected
+	// projects, tasks without runs in the range included with zero counts,
+	// ordered by task name, then project uuid. It may block on I/O and is
+	// safe for concurrent use.
+	TaskStats(ctx context.Context, q TaskStatsQuery) ([]TaskStats, error)
 }
 
 // Store persists projects, tasks and records for the server.
