@@ -71,6 +71,7 @@ func TestWriteTable(t *testing.T) {
 		{figure: "1 a", measured: 1.1, unit: "×", target: 1.2, dir: atMost, note: "first\nsecond"},
 		{figure: "2 b", measured: 400, unit: "ns", target: 300, dir: atMost},
 		{figure: "6 c", unit: "runs", target: 10, dir: atLeast, skipped: "no Jaeger"},
+		{figure: "1b d", measured: 1.3, unit: "×", dir: info},
 	})
 	assert.Equal(t, 1, missed)
 	s := out.String()
@@ -78,4 +79,10 @@ func TestWriteTable(t *testing.T) {
 	assert.Regexp(t, `2 b\s+400 ns\s+≤ 300 ns\s+1\.33\s+MISS`, s)
 	assert.Contains(t, s, "SKIPPED (no Jaeger)")
 	assert.Contains(t, s, "(1) first\n    second\n")
+	assert.Regexp(t, `1b d\s+1\.3 ×\s+-\s+-\s+INFO`, s)
+	assert.True(t, strings.HasSuffix(s, "\n1 of 2 figures met: MISS on 1\n"), s)
+
+	out.Reset()
+	assert.Zero(t, writeTable(&out, []row{{figure: "1 a", measured: 1, unit: "×", target: 1.2, dir: atMost}}))
+	assert.True(t, strings.HasSuffix(out.String(), "\n1 of 1 figures met\n"), out.String())
 }

@@ -14,6 +14,7 @@ func main() {
 	quick := flag.Bool("quick", false, "small sizes (seconds, not minutes): the figures are then not the reference ones")
 	skipJaeger := flag.Bool("skip-jaeger", false, "skip figure 6 (real Jaeger)")
 	skipMemory := flag.Bool("skip-memory", false, "skip figure 5 (a million runs)")
+	check := flag.Bool("check", false, "exit with status 1 when a figure misses its target (make bench-check)")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to `file`")
 	flag.Parse()
 
@@ -43,7 +44,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
-	if missed := writeTable(os.Stdout, rows); missed > 0 {
+	if missed := writeTable(os.Stdout, rows); missed > 0 && *check {
 		os.Exit(1) // the table says which figure missed, loudly
 	}
 }

@@ -14,6 +14,7 @@ const (
 	atMost  direction = iota // measured ≤ target passes
 	atLeast                  // measured ≥ target passes
 	below                    // measured < target passes
+	info                     // no target: reported for information
 )
 
 // row is one line of the table.
@@ -39,6 +40,9 @@ func (r row) pass() bool {
 }
 
 func (r row) targetText() string {
+	if r.dir == info {
+		return "-"
+	}
 	op := map[direction]string{atMost: "≤", atLeast: "≥", below: "<"}[r.dir]
 	return fmt.Sprintf("%s %s %s", op, number(r.target), r.unit)
 }
@@ -64,9 +68,11 @@ func number(v float64) string {
 	}
 }
 
-// writeTable prints the rows, then their notes, and returns how many rows
-// missed their target.
+// writeTable prints the rows, then their notes, then one line counting the
+// figures that met their target, and returns how many rows missed it. Rows
+// for information and skipped rows are not figures of the count.
 func writeTable(w io.Writer, rows []row) (missed int) {
+	figures := 0
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "FIGURE\tMEASURED\tTARGET\tRATIO\tRESULT")
 	for _, r := range rows {
@@ -74,6 +80,11 @@ func writeTable(w io.Writer, rows []row) (missed int) {
 			fmt.Fprintf(tw, "%s\t-\t%s\t-\tSKIPPED (%s)\n", r.figure, r.targetText(), r.skipped)
 			continue
 		}
+		if r.dir == info {
+			fmt.Fprintf(tw, "%s\t%s %s\t-\t-\tINFO\n", r.figure, number(r.measured), r.unit)
+			continue
+		}
+		figures++
 		result := "PASS"
 		if !r.pass() {
 			result = "MISS"
@@ -96,6 +107,12 @@ func writeTable(w io.Writer, rows []row) (missed int) {
 				fmt.Fprintf(w, "    %s\n", l)
 			}
 		}
+	}
+	fmt.Fprintln(w)
+	if missed > 0 {
+		fmt.Fprintf(w, "%d of %d figures met: MISS on %d\n", figures-missed, figures, missed)
+	} else {
+		fmt.Fprintf(w, "%d of %d figures met\n", figures, figures)
 	}
 	return missed
 }
