@@ -93,16 +93,6 @@ type syncRequest struct {
 	Tasks       []syncTask `json:"tasks"`
 }
 
-// syncResponse summarizes a sync.
-type syncResponse struct {
-	Project        wire.Project `json:"project"`
-	ProjectCreated bool         `json:"projectCreated"`
-	ProjectUpdated bool         `json:"projectUpdated"`
-	Created        []string     `json:"created"`
-	Updated        []string     `json:"updated"`
-	Unchanged      []string     `json:"unchanged"`
-}
-
 // handleSyncProject makes the server's view of a project match the request:
 // POST /api/projects/{projectUuid}/sync.
 //
@@ -110,7 +100,11 @@ type syncResponse struct {
 // otherwise renamed or re-described when those fields are sent. Each task is
 // matched by name: new ones are created (with their uuid, or a new one),
 // known ones get the sent uuid and invokeUrl. Tasks the request does not
-// mention are kept. invokeUrl, an absolute http or https URL of at most 2048
+// mention are kept. It answers Forge Hive's summary (wire.SyncResponse):
+// summary.total counts every task sent, results list the created and the
+// updated ones (a task matched by name keeps it, so previousName is that
+// name); results.errors is always empty, because a request with a bad task
+// is refused whole. invokeUrl, an absolute http or https URL of at most 2048
 // bytes, is how a task is registered for invoke; another one is answered 400
 // naming the field (tasks[i].invokeUrl). Everything is validated before
 // anything is written.
@@ -143,7 +137,6 @@ func (s *Server) handleSyncProject(w http.ResponseWriter, r *http.Request) {
 		s.respondError(w, r, err)
 		return
 	}
-	resp := syncResponse{ProjectCreated: created, Created: []string{}, Updated: []string{}, Unchanged: []string{}}
 	if !created && ((req.ProjectName != nil && *req.ProjectName != p.Name) || (req.Description != nil && *req.Description != p.Description)) {
 		if req.ProjectName != nil {
 			p.Name = *req.ProjectName
@@ -155,9 +148,12 @@ func (s *Server) handleSyncProject(w http.ResponseWriter, r *http.Request) {
 			s.respondError(w, r, err)
 			return
 		}
-		resp.ProjectUpdated = true
 	}
-	resp.Project = wire.Project{UUID: p.UUID, ProjectName: p.Name, Description: p.Description}
+	resp := wire.SyncResponse{
+		ProjectUUID: p.UUID, ProjectName: p.Name,
+		Summary: wire.SyncSummary{Total: len(req.Tasks)},
+		Results: wire.SyncResults{Created: []wire.SyncCreated{}, Updated: []wire.SyncUpdated{}, Errors: []wire.SyncError{}},
+	}
 
 	existing, err := s.store.ListTasks(ctx, id)
 	if err != nil {
@@ -171,7 +167,6 @@ func (s *Server) handleSyncProject(w http.ResponseWriter, r *http.Request) {
 	}
 	for _, pt := range planned {
 		if pt.unchanged {
-			resp.Unchanged = append(resp.Unchanged, pt.task.Name)
 			continue
 		}
 		created, err := s.store.PutTask(ctx, pt.task)
@@ -180,11 +175,14 @@ func (s *Server) handleSyncProject(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		if created {
-			resp.Created = append(resp.Created, pt.task.Name)
+			resp.Results.Created = append(resp.Results.Created, wire.SyncCreated{
+				UUID: pt.task.UUID, TaskName: pt.task.Name, Action: wire.SyncActionCreated})
 		} else {
-			resp.Updated = append(resp.Updated, pt.task.Name)
+			resp.Results.Updated = append(resp.Results.Updated, wire.SyncUpdated{
+				UUID: pt.task.UUID, TaskName: pt.task.Name, Action: wire.SyncActionUpdated, PreviousName: pt.previousName})
 		}
 	}
+	resp.Summary.Created, resp.Summary.Updated = len(resp.Results.Created), len(resp.Results.Updated)
 	writeJSON(w, http.StatusOK, resp)
 }
 
@@ -239,8 +237,9 @@ func checkInvokeURL(s string) error {
 
 // plannedTask is a task a sync writes, or leaves as it is.
 type plannedTask struct {
-	task      RegisteredTask
-	unchanged bool
+	task         RegisteredTask
+	previousName string // the stored task's name; empty for a new task
+	unchanged    bool
 }
 
 // planSync merges the sent tasks into the stored ones and checks that the
@@ -270,7 +269,7 @@ func planSync(projectUUID string, existing []RegisteredTask, sent []syncTask) ([
 			t.InvokeURL = *st.InvokeURL
 		}
 		final[t.Name] = t.UUID
-		out = append(out, plannedTask{task: t, unchanged: ok && t == old})
+		out = append(out, plannedTask{task: t, previousName: old.Name, unchanged: ok && t == old})
 	}
 	owners := make(map[string]string, len(final))
 	names := make([]string, 0, len(final))

@@ -69,8 +69,10 @@ func TestSyncProject(t *testing.T) {
 		},
 	})
 	require.Equal(t, http.StatusOK, r.status, "body: %s", r.body)
-	assert.JSONEq(t, `{"project":{"uuid":"`+projectA+`","projectName":"synced","description":""},
-		"projectCreated":true,"projectUpdated":false,"created":["alpha","beta"],"updated":[],"unchanged":[]}`, string(r.body))
+	assert.JSONEq(t, `{"projectUuid":"`+projectA+`","projectName":"synced",
+		"summary":{"total":2,"created":2,"updated":0,"errors":0},
+		"results":{"created":[{"uuid":"t-alpha","taskName":"alpha","action":"created"},{"uuid":"t-beta","taskName":"beta","action":"created"}],
+			"updated":[],"errors":[]}}`, string(r.body))
 
 	r = ts.do(http.MethodPost, path, map[string]any{
 		"description": "now described",
@@ -81,8 +83,28 @@ func TestSyncProject(t *testing.T) {
 		},
 	})
 	require.Equal(t, http.StatusOK, r.status, "body: %s", r.body)
-	assert.JSONEq(t, `{"project":{"uuid":"`+projectA+`","projectName":"synced","description":"now described"},
-		"projectCreated":false,"projectUpdated":true,"created":["gamma"],"updated":["beta"],"unchanged":["alpha"]}`, string(r.body))
+	var got struct {
+		ProjectUUID string `json:"projectUuid"`
+		ProjectName string `json:"projectName"`
+		Summary     struct{ Total, Created, Updated, Errors int }
+		Results     struct {
+			Created []struct{ UUID, TaskName, Action string }
+			Updated []struct{ UUID, TaskName, Action, PreviousName string }
+			Errors  []any
+		}
+	}
+	require.NoError(t, json.Unmarshal(r.body, &got))
+	assert.Equal(t, projectA, got.ProjectUUID)
+	assert.Equal(t, "synced", got.ProjectName)
+	assert.Equal(t, struct{ Total, Created, Updated, Errors int }{3, 1, 1, 0}, got.Summary, "alpha is counted in total, unchanged")
+	require.Len(t, got.Results.Created, 1)
+	assert.Equal(t, "gamma", got.Results.Created[0].TaskName)
+	assert.NotEmpty(t, got.Results.Created[0].UUID, "a generated uuid is answered")
+	assert.Equal(t, "created", got.Results.Created[0].Action)
+	require.Len(t, got.Results.Updated, 1)
+	assert.Equal(t, struct{ UUID, TaskName, Action, PreviousName string }{"t-beta", "beta", "updated", "beta"}, got.Results.Updated[0])
+	assert.NotNil(t, got.Results.Errors)
+	assert.Empty(t, got.Results.Errors)
 
 	p := ts.project(t, projectA)
 	assert.Equal(t, "now described", p.Project.Description)
