@@ -31,3 +31,11 @@ var ErrUnencodableRecording = errors.New("recorded output has no JSON encoding")
 // ErrUnencodableInput is wrapped by the error of a Replay-mode call whose
 // input has no JSON encoding: such an input cannot be looked up on a tape.
 var ErrUnencodableInput = errors.New("input has no JSON encoding")
+
+// ErrArgCount is wrapped, beside ErrNoRecording, by the error of a
+// Replay-mode call that found no recording because every recording of its
+// boundary has an input of another length than the call's arguments: the
+// tape was recorded by a boundary of another arity (a TypeScript boundary
+// called with another number of arguments, or a Go boundary declared with
+// New where New2 was meant). The error names both counts.
+var ErrArgCount = errors.New("recorded inputs have another number of arguments")
