@@ -139,7 +139,7 @@ func (m *memoryStore) finish(run AssembledRun) FinishResult {
 		e := m.logs[key]
 		e.Record = bytes.Clone(run.Entry.Log.Record)
 		e.ReplayFrom = run.Entry.Log.ReplayFrom
-		m.logs[key] = e
+		m.putLog(e)
 		res.Replaced = true
 	}
 	state := runDone

@@ -22,7 +22,9 @@ type memoryStore struct {
 	projects map[string]Project
 	tasks    map[string]map[string]RegisteredTask // project uuid → task name → task
 	logs     map[LogKey]StoredLog
+	facts    map[LogKey]logFacts // what filters and stats read of each record (memory_task_stats.go)
 	staged   map[RunKey]*memRun // staged runs (memory_staging.go); nil until a span is staged
+	bundles  map[bundleKey]Bundle // published bundles (memory_bundle.go); nil until a publish
 }
 
 var _ Store = (*memoryStore)(nil)
@@ -36,6 +38,7 @@ func NewMemoryStore() Store {
 		projects: map[string]Project{},
 		tasks:    map[string]map[string]RegisteredTask{},
 		logs:     map[LogKey]StoredLog{},
+		facts:    map[LogKey]logFacts{},
 	}
 }
 
@@ -225,7 +228,7 @@ func (m *memoryStore) ingest(in IngestEntry) PutLogResult {
 	e.TaskUUID = t.UUID
 	e.Record = bytes.Clone(e.Record)
 	e.Quality = bytes.Clone(e.Quality)
-	m.logs[key] = e
+	m.putLog(e)
 	res.Entry, res.Created = m.withProjectName(e), true
 	return res
 }
@@ -306,7 +309,7 @@ func (m *memoryStore) EachLog(ctx context.Context, q LogQuery, fn func(StoredLog
 		if k.TaskName != q.TaskName || (q.ProjectUUID != "" && k.ProjectUUID != q.ProjectUUID) {
 			continue
 		}
-		if q.Before != nil && compareCursor(cursorOf(e), *q.Before) <= 0 {
+		if q.Before != nil && compareCursor(cursorOf(e), *q.Before) <= 0 || !m.facts[k].selected(q) {
 			continue
 		}
 		e.ProjectName = m.projects[e.ProjectUUID].Name
@@ -354,7 +357,7 @@ func (m *memoryStore) SetQuality(ctx context.Context, key LogKey, quality json.R
 	}
 	e := m.logs[k]
 	e.Quality = bytes.Clone(quality)
-	m.logs[k] = e
+	m.putLog(e)
 	return nil
 }
 
