@@ -155,15 +155,15 @@ func decodeRecord(data []byte, what string) (*otelrecord.ExecutionRecord, error)
 
 // fixtureJSON is the part of a Forge fixture a replay needs.
 type fixtureJSON struct {
-	FixtureUUID string                                  `json:"fixtureUUID"`
-	UUID        string                                  `json:"uuid"`
-	TaskName    string                                  `json:"taskName"`
-	Type        otelrecord.RecordType                   `json:"type"`
-	Input       json.RawMessage                         `json:"input"`
-	Output      json.RawMessage                         `json:"output"`
-	Error       json.RawMessage                         `json:"error"`
+	FixtureUUID string                                 `json:"fixtureUUID"`
+	UUID        string                                 `json:"uuid"`
+	TaskName    string                                 `json:"taskName"`
+	Type        otelrecord.RecordType                  `json:"type"`
+	Input       json.RawMessage                        `json:"input"`
+	Output      json.RawMessage                        `json:"output"`
+	Error       json.RawMessage                        `json:"error"`
 	Boundaries  map[string][]otelrecord.BoundaryRecord `json:"boundaries"`
-	Metadata    map[string]string                       `json:"metadata"`
+	Metadata    map[string]string                      `json:"metadata"`
 }
 
 // fixtureRecord turns a fixture object into the record it holds.
