@@ -23,7 +23,8 @@ type memoryStore struct {
 	tasks    map[string]map[string]RegisteredTask // project uuid → task name → task
 	logs     map[LogKey]StoredLog
 	facts    map[LogKey]logFacts // what filters and stats read of each record (memory_task_stats.go)
-	staged   map[RunKey]*memRun  // staged runs (memory_staging.go); nil until a span is staged
+	staged   map[RunKey]*memRun // staged runs (memory_staging.go); nil until a span is staged
+	bundles  map[bundleKey]Bundle // published bundles (memory_bundle.go); nil until a publish
 }
 
 var _ Store = (*memoryStore)(nil)

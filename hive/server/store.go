@@ -52,6 +52,10 @@ type RegisteredTask struct {
 	// InvokeURL is where the server POSTs {"args": payload} to invoke the
 	// task; empty when the task cannot be invoked.
 	InvokeURL string
+	// Description is free text (POST /api/projects/{p}/tasks/{t}). EnsureTask
+	// and PutTask store it when they create the task and leave it unchanged
+	// otherwise; DescribeTask sets it.
+	Description string
 	// CreatedAt is when the task was registered.
 	CreatedAt time.Time
 }
@@ -310,6 +314,12 @@ type Store interface {
 	// SpanStager keeps the spans of the runs the OTLP endpoints assemble
 	// records from.
 	SpanStager
+	// LogFinder finds records by uuid alone (GET /api/fixture/{uuid}).
+	LogFinder
+	// TaskDescriber sets task descriptions.
+	TaskDescriber
+	// BundleStore keeps published task bundles.
+	BundleStore
 
 	// Close releases the store's resources. Other methods must not be called
 	// after Close.

@@ -304,7 +304,7 @@ func registerTask(ctx context.Context, tx pgx.Tx, k taskKey, wantUUID string, cr
 		if id == "" {
 			id = run.NewUUID()
 		}
-		tag, err := tx.Exec(ctx, insertTask, k.project, id, k.name, "", createdAt)
+		tag, err := tx.Exec(ctx, insertTask, k.project, id, k.name, "", createdAt, "")
 		if err != nil {
 			return "", "", err
 		}

@@ -76,6 +76,22 @@ CREATE TABLE staged_spans (
 	PRIMARY KEY (project_uuid, run_uuid, span_id)
 );
 `,
+	// Task descriptions, lookups of records by uuid alone (fixtures) and
+	// published task bundles.
+	`
+ALTER TABLE tasks ADD COLUMN description text COLLATE "C" NOT NULL DEFAULT '';
+CREATE INDEX logs_by_record_uuid ON logs (uuid);
+CREATE TABLE bundles (
+	project_uuid text COLLATE "C" NOT NULL,
+	task_uuid    text COLLATE "C" NOT NULL,
+	metadata     bytea NOT NULL,           -- the publish request's JSON object
+	data         bytea,                    -- NULL until uploaded
+	published_at bigint NOT NULL,
+	uploaded_at  bigint NOT NULL DEFAULT 0,
+	PRIMARY KEY (project_uuid, task_uuid)
+);
+CREATE INDEX bundles_by_task ON bundles (task_uuid);
+`,
 }
 
 // migrate brings the schema to the latest version in one transaction that

@@ -77,12 +77,12 @@ const (
 		ON CONFLICT (uuid) DO NOTHING`
 	updateProject = `UPDATE projects SET name = $1, description = $2 WHERE uuid = $3`
 
-	taskColumns      = `project_uuid, uuid, name, invoke_url, created_at`
+	taskColumns      = `project_uuid, uuid, name, invoke_url, created_at, description`
 	selectTaskByName = `SELECT ` + taskColumns + ` FROM tasks WHERE project_uuid = $1 AND name = $2`
 	selectTaskByUUID = `SELECT ` + taskColumns + ` FROM tasks WHERE project_uuid = $1 AND uuid = $2`
 	// insertTask does nothing when the project has a task of the name or
 	// of the uuid already: the caller tells which by looking.
-	insertTask = `INSERT INTO tasks (` + taskColumns + `) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`
+	insertTask = `INSERT INTO tasks (` + taskColumns + `) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING`
 	updateTask = `UPDATE tasks SET uuid = $1, invoke_url = $2 WHERE project_uuid = $3 AND name = $4`
 
 	logColumns    = `l.project_uuid, p.name, l.task_name, l.task_uuid, l.uuid, l.record, l.replay_from, l.quality, l.created_at`
@@ -149,7 +149,7 @@ func scanProject(row pgx.Row, uuid string) (server.Project, error) {
 func scanTask(row pgx.Row) (server.RegisteredTask, error) {
 	var t server.RegisteredTask
 	var created int64
-	if err := row.Scan(&t.ProjectUUID, &t.UUID, &t.Name, &t.InvokeURL, &created); err != nil {
+	if err := row.Scan(&t.ProjectUUID, &t.UUID, &t.Name, &t.InvokeURL, &created, &t.Description); err != nil {
 		return server.RegisteredTask{}, err
 	}
 	t.CreatedAt = fromNanos(created)
@@ -200,7 +200,7 @@ func (s *Store) EnsureTask(ctx context.Context, t server.RegisteredTask) (server
 		} else if taken {
 			return fmt.Errorf("task uuid %q is used by task %q: %w", t.UUID, owner.Name, server.ErrConflict)
 		}
-		tag, err := tx.Exec(ctx, insertTask, t.ProjectUUID, t.UUID, t.Name, t.InvokeURL, nanos(t.CreatedAt))
+		tag, err := tx.Exec(ctx, insertTask, t.ProjectUUID, t.UUID, t.Name, t.InvokeURL, nanos(t.CreatedAt), t.Description)
 		if err != nil {
 			return err
 		}
@@ -234,7 +234,7 @@ func (s *Store) PutTask(ctx context.Context, t server.RegisteredTask) (bool, err
 		if err != nil || tag.RowsAffected() == 1 {
 			return err
 		}
-		tag, err = tx.Exec(ctx, insertTask, t.ProjectUUID, t.UUID, t.Name, t.InvokeURL, nanos(s.stamp(t.CreatedAt)))
+		tag, err = tx.Exec(ctx, insertTask, t.ProjectUUID, t.UUID, t.Name, t.InvokeURL, nanos(s.stamp(t.CreatedAt)), t.Description)
 		if err != nil {
 			return err
 		}

@@ -134,7 +134,7 @@ func (in *ingester) task(projectUUID, name, wantUUID string, createdAt time.Time
 	if id == "" {
 		id = run.NewUUID()
 	}
-	if _, err := in.tx.exec(insertTask, projectUUID, id, name, "", nanos(createdAt)); err != nil {
+	if _, err := in.tx.exec(insertTask, projectUUID, id, name, "", nanos(createdAt), ""); err != nil {
 		return "", "", err
 	}
 	in.tasks[key] = id

@@ -126,10 +126,10 @@ const (
 	insertProject = `INSERT INTO projects (uuid, name, description, created_at) VALUES (?, ?, ?, ?)`
 	updateProject = `UPDATE projects SET name = ?, description = ? WHERE uuid = ?`
 
-	taskColumns      = `project_uuid, uuid, name, invoke_url, created_at`
+	taskColumns      = `project_uuid, uuid, name, invoke_url, created_at, description`
 	selectTaskByName = `SELECT ` + taskColumns + ` FROM tasks WHERE project_uuid = ? AND name = ?`
 	selectTaskByUUID = `SELECT ` + taskColumns + ` FROM tasks WHERE project_uuid = ? AND uuid = ?`
-	insertTask       = `INSERT INTO tasks (` + taskColumns + `) VALUES (?, ?, ?, ?, ?)`
+	insertTask       = `INSERT INTO tasks (` + taskColumns + `) VALUES (?, ?, ?, ?, ?, ?)`
 	updateTask       = `UPDATE tasks SET uuid = ?, invoke_url = ? WHERE project_uuid = ? AND name = ?`
 
 	logColumns   = `l.project_uuid, p.name, l.task_name, l.task_uuid, l.uuid, l.record, l.replay_from, l.quality, l.created_at`
@@ -206,7 +206,7 @@ func scanProject(row rowScanner, uuid string) (server.Project, error) {
 func scanTask(sc rowScanner) (server.RegisteredTask, error) {
 	var t server.RegisteredTask
 	var created int64
-	if err := sc.Scan(&t.ProjectUUID, &t.UUID, &t.Name, &t.InvokeURL, &created); err != nil {
+	if err := sc.Scan(&t.ProjectUUID, &t.UUID, &t.Name, &t.InvokeURL, &created, &t.Description); err != nil {
 		return server.RegisteredTask{}, err
 	}
 	t.CreatedAt = fromNanos(created)
@@ -249,7 +249,7 @@ func (s *Store) EnsureTask(ctx context.Context, t server.RegisteredTask) (server
 			return fmt.Errorf("task uuid %q is used by task %q: %w", t.UUID, owner.Name, server.ErrConflict)
 		}
 		t.CreatedAt = s.stamp(t.CreatedAt)
-		if _, err := tx.exec(insertTask, t.ProjectUUID, t.UUID, t.Name, t.InvokeURL, nanos(t.CreatedAt)); err != nil {
+		if _, err := tx.exec(insertTask, t.ProjectUUID, t.UUID, t.Name, t.InvokeURL, nanos(t.CreatedAt), t.Description); err != nil {
 			return err
 		}
 		out, created = t, true
@@ -280,7 +280,7 @@ func (s *Store) PutTask(ctx context.Context, t server.RegisteredTask) (bool, err
 		if n, err := res.RowsAffected(); err != nil || n == 1 {
 			return err
 		}
-		if _, err := tx.exec(insertTask, t.ProjectUUID, t.UUID, t.Name, t.InvokeURL, nanos(s.stamp(t.CreatedAt))); err != nil {
+		if _, err := tx.exec(insertTask, t.ProjectUUID, t.UUID, t.Name, t.InvokeURL, nanos(s.stamp(t.CreatedAt)), t.Description); err != nil {
 			return err
 		}
 		created = true

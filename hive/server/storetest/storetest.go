@@ -46,6 +46,7 @@ func Run(t *testing.T, newStore NewStore) {
 		{"ReturnsCopies", testReturnsCopies},
 	}
 	checks = append(checks, stagingChecks...) // staging.go
+	checks = append(checks, catalogChecks...) // catalog.go
 	for _, c := range checks {
 		t.Run(c.name, func(t *testing.T) {
 			s := newStore(t)
