@@ -24,56 +24,44 @@ type args3[A, B, C any] struct {
 // encodeArgs0 returns [], the arguments of a call without any.
 func encodeArgs0(args0) ([]byte, error) { return []byte{'[', ']'}, nil }
 
-// encodeArgs2 returns [a, b], as argsWriter writes them.
+// encodeArgs2 returns [a, b], each argument as appendArg appends it.
 func encodeArgs2[A, B any](x args2[A, B]) ([]byte, error) {
 	var tmp [scalarBufSize]byte
-	w := argsWriter{buf: append(tmp[:0], '[')}
-	writeArg(&w, x.a)
-	writeArg(&w, x.b)
-	return w.finish()
+	buf, errA := appendArg(append(tmp[:0], '['), x.a)
+	buf, errB := appendArg(append(buf, ','), x.b)
+	return clone(append(buf, ']')), argsError(errA, errB)
 }
 
-// encodeArgs3 returns [a, b, c], as argsWriter writes them.
+// encodeArgs3 returns [a, b, c], each argument as appendArg appends it.
 func encodeArgs3[A, B, C any](x args3[A, B, C]) ([]byte, error) {
 	var tmp [scalarBufSize]byte
-	w := argsWriter{buf: append(tmp[:0], '[')}
-	writeArg(&w, x.a)
-	writeArg(&w, x.b)
-	writeArg(&w, x.c)
-	return w.finish()
+	buf, errA := appendArg(append(tmp[:0], '['), x.a)
+	buf, errB := appendArg(append(buf, ','), x.b)
+	buf, errC := appendArg(append(buf, ','), x.c)
+	return clone(append(buf, ']')), argsError(errA, errB, errC)
 }
 
-// argsWriter writes the JSON array of a call's arguments, after its opening
-// bracket: each argument as encodeJSON encodes it, or null when it has no
-// JSON encoding, which err then names (the first such argument, counted
-// from 1). The array keeps one element per argument either way.
-type argsWriter struct {
-	buf []byte
-	n   int
-	err error
-}
-
-// writeArg appends v, the next argument.
-func writeArg[T any](w *argsWriter, v T) {
-	if w.n > 0 {
-		w.buf = append(w.buf, ',')
-	}
-	w.n++
-	if b, ok := appendScalar(w.buf, any(v)); ok {
-		w.buf = b
-		return
+// appendArg appends the JSON of v, one argument of a call, as encodeJSON
+// encodes it, or null with the encoding error when v has none: the array of
+// arguments keeps one element per argument either way.
+func appendArg[T any](dst []byte, v T) ([]byte, error) {
+	if b, ok := appendScalar(dst, any(v)); ok {
+		return b, nil
 	}
 	j, err := json.Marshal(v)
 	if err != nil {
-		if w.err == nil {
-			w.err = fmt.Errorf("argument %d: %w", w.n, err)
-		}
-		j = nullJSON
+		return append(dst, nullJSON...), err
 	}
-	w.buf = append(w.buf, j...)
+	return append(dst, j...), nil
 }
 
-// finish closes the array and returns a copy of it at its size.
-func (w *argsWriter) finish() ([]byte, error) {
-	return clone(append(w.buf, ']')), w.err
+// argsError names the first argument whose encoding failed, counted from 1,
+// with its error; nil when every argument was encoded.
+func argsError(errs ...error) error {
+	for i, err := range errs {
+		if err != nil {
+			return fmt.Errorf("argument %d: %w", i+1, err)
+		}
+	}
+	return nil
 }
