@@ -51,6 +51,7 @@ type config struct {
 	bodies            *bodyBudget // the bytes of bodies in flight, counted against bodyBudget
 	assemblyWait      time.Duration
 	assemblyRetention time.Duration
+	ui                func(UIHost) http.Handler // WithUI; nil: no UI
 }
 
 func newConfig(opts []Option) config {

@@ -20,7 +20,8 @@ type Server struct {
 	mux      *http.ServeMux
 	throttle *authThrottle // nil: failed attempts are not throttled
 	otlp     otlpCounters
-	sweeping atomic.Bool // a sweeper runs (sweeper.go)
+	sweeping atomic.Bool  // a sweeper runs (sweeper.go)
+	ui       http.Handler // mounted at UIPath (WithUI); nil: none
 }
 
 var _ http.Handler = (*Server)(nil)
@@ -37,6 +38,7 @@ func New(store Store, opts ...Option) *Server {
 	s := &Server{store: store, cfg: newConfig(opts), mux: http.NewServeMux()}
 	s.throttle = newAuthThrottle(s.cfg.authThrottle, s.cfg.clock)
 	s.routes()
+	s.ui = s.mountUI()
 	return s
 }
 
@@ -64,6 +66,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if r.URL.Path == OTLPTracesPath && r.Method == http.MethodPost {
 		s.serveOTLPHTTP(w, r) // authorizes and budgets itself: its answers are OTLP/HTTP's
+		return
+	}
+	if s.serveUI(w, r) { // the UI authorizes itself (WithUI)
 		return
 	}
 	if !s.authorize(w, r) {
