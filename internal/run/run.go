@@ -46,8 +46,10 @@ type Config[M any] struct {
 	// Tape answers calls in the modes that read it.
 	Tape *Tape
 	// Mocks replace the real function of boundaries, by name. Each value is a
-	// func(context.Context, In) (Out, error) with the boundary's types, as
-	// task.MockBoundary stores it; package boundary checks the type.
+	// function of the type the boundary's constructor takes, as
+	// task.MockBoundary (and MockBoundary0, 2, 3) store it: func(context.Context,
+	// In) (Out, error) for boundary.New, func(context.Context, A, B) (Out,
+	// error) for boundary.New2, and so on; package boundary checks the type.
 	Mocks map[string]any
 	// Start is when the run started, as read by time.Now; zero means when
 	// New is called. Calls take their timestamps as Start plus the
