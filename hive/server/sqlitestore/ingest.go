@@ -67,7 +67,9 @@ func (in *ingester) put(entry *server.IngestEntry) (server.PutLogResult, error) 
 	if e.Quality != nil {
 		quality = string(e.Quality)
 	}
-	r, err := in.tx.exec(insertLog, e.ProjectUUID, e.TaskName, e.UUID, e.TaskUUID, []byte(e.Record), e.ReplayFrom, quality, nanos(e.CreatedAt))
+	sum := summarize(e.Record, e.CreatedAt)
+	r, err := in.tx.exec(insertLog, e.ProjectUUID, e.TaskName, e.UUID, e.TaskUUID, []byte(e.Record), e.ReplayFrom, quality, nanos(e.CreatedAt),
+		sum.outcome, sum.runStart, sum.duration, qualityScore(e.Quality))
 	if err != nil {
 		return server.PutLogResult{}, err
 	}

@@ -88,6 +88,40 @@ CREATE TABLE bundles (
 );
 CREATE INDEX bundles_by_task ON bundles (task_uuid);
 `,
+	// Summary columns of records, filled at ingest from the record and its
+	// quality (summary.go) and here from the records stored, so that
+	// listings filter on them and task statistics read them without
+	// reading records: the list indexes carry them, and
+	// logs_task_durations serves the statistics.
+	`
+ALTER TABLE logs ADD COLUMN outcome TEXT NOT NULL DEFAULT '';   -- the record's type
+ALTER TABLE logs ADD COLUMN run_start INTEGER NOT NULL DEFAULT 0; -- Unix nanoseconds: timing.startTime, else created_at
+ALTER TABLE logs ADD COLUMN duration INTEGER;                     -- nanoseconds; NULL without timing
+ALTER TABLE logs ADD COLUMN quality_score REAL;                   -- the quality's score; NULL without one
+CREATE TEMP TABLE log_summaries AS
+	SELECT rowid AS id,
+		CASE json_type(record, '$.type') WHEN 'text' THEN json_extract(record, '$.type') ELSE '' END AS outcome,
+		CASE json_type(record, '$.timing.startTime') WHEN 'integer' THEN json_extract(record, '$.timing.startTime') * 1000000 WHEN 'real' THEN CAST(round(json_extract(record, '$.timing.startTime') * 1000000) AS INTEGER) END AS start_ns,
+		CASE json_type(record, '$.timing.endTime') WHEN 'integer' THEN json_extract(record, '$.timing.endTime') * 1000000 WHEN 'real' THEN CAST(round(json_extract(record, '$.timing.endTime') * 1000000) AS INTEGER) END AS end_ns,
+		CASE json_type(record, '$.timing.duration') WHEN 'integer' THEN json_extract(record, '$.timing.duration') * 1000000 WHEN 'real' THEN CAST(round(json_extract(record, '$.timing.duration') * 1000000) AS INTEGER) END AS duration_ns,
+		CASE WHEN json_valid(quality) THEN
+			CASE json_type(quality, '$.score') WHEN 'integer' THEN json_extract(quality, '$.score') WHEN 'real' THEN json_extract(quality, '$.score') END
+		END AS score
+	FROM logs WHERE json_valid(record);
+UPDATE logs SET
+	outcome = s.outcome,
+	run_start = CASE WHEN s.start_ns >= 0 THEN s.start_ns ELSE logs.created_at END,
+	duration = CASE WHEN s.duration_ns >= 0 THEN s.duration_ns WHEN s.start_ns >= 0 AND s.end_ns >= s.start_ns THEN s.end_ns - s.start_ns END,
+	quality_score = s.score
+	FROM log_summaries s WHERE logs.rowid = s.id;
+UPDATE logs SET run_start = created_at WHERE run_start = 0 AND NOT json_valid(record);
+DROP TABLE log_summaries;
+DROP INDEX logs_by_task_newest;
+CREATE INDEX logs_by_task_newest ON logs (task_name, created_at DESC, project_uuid DESC, uuid DESC, outcome, run_start, quality_score);
+DROP INDEX logs_by_project_task_newest;
+CREATE INDEX logs_by_project_task_newest ON logs (project_uuid, task_name, created_at DESC, uuid DESC, outcome, run_start, quality_score);
+CREATE INDEX logs_task_durations ON logs (project_uuid, task_name, duration, run_start, outcome);
+`,
 }
 
 // migrate brings the schema to the latest version, in one write

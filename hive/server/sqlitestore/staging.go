@@ -27,7 +27,8 @@ const (
 		ON CONFLICT (project_uuid, run_uuid, span_id) DO NOTHING`
 	selectStagedSpans = `SELECT span_id, task, want, data FROM staged_spans WHERE project_uuid = ? AND run_uuid = ? ORDER BY rowid`
 	deleteStagedSpans = `DELETE FROM staged_spans WHERE project_uuid = ? AND run_uuid = ?`
-	replaceLog        = `UPDATE logs SET record = ?, replay_from = ? WHERE project_uuid = ? AND task_name = ? AND uuid = ?`
+	replaceLog        = `UPDATE logs SET record = ?, replay_from = ?, outcome = ?, run_start = COALESCE(?, created_at), duration = ?
+		WHERE project_uuid = ? AND task_name = ? AND uuid = ?`
 
 	// A run to sweep: with its task-run span, claimed by no one, and either
 	// complete or pending past the wait.
@@ -282,7 +283,15 @@ func (in *ingester) finish(run *server.AssembledRun, staged map[server.RunKey]*s
 	res := server.FinishResult{Created: put.Created}
 	if !put.Created && !run.Incomplete && r.state == runIncomplete {
 		e := run.Entry.Log
-		if _, err := in.tx.exec(replaceLog, string(e.Record), e.ReplayFrom, e.ProjectUUID, e.TaskName, e.UUID); err != nil {
+		sum := server.SummarizeRecord(e.Record)
+		var start, duration any // NULL: the stored created_at; no duration
+		if !sum.Start.IsZero() {
+			start = nanos(sum.Start)
+		}
+		if sum.HasDuration {
+			duration = int64(sum.Duration)
+		}
+		if _, err := in.tx.exec(replaceLog, string(e.Record), e.ReplayFrom, sum.Type, start, duration, e.ProjectUUID, e.TaskName, e.UUID); err != nil {
 			return server.FinishResult{}, err
 		}
 		res.Replaced = true

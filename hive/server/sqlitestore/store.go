@@ -138,8 +138,10 @@ const (
 	selectLogAny = `SELECT ` + logColumns + logFrom + `WHERE l.task_name = ? AND l.uuid = ? LIMIT 2`
 	// insertLog takes the record as bytes and stores it as text, so that
 	// the record is not copied into a Go string first.
-	insertLog     = `INSERT INTO logs (project_uuid, task_name, uuid, task_uuid, record, replay_from, quality, created_at) VALUES (?, ?, ?, ?, CAST(? AS TEXT), ?, ?, ?) ON CONFLICT (project_uuid, task_name, uuid) DO NOTHING`
-	updateQuality = `UPDATE logs SET quality = ? WHERE project_uuid = ? AND task_name = ? AND uuid = ?`
+	// The summary columns (summary.go) are filled with the record.
+	insertLog = `INSERT INTO logs (project_uuid, task_name, uuid, task_uuid, record, replay_from, quality, created_at, outcome, run_start, duration, quality_score)
+		VALUES (?, ?, ?, ?, CAST(? AS TEXT), ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (project_uuid, task_name, uuid) DO NOTHING`
+	updateQuality = `UPDATE logs SET quality = ?, quality_score = ? WHERE project_uuid = ? AND task_name = ? AND uuid = ?`
 )
 
 // EnsureProject implements server.Store.
@@ -423,12 +425,30 @@ func (s *Store) GetLog(ctx context.Context, key server.LogKey) (server.StoredLog
 // first, and its arguments. Both forms read an index in listing order
 // (logs_by_task_newest across projects, logs_by_project_task_newest within
 // one), so a page costs its own rows, not a sort of the task's records.
+// The indexes hold the summary columns the filters test, so a record left
+// out by a filter is never read.
 func listQuery(q server.LogQuery) (string, []any) {
 	query := `SELECT ` + logColumns + logFrom + `WHERE l.task_name = ?`
 	args := []any{q.TaskName}
 	if q.ProjectUUID != "" {
 		query += ` AND l.project_uuid = ?`
 		args = append(args, q.ProjectUUID)
+	}
+	if q.Type != "" {
+		query += ` AND l.outcome = ?`
+		args = append(args, q.Type)
+	}
+	if !q.Since.IsZero() {
+		query += ` AND l.run_start >= ?`
+		args = append(args, nanos(q.Since))
+	}
+	if !q.Until.IsZero() {
+		query += ` AND l.run_start < ?`
+		args = append(args, nanos(q.Until))
+	}
+	if q.MinQuality != nil {
+		query += ` AND l.quality_score >= ?`
+		args = append(args, *q.MinQuality)
 	}
 	if q.Before != nil {
 		query += ` AND (l.created_at, l.project_uuid, l.uuid) < (?, ?, ?)`
@@ -486,7 +506,7 @@ func (s *Store) SetQuality(ctx context.Context, key server.LogKey, quality json.
 		if err != nil {
 			return err
 		}
-		_, err = tx.exec(updateQuality, string(quality), e.ProjectUUID, e.TaskName, e.UUID)
+		_, err = tx.exec(updateQuality, string(quality), qualityScore(quality), e.ProjectUUID, e.TaskName, e.UUID)
 		return err
 	}))
 }

@@ -47,6 +47,7 @@ func Run(t *testing.T, newStore NewStore) {
 	}
 	checks = append(checks, stagingChecks...) // staging.go
 	checks = append(checks, catalogChecks...) // catalog.go
+	checks = append(checks, filterChecks...)  // filters.go
 	for _, c := range checks {
 		t.Run(c.name, func(t *testing.T) {
 			s := newStore(t)
