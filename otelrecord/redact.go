@@ -44,11 +44,12 @@ func DefaultRedactKeys() []string { return slices.Clone(defaultRedactKeys) }
 // path leads to the object holding the member, from the payload's root: the
 // key of each enclosing object member and, for each enclosing array, the
 // element's index in decimal (a boundary call's input is the array of its
-// arguments, so a member of its single argument has a path starting with
-// "0"); key is the member's key, unescaped; value is the member's JSON text,
-// after the redaction of what it holds. To replace the value, return the new
-// JSON text and true; to keep it, return false (the value's own members have
-// been offered already: members are offered innermost first).
+// arguments, so a member of its first argument has a path starting with
+// "0", of its second with "1"); key is the member's key, unescaped; value is
+// the member's JSON text, after the redaction of what it holds. To replace
+// the value, return the new JSON text and true; to keep it, return false (the
+// value's own members have been offered already: members are offered
+// innermost first).
 //
 // A replacement that is not valid JSON becomes RedactedValue, and the
 // sensitive keys of a replacement are redacted in turn. A panicking
