@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -159,4 +160,28 @@ func newRecord(i int, task string, start time.Time, dur time.Duration, failed bo
 		rec.Boundaries[name] = cs
 	}
 	return rec
+}
+
+// unescapedJSON encodes rec without HTML escaping, as a client of another
+// language may send it: markup stays markup in the stored bytes.
+func unescapedJSON(t *testing.T, rec *otelrecord.ExecutionRecord) []byte {
+	t.Helper()
+	b, err := json.Marshal(rec)
+	require.NoError(t, err)
+	var v any
+	require.NoError(t, json.Unmarshal(b, &v))
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	require.NoError(t, enc.Encode(v))
+	return bytes.TrimSpace(buf.Bytes())
+}
+
+// ingestRaw stores the record JSON raw as is.
+func ingestRaw(t *testing.T, store server.Store, task, uuid string, raw []byte, created time.Time) {
+	t.Helper()
+	res, err := store.Ingest(context.Background(), []server.IngestEntry{{ProjectName: "demo", Log: server.StoredLog{
+		ProjectUUID: testProject, TaskName: task, UUID: uuid, Record: raw, CreatedAt: created}}})
+	require.NoError(t, err)
+	require.NoError(t, res[0].Err)
 }
