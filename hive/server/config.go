@@ -3,6 +3,7 @@ package server
 import (
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -51,6 +52,8 @@ type config struct {
 	bodies            *bodyBudget // the bytes of bodies in flight, counted against bodyBudget
 	assemblyWait      time.Duration
 	assemblyRetention time.Duration
+	publicURL         string // WithPublicURL; empty: the request's scheme and host
+	maxBundleBytes    int64
 	ui                func(UIHost) http.Handler // WithUI; nil: no UI
 }
 
@@ -66,6 +69,7 @@ func newConfig(opts []Option) config {
 		maxListBytes:    DefaultMaxListBytes,
 		bodyBudget:      DefaultBodyBudget,
 		assemblyWait:    DefaultAssemblyWait,
+		maxBundleBytes:  DefaultMaxBundleBytes,
 	}
 	for _, o := range opts {
 		if o != nil {
@@ -203,6 +207,25 @@ func WithShutdownTimeout(d time.Duration) Option {
 	return optionFunc(func(c *config) {
 		if d > 0 {
 			c.shutdownTimeout = d
+		}
+	})
+}
+
+// WithPublicURL sets the URL the server is reached at by clients (scheme,
+// host and any path prefix, such as "https://hive.example.com"), which the
+// bundle upload URLs of publishes start with. Without it they are built from
+// each request's scheme and Host header. A trailing slash is dropped.
+func WithPublicURL(u string) Option {
+	return optionFunc(func(c *config) { c.publicURL = strings.TrimRight(u, "/") })
+}
+
+// WithMaxBundleBytes sets the largest task bundle accepted by
+// PUT /api/projects/{projectUuid}/tasks/{taskUuid}/bundle (larger ones are
+// answered 413); n <= 0 keeps DefaultMaxBundleBytes.
+func WithMaxBundleBytes(n int64) Option {
+	return optionFunc(func(c *config) {
+		if n > 0 {
+			c.maxBundleBytes = n
 		}
 	})
 }

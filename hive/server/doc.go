@@ -15,6 +15,11 @@
 //	POST /api/projects
 //	POST /api/projects/{projectUuid}/sync
 //	POST /api/projects/{projectUuid}/tasks/{taskUuid}/invoke
+//	POST /api/projects/{projectUuid}/tasks/{taskUuid}
+//	POST /api/projects/{projectUuid}/tasks/{taskUuid}/publish
+//	PUT  /api/projects/{projectUuid}/tasks/{taskUuid}/bundle
+//	POST /api/tasks/download
+//	GET  /api/fixture/{uuid}?projectUuid=
 //
 // and OTLP/HTTP trace exports at POST /v1/traces (see below), plus an
 // unauthenticated GET /healthz. Every API request must carry

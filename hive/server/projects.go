@@ -35,7 +35,7 @@ func (s *Server) handleGetProject(w http.ResponseWriter, r *http.Request) {
 		CreatedAt: formatTime(p.CreatedAt), Tasks: make([]wire.Task, 0, len(tasks)),
 	}}
 	for _, t := range tasks {
-		resp.Project.Tasks = append(resp.Project.Tasks, wire.Task{UUID: t.UUID, Name: t.Name, InvokeURL: t.InvokeURL})
+		resp.Project.Tasks = append(resp.Project.Tasks, wire.Task{UUID: t.UUID, Name: t.Name, InvokeURL: t.InvokeURL, Description: t.Description})
 	}
 	writeJSON(w, http.StatusOK, resp)
 }

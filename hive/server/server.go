@@ -53,6 +53,11 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("GET /api/projects/{projectUuid}", s.handleGetProject)
 	s.mux.HandleFunc("POST /api/projects/{projectUuid}/sync", s.handleSyncProject)
 	s.mux.HandleFunc("POST /api/projects/{projectUuid}/tasks/{taskUuid}/invoke", s.handleInvoke)
+	s.mux.HandleFunc("POST /api/projects/{projectUuid}/tasks/{taskUuid}", s.handleRegisterTask)
+	s.mux.HandleFunc("POST /api/projects/{projectUuid}/tasks/{taskUuid}/publish", s.handlePublish)
+	s.mux.HandleFunc("PUT /api/projects/{projectUuid}/tasks/{taskUuid}/bundle", s.handleUploadBundle)
+	s.mux.HandleFunc("POST "+wire.DownloadPath, s.handleDownload)
+	s.mux.HandleFunc("GET "+wire.FixturePath+"{uuid}", s.handleGetFixture)
 	s.mux.HandleFunc("POST "+OTLPTracesPath, s.serveOTLPHTTP) // reached through ServeHTTP's own branch
 }
 

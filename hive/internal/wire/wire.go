@@ -77,6 +77,8 @@ type Task struct {
 	// InvokeURL is where the server invokes the task; omitted when it cannot
 	// be invoked.
 	InvokeURL string `json:"invokeUrl,omitempty"`
+	// Description is free text; omitted when empty.
+	Description string `json:"description,omitempty"`
 }
 
 // IngestResponse is the answer of POST /api/log-ingest, and of each stored

@@ -1,0 +1,116 @@
+package server_test
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/hivetrace/hivetrace/hive/server"
+)
+
+// publishBody is what the forge CLI's task:publish sends.
+func publishBody(taskName string, size int) map[string]any {
+	return map[string]any{
+		"path": "src/tasks/" + taskName + ".ts", "handler": taskName, "uuid": "t-" + taskName,
+		"taskName": taskName, "projectName": "demo", "description": "does " + taskName,
+		"schemaDescriptor": `{"id":"number"}`, "boundaries": []string{"fetchUser"},
+		"sourceCode": "export const " + taskName + " = createTask({})", "bundleSize": size,
+		"fingerprint": map[string]any{"inputSchema": map[string]any{}},
+	}
+}
+
+func TestPublishUploadDownload(t *testing.T) {
+	ts := start(t)
+	bundle := append([]byte("PK\x03\x04"), bytes.Repeat([]byte{0, 0xff, 'z'}, 100)...)
+
+	r := ts.do(http.MethodPost, "/api/projects/"+projectA+"/tasks/t-alpha/publish", publishBody("alpha", len(bundle)))
+	require.Equal(t, http.StatusOK, r.status, "body: %s", r.body)
+	uploadURL, _ := r.json(t)["bundleUploadUrl"].(string)
+	assert.Equal(t, ts.url+"/api/projects/"+projectA+"/tasks/t-alpha/bundle", uploadURL, "an absolute URL on this server")
+	assert.Equal(t, "alpha", ts.project(t, projectA).Project.Tasks[0].Name, "an unknown task named by the publish is registered")
+
+	// Before the upload: the metadata, no bundle.
+	r = ts.do(http.MethodPost, "/api/tasks/download", map[string]any{"uuid": "t-alpha"})
+	require.Equal(t, http.StatusOK, r.status, "body: %s", r.body)
+	got := r.json(t)
+	assert.Equal(t, "alpha", got["handler"])
+	assert.Equal(t, "export const alpha = createTask({})", got["sourceCode"])
+	assert.Nil(t, got["bundle"])
+	assert.Nil(t, got["uploadedAt"])
+
+	req, err := http.NewRequest(http.MethodPut, uploadURL, bytes.NewReader(bundle))
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", "application/octet-stream")
+	req.Header.Set("Authorization", "Bearer "+apiKey+":"+apiSecret)
+	resp, err := ts.client.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+
+	r = ts.do(http.MethodPost, "/api/tasks/download", map[string]any{"uuid": "t-alpha"})
+	require.Equal(t, http.StatusOK, r.status, "body: %s", r.body)
+	got = r.json(t)
+	for k, want := range publishBody("alpha", len(bundle)) {
+		if k == "uuid" {
+			continue
+		}
+		w, _ := json.Marshal(want)
+		g, _ := json.Marshal(got[k])
+		assert.JSONEq(t, string(w), string(g), "publish metadata %q comes back", k)
+	}
+	assert.Equal(t, "t-alpha", got["uuid"])
+	assert.Equal(t, projectA, got["projectUuid"])
+	assert.NotEmpty(t, got["publishedAt"])
+	assert.NotEmpty(t, got["uploadedAt"])
+	data, err := base64.StdEncoding.DecodeString(got["bundle"].(string))
+	require.NoError(t, err)
+	assert.Equal(t, bundle, data, "the bundle comes back byte for byte, in base64")
+
+	// A new publish forgets the old bundle.
+	r = ts.do(http.MethodPost, "/api/projects/"+projectA+"/tasks/t-alpha/publish", publishBody("alpha", 10))
+	require.Equal(t, http.StatusOK, r.status)
+	assert.Nil(t, ts.do(http.MethodPost, "/api/tasks/download", map[string]any{"uuid": "t-alpha"}).json(t)["bundle"])
+
+	// The same task uuid published in another project: the project narrows it.
+	require.Equal(t, http.StatusOK, ts.do(http.MethodPost, "/api/projects/"+projectB+"/tasks/t-alpha/publish", publishBody("alpha", 1)).status)
+	msg := ts.do(http.MethodPost, "/api/tasks/download", map[string]any{"uuid": "t-alpha"}).requireError(t, http.StatusConflict)
+	assert.Contains(t, msg, "several projects")
+	assert.Equal(t, projectB, ts.do(http.MethodPost, "/api/tasks/download", map[string]any{"uuid": "t-alpha", "projectUuid": projectB}).json(t)["projectUuid"])
+	assert.Equal(t, projectA, ts.do(http.MethodPost, "/api/tasks/download?projectUuid="+projectA, map[string]any{"uuid": "t-alpha"}).json(t)["projectUuid"])
+
+	ts.do(http.MethodPost, "/api/tasks/download", map[string]any{"uuid": "t-missing"}).requireError(t, http.StatusNotFound)
+	ts.do(http.MethodPost, "/api/tasks/download", map[string]any{}).requireError(t, http.StatusBadRequest)
+}
+
+func TestPublishRefusals(t *testing.T) {
+	ts := start(t, server.WithMaxBundleBytes(64), server.WithPublicURL("https://hive.example.test/base/"))
+	path := "/api/projects/" + projectA + "/tasks/t-alpha"
+
+	msg := ts.do(http.MethodPost, path+"/publish", map[string]any{"handler": "alpha"}).requireError(t, http.StatusNotFound)
+	assert.Contains(t, msg, "not registered")
+	msg = ts.do(http.MethodPost, path+"/publish", publishBody("alpha", 65)).requireError(t, http.StatusRequestEntityTooLarge)
+	assert.Contains(t, msg, "Bundle size", "the words the forge CLI looks for")
+	ts.do(http.MethodPost, path+"/publish", `[1]`).requireError(t, http.StatusBadRequest)
+	ts.do(http.MethodPost, path+"/publish", `{"taskName":`).requireError(t, http.StatusBadRequest)
+
+	msg = ts.do(http.MethodPut, path+"/bundle", "zip").requireError(t, http.StatusNotFound)
+	assert.Contains(t, msg, "has not been published")
+
+	r := ts.do(http.MethodPost, path+"/publish", publishBody("alpha", 64))
+	require.Equal(t, http.StatusOK, r.status, "body: %s", r.body)
+	assert.Equal(t, "https://hive.example.test/base/api/projects/"+projectA+"/tasks/t-alpha/bundle", r.json(t)["bundleUploadUrl"])
+
+	ts.do(http.MethodPut, path+"/bundle", strings.Repeat("x", 65)).requireError(t, http.StatusRequestEntityTooLarge)
+	ts.do(http.MethodPut, path+"/bundle", io.MultiReader(strings.NewReader(strings.Repeat("x", 65)))).requireError(t, http.StatusRequestEntityTooLarge) // no Content-Length
+	ts.doAuth(http.MethodPut, path+"/bundle", "zip", "").requireError(t, http.StatusUnauthorized)
+	r = ts.do(http.MethodPut, path+"/bundle", strings.Repeat("x", 64))
+	require.Equal(t, http.StatusOK, r.status, "body: %s", r.body)
+	assert.EqualValues(t, 64, r.json(t)["bundleSize"])
+}
