@@ -237,4 +237,3 @@ func downloadAnswer(b Bundle) (map[string]any, error) {
 	}
 	return out, nil
 }
-
