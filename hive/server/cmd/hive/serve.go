@@ -8,9 +8,11 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/hivetrace/hivetrace/hive/server"
+	"github.com/hivetrace/hivetrace/hive/server/ui"
 )
 
 // Defaults of hive serve.
@@ -31,6 +33,9 @@ type serveOptions struct {
 	logLevel       slog.Level
 	readTimeout    time.Duration
 	writeTimeout   time.Duration
+
+	uiSessionKeyFile string
+	traceURL         string
 
 	credentialFlags
 	authMaxFailures       int
@@ -58,6 +63,10 @@ func newServeFlags(o *serveOptions) *flag.FlagSet {
 	fs.DurationVar(&o.readTimeout, "read-timeout", server.DefaultReadTimeout, "longest `duration` to receive a whole request, body included")
 	fs.DurationVar(&o.writeTimeout, "write-timeout", server.DefaultWriteTimeout, "longest `duration` from a request's headers to the end of its answer")
 	fs.TextVar(&o.logLevel, "log-level", slog.LevelInfo, "log `level`: debug, info, warn or error")
+	fs.StringVar(&o.uiSessionKeyFile, "ui-session-key-file", "", "`file` holding the key that signs the records UI's session cookies "+
+		"(at least 32 bytes; default $"+envUISessionKey+", else a key derived from the API secret, the same on every replica sharing it)")
+	fs.StringVar(&o.traceURL, "trace-url", "", "`template` of the link from a record to its trace in the records UI, "+
+		"{traceId} replaced by the record's trace id, e.g. http://localhost:16686/trace/{traceId}")
 	return fs
 }
 
@@ -104,6 +113,10 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if err := checkDatabase(database.db); err != nil {
 		return usageError(stderr, fs.Name(), "%v", err)
 	}
+	uiOpts, err := o.uiOptions()
+	if err != nil {
+		return usageError(stderr, fs.Name(), "%v", err)
+	}
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: o.logLevel}))
 	for _, w := range database.warnings {
 		logger.Warn("hive serve: " + w)
@@ -135,7 +148,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		opts = append(opts, server.WithInsecureNoAuth())
 		logger.Warn("hive serve: running without credentials; every request is accepted")
 	}
-	srv := server.New(store, opts...)
+	srv := server.New(store, append(opts, server.WithUI(ui.Mount(uiOpts...)))...)
 
 	var lc net.ListenConfig
 	ln, err := lc.Listen(ctx, "tcp", o.addr)
@@ -144,10 +157,39 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return exitError
 	}
 	fmt.Fprintf(stdout, "hive: serving the Hive API on http://%s (database %s)\n", ln.Addr(), maskDatabase(database.db))
+	fmt.Fprintf(stdout, "hive: records UI on http://%s%s\n", ln.Addr(), server.UIPath)
 	if err := serveAll(ctx, srv, ln, o.otlpGRPCAddr, stdout); err != nil {
 		fmt.Fprintf(stderr, "hive serve: %v\n", err)
 		return exitError
 	}
 	fmt.Fprintln(stdout, "hive: stopped")
 	return exitOK
+}
+
+// envUISessionKey names the records UI's session key (the key itself).
+const envUISessionKey = "HIVE_UI_SESSION_KEY"
+
+// uiOptions returns the records UI's options: its session key from
+// --ui-session-key-file, else HIVE_UI_SESSION_KEY (else none: the UI derives
+// one from the API secret), and the trace link template.
+func (o serveOptions) uiOptions() ([]ui.Option, error) {
+	opts := []ui.Option{ui.WithTraceURL(o.traceURL)}
+	key, source := os.Getenv(envUISessionKey), envUISessionKey
+	if o.uiSessionKeyFile != "" {
+		text, err := readSecretFile(o.uiSessionKeyFile, "--ui-session-key-file")
+		if err != nil {
+			return nil, err
+		}
+		key, source = text, "--ui-session-key-file"
+	}
+	if key != "" {
+		if len(key) < ui.MinSessionKeyBytes {
+			return nil, fmt.Errorf("%s: the UI session key must be at least %d bytes, got %d", source, ui.MinSessionKeyBytes, len(key))
+		}
+		opts = append(opts, ui.WithSessionKey([]byte(key)))
+	}
+	if o.traceURL != "" && !strings.Contains(o.traceURL, "{traceId}") {
+		return nil, fmt.Errorf("--trace-url %q has no {traceId} placeholder", o.traceURL)
+	}
+	return opts, nil
 }
