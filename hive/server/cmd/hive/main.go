@@ -5,6 +5,7 @@
 //	hive serve [--addr 127.0.0.1:8080] [--db ./hive.db] [--api-key K --api-secret-file FILE]
 //	hive logs list --task NAME [--limit N] [--before CURSOR]
 //	hive logs show TASK UUID
+//	hive fixture download UUID [--project P] [-o FILE]
 //	hive rebuild --jaeger http://127.0.0.1:16686 --trace TRACE_ID [--send]
 //	hive rebuild --jaeger http://127.0.0.1:16686 --service NAME --since 2h [--until T] [--send]
 //
@@ -56,6 +57,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return runLogs(ctx, rest, stdout, stderr)
 	case "rebuild":
 		return runRebuild(ctx, rest, stdout, stderr)
+	case "fixture":
+		return runFixture(ctx, rest, stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		return runHelp(rest, stdout, stderr)
 	default:
@@ -69,7 +72,7 @@ func runHelp(args []string, stdout, stderr io.Writer) int {
 	var cmd string
 	if len(args) > 0 {
 		cmd = args[0]
-		if cmd == "logs" && len(args) > 1 {
+		if (cmd == "logs" || cmd == "fixture") && len(args) > 1 {
 			cmd += " " + args[1]
 		}
 	}
@@ -86,6 +89,10 @@ func runHelp(args []string, stdout, stderr io.Writer) int {
 		printUsage(stdout, showUsage, newShowFlags(&clientOptions{}))
 	case "rebuild":
 		printUsage(stdout, rebuildUsage, newRebuildFlags(&rebuildOptions{}))
+	case "fixture":
+		fmt.Fprint(stdout, fixtureUsage)
+	case "fixture download":
+		printUsage(stdout, fixtureDownloadUsage, newFixtureFlags(&fixtureOptions{}))
 	default:
 		fmt.Fprintf(stderr, "hive help: unknown command %q\n\n%s", cmd, mainUsage)
 		return exitUsage

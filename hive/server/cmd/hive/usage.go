@@ -14,6 +14,7 @@ Usage:
                                or a PostgreSQL database
   hive logs list --task NAME   list a task's records, newest first
   hive logs show TASK UUID     print a record and a timing table of its boundary calls
+  hive fixture download UUID   write a stored record as a forge fixture (JSON) to stdout or -o FILE
   hive rebuild --trace ID      rebuild the records of a trace kept in Jaeger; print or --send them
   hive rebuild --service NAME --since 2h
                                the same for every trace of a service in a time range
