@@ -18,10 +18,8 @@ import (
 	"github.com/hivetrace/hivetrace/otelrecord"
 )
 
-// arities returns a boundary of each arity and a call of each, so a test can
-// run the same checks on all of them: now (no argument), add (two: ints),
-// greet (three: a string, an int and an object), and the one-argument
-// double for comparison. real counts the calls of the real functions.
+// arityCase is a boundary and one call of it, so a test can run the same
+// checks on boundaries of every arity.
 type arityCase struct {
 	name  string
 	input string // the JSON the call records
@@ -34,6 +32,10 @@ type greeting struct {
 	Loud bool `json:"loud"`
 }
 
+// arities returns a boundary of each arity and a call of each: now (no
+// argument), add (two ints), greet (a string, an int and an object), and the
+// one-argument double for comparison. real counts the calls of the real
+// functions.
 func arities(real *atomic.Int64) []arityCase {
 	now := New0("now", func(context.Context) (int64, error) { real.Add(1); return 1795633372498, nil })
 	add := New2("add", func(_ context.Context, a, b int) (int, error) {
@@ -82,6 +84,7 @@ func TestArityRecordShape(t *testing.T) {
 		assert.Equal(t, c.input, string(calls[c.name][0].Input), c.name)
 		assert.Equal(t, c.out, string(calls[c.name][0].Output), c.name)
 		a := attrs(spans[i])
+		assert.Equal(t, c.name, c.named.Name())
 		assert.Equal(t, c.name, spans[i].Name)
 		assert.Equal(t, c.name, a[otelrecord.BoundaryNameKey].AsString())
 		assert.Equal(t, c.input, a[otelrecord.BoundaryInputKey].AsString(), c.name)

@@ -21,6 +21,15 @@
 // lookups never scan. When one input was recorded several times, the k-th
 // call with that input gets the k-th recording.
 //
+// A Boundary (New) takes one argument; Boundary0, Boundary2 and Boundary3
+// (New0, New2, New3) take none, two and three, and are otherwise the same in
+// every respect. A call's recorded input is the JSON array of its arguments,
+// as the TypeScript task package records it: [] for none, [3,7] for two, [x]
+// for one. So a record made in either language answers the other's
+// boundaries from a tape. A Replay-mode call that finds no recording because
+// the tape's inputs of its boundary have another number of arguments fails
+// with an error wrapping ErrArgCount beside ErrNoRecording.
+//
 // Outside any run a call still works and still makes a span, but nothing is
 // recorded. A run's span payloads are redacted and capped as the task says
 // (task.WithRedactKeys, task.WithCapturePayloads, task.WithMaxPayloadBytes);
