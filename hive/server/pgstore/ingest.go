@@ -23,8 +23,10 @@ const (
 	selectProjectNames = `SELECT uuid, name FROM projects WHERE uuid = ANY($1::text[])`
 	selectTasksByName  = `SELECT t.project_uuid, t.name, t.uuid FROM tasks t
 		JOIN unnest($1::text[], $2::text[]) AS k(p, n) ON t.project_uuid = k.p AND t.name = k.n`
-	insertLogs = `INSERT INTO logs (project_uuid, task_name, uuid, task_uuid, record, replay_from, quality, created_at)
-		SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bytea[], $6::text[], $7::bytea[], $8::bigint[])
+	insertLogs = `INSERT INTO logs (project_uuid, task_name, uuid, task_uuid, record, replay_from, quality, created_at,
+			outcome, run_start, duration, quality_score)
+		SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bytea[], $6::text[], $7::bytea[], $8::bigint[],
+			$9::text[], $10::bigint[], $11::bigint[], $12::float8[])
 		ON CONFLICT (project_uuid, task_name, uuid) DO NOTHING
 		RETURNING project_uuid, task_name, uuid`
 	selectLogsByKey = `SELECT ` + logColumns + logFrom + `
@@ -111,6 +113,7 @@ func (b *batch) put(ctx context.Context, tx pgx.Tx) ([]server.PutLogResult, erro
 	records := make([][]byte, 0, len(order))
 	qualities := make([][]byte, 0, len(order))
 	created := make([]int64, 0, len(order))
+	var sums summaryColumns
 	for _, i := range order {
 		e := &b.entries[i].Log
 		cols[0] = append(cols[0], e.ProjectUUID)
@@ -121,8 +124,10 @@ func (b *batch) put(ctx context.Context, tx pgx.Tx) ([]server.PutLogResult, erro
 		records = append(records, e.Record)
 		qualities = append(qualities, e.Quality)
 		created = append(created, nanos(e.CreatedAt))
+		sums.add(e)
 	}
-	rows, err := tx.Query(ctx, insertLogs, cols[0], cols[1], cols[2], cols[3], records, cols[4], qualities, created)
+	rows, err := tx.Query(ctx, insertLogs, cols[0], cols[1], cols[2], cols[3], records, cols[4], qualities, created,
+		sums.outcomes, sums.runStarts, sums.durations, sums.scores)
 	if err != nil {
 		return nil, err
 	}

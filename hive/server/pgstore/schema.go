@@ -92,6 +92,41 @@ CREATE TABLE bundles (
 );
 CREATE INDEX bundles_by_task ON bundles (task_uuid);
 `,
+	// Summary columns of records, filled at ingest from the record and its
+	// quality (summary.go) and here from the records stored, so that
+	// listings filter on them and task statistics read them without
+	// reading records; logs_task_runs serves the statistics. The helper
+	// functions live in this session's temporary schema and are dropped.
+	`
+ALTER TABLE logs ADD COLUMN outcome text COLLATE "C" NOT NULL DEFAULT ''; -- the record's type
+ALTER TABLE logs ADD COLUMN run_start bigint NOT NULL DEFAULT 0;           -- Unix nanoseconds: timing.startTime, else created_at
+ALTER TABLE logs ADD COLUMN duration bigint;                               -- nanoseconds; NULL without timing
+ALTER TABLE logs ADD COLUMN quality_score double precision;                -- the quality's score; NULL without one
+CREATE FUNCTION pg_temp.hive_json(b bytea) RETURNS jsonb LANGUAGE plpgsql IMMUTABLE AS $$
+BEGIN
+	RETURN convert_from(b, 'UTF8')::jsonb;
+EXCEPTION WHEN others THEN
+	RETURN NULL;
+END $$;
+CREATE FUNCTION pg_temp.hive_nanos(v jsonb) RETURNS bigint LANGUAGE sql IMMUTABLE AS $$
+	SELECT CASE WHEN jsonb_typeof(v) = 'number' AND v::text::numeric >= 0 AND v::text::numeric < 9223372036854
+		THEN round(v::text::numeric * 1000000)::bigint END
+$$;
+UPDATE logs l SET
+	outcome = CASE WHEN jsonb_typeof(s.j->'type') = 'string' THEN s.j->>'type' ELSE '' END,
+	run_start = COALESCE(s.start_ns, l.created_at),
+	duration = CASE WHEN s.duration_ns IS NOT NULL THEN s.duration_ns WHEN s.end_ns >= s.start_ns THEN s.end_ns - s.start_ns END,
+	quality_score = CASE WHEN jsonb_typeof(s.q->'score') = 'number' THEN (s.q->>'score')::double precision END
+	FROM (SELECT project_uuid, task_name, uuid, j, q,
+			pg_temp.hive_nanos(j->'timing'->'startTime') AS start_ns,
+			pg_temp.hive_nanos(j->'timing'->'endTime') AS end_ns,
+			pg_temp.hive_nanos(j->'timing'->'duration') AS duration_ns
+		FROM (SELECT project_uuid, task_name, uuid, pg_temp.hive_json(record) AS j, pg_temp.hive_json(quality) AS q FROM logs) AS parsed) AS s
+	WHERE l.project_uuid = s.project_uuid AND l.task_name = s.task_name AND l.uuid = s.uuid;
+DROP FUNCTION pg_temp.hive_nanos(jsonb);
+DROP FUNCTION pg_temp.hive_json(bytea);
+CREATE INDEX logs_task_runs ON logs (project_uuid, task_name, run_start) INCLUDE (outcome, duration);
+`,
 }
 
 // migrate brings the schema to the latest version in one transaction that

@@ -39,7 +39,8 @@ const (
 		RETURNING task, want`
 	selectStagedSpans = `SELECT span_id, task, want, data FROM staged_spans WHERE project_uuid = $1 AND run_uuid = $2 ORDER BY seq`
 	deleteStagedSpans = `DELETE FROM staged_spans WHERE project_uuid = $1 AND run_uuid = $2`
-	replaceLog        = `UPDATE logs SET record = $1, replay_from = $2 WHERE project_uuid = $3 AND task_name = $4 AND uuid = $5`
+	replaceLog        = `UPDATE logs SET record = $1, replay_from = $2, outcome = $3, run_start = COALESCE($4, created_at), duration = $5
+		WHERE project_uuid = $6 AND task_name = $7 AND uuid = $8`
 
 	// A run to sweep: with its task-run span, claimed by no one, and either
 	// complete or pending past the wait. Runs another server has locked
@@ -419,7 +420,15 @@ func finishRuns(ctx context.Context, tx pgx.Tx, runs []server.AssembledRun, all 
 			out[i].Created = results[st.putIndex].Created
 			if st.replace && !out[i].Created {
 				e := &put.entries[st.putIndex].Log
-				closes.Queue(replaceLog, []byte(e.Record), e.ReplayFrom, e.ProjectUUID, e.TaskName, e.UUID)
+				sum := server.SummarizeRecord(e.Record)
+				var start, duration *int64 // nil: the stored created_at; no duration
+				if !sum.Start.IsZero() {
+					start = new(nanos(sum.Start))
+				}
+				if sum.HasDuration {
+					duration = new(int64(sum.Duration))
+				}
+				closes.Queue(replaceLog, []byte(e.Record), e.ReplayFrom, sum.Type, start, duration, e.ProjectUUID, e.TaskName, e.UUID)
 				out[i].Replaced = true
 			}
 		}

@@ -89,7 +89,7 @@ const (
 	logFrom       = ` FROM logs l JOIN projects p ON p.uuid = l.project_uuid `
 	selectLog     = `SELECT ` + logColumns + logFrom + `WHERE l.project_uuid = $1 AND l.task_name = $2 AND l.uuid = $3`
 	selectLogAny  = `SELECT ` + logColumns + logFrom + `WHERE l.task_name = $1 AND l.uuid = $2 LIMIT 2`
-	updateQuality = `UPDATE logs SET quality = $1 WHERE project_uuid = $2 AND task_name = $3 AND uuid = $4`
+	updateQuality = `UPDATE logs SET quality = $1, quality_score = $2 WHERE project_uuid = $3 AND task_name = $4 AND uuid = $5`
 )
 
 // EnsureProject implements server.Store.
@@ -330,6 +330,7 @@ func listQuery(q server.LogQuery) (string, []any) {
 		args = append(args, q.ProjectUUID)
 		query += fmt.Sprintf(` AND l.project_uuid = $%d`, len(args))
 	}
+	query, args = filterQuery(query, args, q)
 	if q.Before != nil {
 		args = append(args, nanos(q.Before.CreatedAt), q.Before.ProjectUUID, q.Before.UUID)
 		n := len(args)
@@ -384,7 +385,7 @@ func (s *Store) SetQuality(ctx context.Context, key server.LogKey, quality json.
 		if err != nil {
 			return err
 		}
-		_, err = tx.Exec(ctx, updateQuality, []byte(quality), e.ProjectUUID, e.TaskName, e.UUID)
+		_, err = tx.Exec(ctx, updateQuality, []byte(quality), qualityScore(quality), e.ProjectUUID, e.TaskName, e.UUID)
 		return err
 	}))
 }
