@@ -27,8 +27,12 @@
 // (ErrUnknownBoundary), returned before anything runs. The new record is the
 // new run's: its metadata starts from the record's but for what describes
 // that record (its trace and span id, otelrecord.MetadataIncomplete and the
-// like). MockBoundary replaces a boundary's function for a task; AsBoundary
-// lets one task call another as a boundary; Handler serves a task over HTTP.
+// like). A record made by the TypeScript task package replays too: its calls'
+// inputs are the arrays of their arguments, as Go boundaries of every arity
+// record them (boundary.New0, New, New2, New3). MockBoundary (MockBoundary0,
+// MockBoundary2, MockBoundary3 for the other arities) replaces a boundary's
+// function for a task; AsBoundary lets one task call another as a boundary;
+// Handler serves a task over HTTP.
 //
 // # Validation
 //
