@@ -233,9 +233,8 @@ type TaskStats struct {
 	LastRun time.Time
 }
 
-// TaskStatser is implemented by stores that summarize the runs of their
-// tasks. Every Store does; the interface names the method alone for code
-// that needs no more.
+// TaskStatser summarizes the runs of stored tasks. Every Store is one; the
+// interface names the method alone for code that needs no more.
 type TaskStatser interface {
 	// TaskStats returns one entry per registered task of the selected
 	// projects, tasks without runs in the range included with zero counts,
@@ -314,6 +313,8 @@ type Store interface {
 	// SpanStager keeps the spans of the runs the OTLP endpoints assemble
 	// records from.
 	SpanStager
+	// TaskStatser summarizes the runs of the stored tasks (GET /api/tasks).
+	TaskStatser
 	// LogFinder finds records by uuid alone (GET /api/fixture/{uuid}).
 	LogFinder
 	// TaskDescriber sets task descriptions.
