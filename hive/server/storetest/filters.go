@@ -14,7 +14,7 @@ import (
 )
 
 // filterChecks are the checks of the listing filters (server.LogQuery's
-// Type, Since, Until and MinQuality) and of server.TaskStatser.
+// Type, Since, Until and MinQuality) and of Store.TaskStats.
 var filterChecks = []struct {
 	name string
 	fn   func(t *testing.T, s server.Store)
@@ -218,12 +218,10 @@ func testFilterAssembledRuns(t *testing.T, s server.Store) {
 	assert.Equal(t, []string{runKey(1).RunUUID}, listed(t, s, q), "the replacement's start counts")
 }
 
-// statsOf returns the stats of q, requiring that the store has them.
+// statsOf returns the stats of q.
 func statsOf(t *testing.T, s server.Store, q server.TaskStatsQuery) []server.TaskStats {
 	t.Helper()
-	st, ok := s.(server.TaskStatser)
-	require.True(t, ok, "the store implements server.TaskStatser")
-	out, err := st.TaskStats(context.Background(), q)
+	out, err := s.TaskStats(context.Background(), q)
 	require.NoError(t, err)
 	require.NotNil(t, out, "no tasks is an empty slice, not nil")
 	return out
