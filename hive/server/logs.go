@@ -63,7 +63,14 @@ func (s *Server) handleGetLog(w http.ResponseWriter, r *http.Request) {
 var errPageFull = errors.New("page full")
 
 // handleListLogs lists a task's records newest first:
-// GET /api/tasks/{taskName}/logs?limit=&before=&projectUuid=.
+// GET /api/tasks/{taskName}/logs?limit=&before=&projectUuid=&type=&since=&until=&minQuality=.
+//
+// The filters keep the records of a type ("success" or "error"), whose run
+// started at or after since and before until (RFC 3339; a run starts at its
+// record's timing.startTime, or when it was stored), and whose quality score
+// is at least minQuality (records without a score are left out). A bad
+// value is answered 400 naming the parameter. A page's "next" continues the
+// same listing when the request repeats the filters.
 //
 // The answer is {"logs":[…],"next":"…"}, each item the record with its key,
 // project, replayFrom, quality and createdAt (see jsonWriter.listEntry).
@@ -84,6 +91,10 @@ func (s *Server) handleListLogs(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := checkID("projectUuid", query.ProjectUUID, true); err != nil {
+		s.respondError(w, r, err)
+		return
+	}
+	if err := parseLogFilters(q, &query); err != nil {
 		s.respondError(w, r, err)
 		return
 	}

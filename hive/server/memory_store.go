@@ -22,8 +22,8 @@ type memoryStore struct {
 	projects map[string]Project
 	tasks    map[string]map[string]RegisteredTask // project uuid → task name → task
 	logs     map[LogKey]StoredLog
-	facts    map[LogKey]logFacts // what filters and stats read of each record (memory_task_stats.go)
-	staged   map[RunKey]*memRun // staged runs (memory_staging.go); nil until a span is staged
+	facts    map[LogKey]logFacts  // what filters and stats read of each record (memory_task_stats.go)
+	staged   map[RunKey]*memRun   // staged runs (memory_staging.go); nil until a span is staged
 	bundles  map[bundleKey]Bundle // published bundles (memory_bundle.go); nil until a publish
 }
 

@@ -46,6 +46,7 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("GET /api/me", s.handleMe)
 	s.mux.HandleFunc("POST /api/log-ingest", s.handleIngest)
 	s.mux.HandleFunc("POST "+wire.BatchIngestPath, s.handleIngestBatch)
+	s.mux.HandleFunc("GET "+wire.TasksPath, s.handleListTasks)
 	s.mux.HandleFunc("GET /api/tasks/{taskName}/logs", s.handleListLogs)
 	s.mux.HandleFunc("GET /api/tasks/{taskName}/logs/{uuid}", s.handleGetLog)
 	s.mux.HandleFunc("POST /api/tasks/{taskName}/logs/{uuid}/set-quality", s.handleSetQuality)
