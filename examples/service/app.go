@@ -12,6 +12,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/hivetrace/hivetrace/examples/internal/shop"
+	"github.com/hivetrace/hivetrace/runner"
 	"github.com/hivetrace/hivetrace/task"
 )
 
@@ -19,22 +20,32 @@ import (
 const recordHeader = "X-Hive-Record"
 
 // appConfig is what the handlers need; a nil TracerProvider or propagator
-// means the global one (installed by otelsetup.Setup in main).
+// means the global one (installed by otelsetup.Setup in the runner's
+// setup).
 type appConfig struct {
-	db             *sql.DB
-	upstream       string
+	db       *sql.DB
+	upstream string
+	// transport, when set, sits in front of the otelhttp transport of the
+	// profile API's client (see selfTransport).
+	transport      func(http.RoundTripper) http.RoundTripper
 	tracerProvider trace.TracerProvider
 	propagators    propagation.TextMapPropagator
+	// runnerOptions configure the runner beyond the routes and middleware.
+	runnerOptions []runner.Option
 }
 
-// app is the service's handlers.
+// app is the service: its task wired to its dependencies, and the runner
+// that lists, runs, replays and serves it.
 type app struct {
 	shop    *shop.Shop
+	runner  *runner.Runner
 	handler http.Handler
 }
 
-// newApp wires the task to its dependencies and builds the routes.
-func newApp(cfg appConfig) *app {
+// newApp wires the task to its dependencies and registers it with a
+// runner whose serve routes are the tasks', health and readiness, plus the
+// service's own: the report and the profile API.
+func newApp(cfg appConfig) (*app, error) {
 	var httpOpts []otelhttp.Option
 	var taskOpts []task.Option
 	if cfg.tracerProvider != nil {
@@ -44,22 +55,26 @@ func newApp(cfg appConfig) *app {
 	if cfg.propagators != nil {
 		httpOpts = append(httpOpts, otelhttp.WithPropagators(cfg.propagators))
 	}
-	a := &app{shop: shop.New(shop.Deps{
-		DB:          cfg.db,
-		ProfilesURL: cfg.upstream,
-		HTTPClient:  shop.NewHTTPClient(httpOpts...),
-	}, taskOpts...)}
+	hc := shop.NewHTTPClient(httpOpts...)
+	if cfg.transport != nil {
+		hc.Transport = cfg.transport(hc.Transport)
+	}
+	a := &app{shop: shop.New(shop.Deps{DB: cfg.db, ProfilesURL: cfg.upstream, HTTPClient: hc}, taskOpts...)}
 
-	mux := http.NewServeMux()
-	mux.Handle("POST /tasks/"+shop.ReportTask, a.shop.Report.Handler())
-	mux.HandleFunc("GET /reports/{userId}", a.report)
-	mux.Handle("GET /upstream/", http.StripPrefix("/upstream", shop.ProfileAPI()))
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
-		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
-	})
-	a.handler = otelhttp.NewHandler(mux, "service", append(httpOpts,
-		otelhttp.WithSpanNameFormatter(spanName))...)
-	return a
+	a.runner = runner.New(append([]runner.Option{
+		runner.WithRoutes(func(mux *http.ServeMux) {
+			mux.HandleFunc("GET /reports/{userId}", a.report)
+			mux.Handle("GET /upstream/", http.StripPrefix("/upstream", shop.ProfileAPI()))
+		}),
+		runner.WithMiddleware(func(h http.Handler) http.Handler {
+			return otelhttp.NewHandler(h, "service", append(httpOpts, otelhttp.WithSpanNameFormatter(spanName))...)
+		}),
+	}, cfg.runnerOptions...)...)
+	if err := a.runner.Register(a.shop.Report); err != nil {
+		return nil, err
+	}
+	a.handler = a.runner.Handler()
+	return a, nil
 }
 
 // report runs the task for the user in the path and answers its output, with

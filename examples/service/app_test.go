@@ -42,7 +42,8 @@ func newTestService(t *testing.T) *testService {
 		a.handler.ServeHTTP(w, r)
 	}))
 	ts.srv.Start()
-	a = newApp(appConfig{db: db, upstream: ts.srv.URL + "/upstream", tracerProvider: tp, propagators: propagation.TraceContext{}})
+	a, err = newApp(appConfig{db: db, upstream: ts.srv.URL + "/upstream", tracerProvider: tp, propagators: propagation.TraceContext{}})
+	require.NoError(t, err)
 	a.shop.Report.AddListener(func(_ context.Context, rec *otelrecord.ExecutionRecord) {
 		ts.mu.Lock()
 		defer ts.mu.Unlock()

@@ -10,11 +10,13 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/hivetrace/hivetrace/runner"
 )
 
-// TestRun starts the program as main does (otelsetup.Setup from the
-// environment, a free loopback port), calls it and stops it. It is the only
-// test that installs OTel globals in this package.
+// TestRun starts the program as main does without a command (serve, with
+// otelsetup.Setup from the environment, a free loopback port), calls it and
+// stops it. It is the only test that installs OTel globals in this package.
 func TestRun(t *testing.T) {
 	t.Setenv("OTEL_TRACES_EXPORTER", "none")
 	t.Setenv("OTEL_METRICS_EXPORTER", "none")
@@ -22,9 +24,9 @@ func TestRun(t *testing.T) {
 
 	ctx, cancel := context.WithCancel(t.Context())
 	pr, pw := io.Pipe()
-	done := make(chan error, 1)
+	done := make(chan int, 1)
 	go func() {
-		done <- run(ctx, []string{"-addr", "127.0.0.1:0"}, pw)
+		done <- run(ctx, []string{"--addr", "127.0.0.1:0"}, pw, io.Discard)
 		_ = pw.Close()
 	}()
 
@@ -45,6 +47,6 @@ func TestRun(t *testing.T) {
 	assert.NotEmpty(t, resp.Header.Get(recordHeader))
 
 	cancel()
-	require.NoError(t, <-done)
+	require.Equal(t, runner.ExitOK, <-done)
 	http.DefaultTransport.(*http.Transport).CloseIdleConnections()
 }
