@@ -40,10 +40,11 @@
 // Recording never changes what a call does. An input or output with no JSON
 // encoding (NaN, ±Inf, a channel, a func, a cyclic value) is passed to the
 // function, or returned to the caller, unchanged, inside a run as outside
-// one, in every mode and from a mock; only its record is null ([null] for an
-// input), with the encoding error noted: on the span in
-// otelrecord.BoundaryUnencodableKey, and in the run's record metadata under
-// otelrecord.UnencodableKey, which a record rebuilt from spans holds too.
+// one, in every mode and from a mock; only its record is null (an argument
+// in its place in the input array: [null], [3,null]), with the encoding
+// error noted: on the span in otelrecord.BoundaryUnencodableKey, and in the
+// run's record metadata under otelrecord.UnencodableKey, which a record
+// rebuilt from spans holds too.
 // A tape cannot give such a value back: answering from a recording whose
 // output was not encoded fails the call with ErrUnencodableRecording, and a
 // Replay-mode call whose input has no encoding fails with

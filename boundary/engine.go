@@ -82,9 +82,9 @@ type inRunCall struct {
 
 // callInRun makes a call inside run r: begin, answer, encode the output
 // (unless the tape gave it), end. An output with no JSON encoding is
-// recorded as null and noted; the caller gets it unchanged. A function (or mock) that calls
-// runtime.Goexit, as t.FailNow does, still ends the call, as a failure
-// wrapping run.ErrGoexit, on its goroutine's way out.
+// recorded as null and noted; the caller gets it unchanged. A function (or
+// mock) that calls runtime.Goexit, as t.FailNow does, still ends the call,
+// as a failure wrapping run.ErrGoexit, on its goroutine's way out.
 func (e *engine[Args, Out]) callInRun(ctx context.Context, r *run.Run[Mode], in Args) (out Out, err error) {
 	c := inRunCall{run: r, mode: r.Mode(e.name)}
 	err = e.begin(ctx, &c, in)
@@ -114,8 +114,9 @@ var nullJSON = json.RawMessage("null")
 // begin encodes the call's input, reserves its position in the run's log
 // and starts its span. With the no-op tracer no span is started at all:
 // the call's context keeps the caller's span, so whatever the call
-// propagates downstream is the caller's. An input that cannot be encoded is
-// logged as [null] and noted; the call goes on. Only Replay mode fails such
+// propagates downstream is the caller's. An argument that cannot be encoded
+// is logged as null in its place ([null] for a one-argument boundary) and
+// noted; the call goes on. Only Replay mode fails such
 // a call, as its input cannot be looked up on the tape (ErrUnencodableInput).
 func (e *engine[Args, Out]) begin(ctx context.Context, c *inRunCall, in Args) (err error) {
 	input, eerr := e.shape.encode(in)
