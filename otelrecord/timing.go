@@ -8,14 +8,70 @@ import (
 // TimingInfo is the timing of a task run or a boundary call. StartTime and
 // EndTime are Unix milliseconds; Duration is in milliseconds and keeps
 // sub-millisecond precision.
+//
+// Its JSON (MarshalJSON, UnmarshalJSON) is the Forge Hive shape
+// {"startTime","endTime","duration"}, and a timing decoded from JSON encodes
+// back to the same numbers: records of the TypeScript implementation may
+// carry fractional start and end times, kept beside the whole milliseconds
+// of StartTime and EndTime (StartMillis, EndMillis), and may leave the
+// duration out, which HasDuration then reports.
 type TimingInfo struct {
-	// StartTime is when the run or call started, in Unix milliseconds.
+	// StartTime is when the run or call started, in Unix milliseconds
+	// (rounded down when the JSON carried a fraction: see StartMillis).
 	StartTime int64 `json:"startTime"`
-	// EndTime is when the run or call ended, in Unix milliseconds.
+	// EndTime is when the run or call ended, in Unix milliseconds (rounded
+	// down when the JSON carried a fraction: see EndMillis).
 	EndTime int64 `json:"endTime"`
 	// Duration is EndTime-StartTime measured in nanoseconds and expressed in
-	// milliseconds, so it may carry a fraction.
+	// milliseconds, so it may carry a fraction. For a timing decoded without
+	// a duration (HasDuration false) it is derived from the start and end
+	// times, and is not encoded.
 	Duration float64 `json:"duration"`
+
+	// decoded holds what the fields above cannot say of a timing decoded
+	// from JSON; nil for every timing made from clock readings, so the
+	// timings of the hot path stay small and allocation-free.
+	decoded *timingExtra
+}
+
+// timingExtra is what a decoded timing carried beyond whole-millisecond
+// start and end times and a duration.
+type timingExtra struct {
+	startFrac, endFrac float64 // the part of startTime and endTime below a millisecond, in [0, 1)
+	noDuration         bool    // the JSON had no "duration"
+	derived            bool    // noDuration, and Duration is derived from both times
+}
+
+// HasDuration reports whether the timing has a duration of its own: false
+// only for a timing decoded from JSON without "duration", whose Duration is
+// derived from its start and end times (0 when one is missing) and which
+// encodes without it.
+func (t TimingInfo) HasDuration() bool { return t.decoded == nil || !t.decoded.noDuration }
+
+// KnownDuration returns the duration and whether it is known: the timing's
+// own, or one derived from the start and end times of a timing decoded
+// without duration. It is false only for a decoded timing that had neither a
+// duration nor both times; printers show no duration then, never 0.
+func (t TimingInfo) KnownDuration() (float64, bool) {
+	return t.Duration, t.HasDuration() || t.decoded.derived
+}
+
+// StartMillis is the start time in Unix milliseconds, with the fraction a
+// decoded startTime carried.
+func (t TimingInfo) StartMillis() float64 {
+	if t.decoded == nil {
+		return float64(t.StartTime)
+	}
+	return float64(t.StartTime) + t.decoded.startFrac
+}
+
+// EndMillis is the end time in Unix milliseconds, with the fraction a
+// decoded endTime carried.
+func (t TimingInfo) EndMillis() float64 {
+	if t.decoded == nil {
+		return float64(t.EndTime)
+	}
+	return float64(t.EndTime) + t.decoded.endFrac
 }
 
 // NewTiming returns the TimingInfo for the interval [start, end]. Span start

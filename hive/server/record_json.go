@@ -103,16 +103,13 @@ func (e *recordEncoder) float(f float64) bool {
 	return true
 }
 
+// timing appends t as otelrecord.TimingInfo.MarshalJSON writes it.
 func (e *recordEncoder) timing(t *otelrecord.TimingInfo) bool {
-	e.buf = append(e.buf, `{"startTime":`...)
-	e.buf = strconv.AppendInt(e.buf, t.StartTime, 10)
-	e.buf = append(e.buf, `,"endTime":`...)
-	e.buf = strconv.AppendInt(e.buf, t.EndTime, 10)
-	e.buf = append(e.buf, `,"duration":`...)
-	if !e.float(t.Duration) {
+	b, err := t.AppendJSON(e.buf)
+	if err != nil {
 		return false
 	}
-	e.buf = append(e.buf, '}')
+	e.buf = b
 	return true
 }
 

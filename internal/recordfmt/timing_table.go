@@ -81,7 +81,10 @@ func summary(rec *otelrecord.ExecutionRecord) string {
 	}
 	dur := "no timing"
 	if rec.Timing != nil {
-		dur = strconv.FormatFloat(rec.Timing.Duration, 'f', 3, 64) + " ms"
+		dur = "no duration"
+		if d, ok := rec.Timing.KnownDuration(); ok {
+			dur = strconv.FormatFloat(d, 'f', 3, 64) + " ms"
+		}
 	}
 	id := rec.UUID
 	if id == "" {
@@ -104,7 +107,7 @@ func tableRows(rec *otelrecord.ExecutionRecord) []row {
 		for i, c := range calls {
 			r := row{boundary: name, call: i + 1, outcome: outcome(c)}
 			if c.Timing != nil {
-				r.duration, r.hasTime = c.Timing.Duration, true
+				r.duration, r.hasTime = c.Timing.KnownDuration()
 				if rec.Timing != nil {
 					r.start, r.hasStart = c.Timing.StartTime-rec.Timing.StartTime, true
 				}

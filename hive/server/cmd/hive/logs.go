@@ -148,7 +148,9 @@ func runList(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 				typ = string(e.Record.Type)
 			}
 			if e.Record.Timing != nil {
-				dur = strconv.FormatFloat(e.Record.Timing.Duration, 'f', 3, 64)
+				if d, ok := e.Record.Timing.KnownDuration(); ok {
+					dur = strconv.FormatFloat(d, 'f', 3, 64)
+				}
 			}
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", e.CreatedAt, e.UUID, typ, dur, e.ProjectName)
