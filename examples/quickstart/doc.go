@@ -13,4 +13,9 @@
 // No collector is needed: unless OTEL_EXPORTER_OTLP_ENDPOINT (or
 // OTEL_TRACES_EXPORTER) is set, spans are not exported anywhere but the
 // record processor. Set it to send the same spans to Jaeger or a collector.
+//
+// With -serve (`make run RUNFLAGS=-serve`), the server keeps running after
+// the demo with its records UI, and the demo prints the UI's address and the
+// API key and secret to log in with, so the records it just made can be
+// browsed; Ctrl-C stops it.
 package main

@@ -25,6 +25,7 @@ import (
 	"github.com/hivetrace/hivetrace/hive"
 	"github.com/hivetrace/hivetrace/hive/server"
 	"github.com/hivetrace/hivetrace/hive/server/sqlitestore"
+	"github.com/hivetrace/hivetrace/hive/server/ui"
 	"github.com/hivetrace/hivetrace/internal/recordfmt"
 	"github.com/hivetrace/hivetrace/otelrecord"
 	"github.com/hivetrace/hivetrace/task"
@@ -32,10 +33,11 @@ import (
 
 // hiveServer is the in-process Hive server and a client of it.
 type hiveServer struct {
-	client *hive.LogClient
-	url    string
-	dbPath string
-	stop   func() error
+	client      *hive.LogClient
+	url         string
+	dbPath      string
+	key, secret string
+	stop        func() error
 }
 
 // startHive starts a Hive server on a SQLite file in dir, on a free loopback
@@ -57,7 +59,7 @@ func startHive(ctx context.Context, dir string) (*hiveServer, error) {
 		return nil, err
 	}
 	srv := server.New(store, server.WithCredentials(key, secret),
-		server.WithLogger(slog.New(slog.DiscardHandler)))
+		server.WithLogger(slog.New(slog.DiscardHandler)), server.WithUI(ui.Mount()))
 
 	var lc net.ListenConfig
 	ln, err := lc.Listen(ctx, "tcp", "127.0.0.1:0")
@@ -69,7 +71,7 @@ func startHive(ctx context.Context, dir string) (*hiveServer, error) {
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(sctx, ln) }()
 
-	h := &hiveServer{url: "http://" + ln.Addr().String(), dbPath: dbPath}
+	h := &hiveServer{url: "http://" + ln.Addr().String(), dbPath: dbPath, key: key, secret: secret}
 	h.stop = func() error {
 		cancel()
 		return errors.Join(<-served, store.Close())
@@ -118,8 +120,9 @@ type discardExporter struct{}
 func (discardExporter) ExportSpans(context.Context, []sdktrace.ReadOnlySpan) error { return nil }
 func (discardExporter) Shutdown(context.Context) error                             { return nil }
 
-// run is the whole demo, writing to w.
-func run(ctx context.Context, w io.Writer) (err error) {
+// run is the whole demo, writing to w. With opts.serve, the Hive server and
+// its records UI keep running after the demo until ctx is done.
+func run(ctx context.Context, w io.Writer, opts options) (err error) {
 	dir, err := os.MkdirTemp("", "hivetrace-quickstart-")
 	if err != nil {
 		return err
@@ -173,7 +176,21 @@ func run(ctx context.Context, w io.Writer) (err error) {
 
 	section(w, "Next")
 	fmt.Fprint(w, nextSteps)
+	if opts.serve {
+		serveUntilDone(ctx, w, h)
+	} else {
+		fmt.Fprintln(w, "\nRun \"make run RUNFLAGS=-serve\" to keep the server running and click through these records in its UI.")
+	}
 	return nil
+}
+
+// serveUntilDone prints where the records UI is and how to log in, then
+// waits until ctx is done (Ctrl-C) while the server keeps serving.
+func serveUntilDone(ctx context.Context, w io.Writer, h *hiveServer) {
+	section(w, "Records UI")
+	fmt.Fprintf(w, "Open %s/ui/ and log in with\n  API key:    %s\n  API secret: %s\n", h.url, h.key, h.secret)
+	fmt.Fprintln(w, "The records above are under the tasks getUserReport and weeklyDigest. Press Ctrl-C to stop.")
+	<-ctx.Done()
 }
 
 // runTasks runs the tasks three ways (sections 1 to 3) and prints their
