@@ -373,3 +373,41 @@ func TestArityPanicAndNilFunction(t *testing.T) {
 	_, err = New3[int, int, int, int]("none3", nil).Call(context.Background(), 1, 2, 3)
 	require.EqualError(t, err, "boundary none3: no function")
 }
+
+// TestArityConcurrentCalls: goroutines of one run calling a two-argument
+// boundary in Replay mode share the tape's recordings of one input, each
+// used once, and every call is logged.
+func TestArityConcurrentCalls(t *testing.T) {
+	const goroutines, perG = 8, 50
+	add := New2("add", func(_ context.Context, a, b int) (int, error) { return a + b, nil })
+	recs := make([]otelrecord.BoundaryRecord, goroutines*perG)
+	for i := range recs {
+		recs[i] = rec(`[1, 2]`, strconv.Itoa(i), "")
+	}
+	r := newRun(nil, run.Config[Mode]{DefaultMode: Replay, Tape: tape(t, map[string][]otelrecord.BoundaryRecord{"add": recs})})
+	ctx := run.NewContext(context.Background(), r)
+	seen := make([]atomic.Bool, len(recs))
+	errs := make(chan error, goroutines)
+	for range goroutines {
+		go func() {
+			for range perG {
+				v, err := add.Call(ctx, 1, 2)
+				if err != nil {
+					errs <- err
+					return
+				}
+				if seen[v].Swap(true) {
+					errs <- fmt.Errorf("recording %d used twice", v)
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range goroutines {
+		require.NoError(t, <-errs)
+	}
+	assert.Len(t, r.Calls()["add"], goroutines*perG)
+	_, err := add.Call(ctx, 1, 2)
+	require.ErrorIs(t, err, ErrNoRecording, "every recording used")
+}
