@@ -15,9 +15,10 @@ MIN_TESTED_PACKAGES := 37
 
 .PHONY: run test bench bench-check soak fuzz jaeger up lint tidy
 
-## run: the quickstart demo with embedded defaults (no Docker, no cloud)
+## run: the quickstart demo with embedded defaults (no Docker, no cloud);
+## RUNFLAGS=-serve keeps its server and records UI running afterwards
 run:
-	cd examples && $(GO) run ./quickstart
+	cd examples && $(GO) run ./quickstart $(RUNFLAGS)
 
 ## test: the whole suite of every module under the race detector, then the
 ## count of tested packages. The modules that need no Jaeger run first; the
