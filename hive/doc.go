@@ -7,10 +7,11 @@
 //   - LogClient sends records to POST /api/log-ingest (SendLog) or, several
 //     in one request, to this project's POST /api/log-ingest/batch
 //     (SendLogs, which fails with ErrNoBatchRoute against servers without
-//     it), reads them back (GetLog, ListLogs), scores them (SetQuality) and
-//     checks the configuration against the server (TestConfig). Without
-//     credentials it is in silent mode: it never touches the network and
-//     SendLog returns ErrSilent.
+//     it), reads them back (GetLog, ListLogs with filters), lists the tasks
+//     with the counts and durations of their runs (ListTasks), scores them
+//     (SetQuality) and checks the configuration against the server
+//     (TestConfig). Without credentials it is in silent mode: it never
+//     touches the network and SendLog returns ErrSilent.
 //   - Client invokes a task registered on the server (Invoke).
 //
 // Empty Config fields fall back to environment variables:

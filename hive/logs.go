@@ -8,6 +8,7 @@ import (
 	"math"
 	"net/url"
 	"strconv"
+	"time"
 
 	"github.com/hivetrace/hivetrace/otelrecord"
 )
@@ -27,8 +28,51 @@ type ListOptions struct {
 	// Limit is the page size; 0 lets the server choose.
 	Limit int
 	// Before is the cursor of the page to read: LogPage.Next of the previous
-	// page; empty for the newest records.
+	// page; empty for the newest records. A cursor continues the listing it
+	// came from: pass the same filters with it.
 	Before string
+	// Type keeps the records of that type, "success" or "error"; empty
+	// keeps every record.
+	Type string
+	// Since, when not zero, keeps the records whose run started at or after
+	// it (the record's timing.startTime, or when the server stored it).
+	Since time.Time
+	// Until, when not zero, keeps the records whose run started before it.
+	Until time.Time
+	// MinQuality, when set, keeps the records whose quality score is at
+	// least *MinQuality; records without a score are left out.
+	MinQuality *float64
+}
+
+// query adds the options to q.
+func (o ListOptions) query(q url.Values) {
+	if o.Limit > 0 {
+		q.Set("limit", strconv.Itoa(o.Limit))
+	}
+	if o.Before != "" {
+		q.Set("before", o.Before)
+	}
+	if o.Type != "" {
+		q.Set("type", o.Type)
+	}
+	setTimeRange(q, o.Since, o.Until)
+	if o.MinQuality != nil {
+		q.Set("minQuality", strconv.FormatFloat(*o.MinQuality, 'g', -1, 64))
+	}
+}
+
+// validate reports options the server would refuse, wrapping
+// ErrInvalidArgument.
+func (o ListOptions) validate() error {
+	switch {
+	case o.Limit < 0:
+		return fmt.Errorf("%w: negative limit %d", ErrInvalidArgument, o.Limit)
+	case o.Type != "" && o.Type != string(otelrecord.TypeSuccess) && o.Type != string(otelrecord.TypeError):
+		return fmt.Errorf("%w: type must be %q or %q, got %q", ErrInvalidArgument, otelrecord.TypeSuccess, otelrecord.TypeError, o.Type)
+	case o.MinQuality != nil && (math.IsNaN(*o.MinQuality) || math.IsInf(*o.MinQuality, 0)):
+		return fmt.Errorf("%w: minimum quality must be a finite number, got %v", ErrInvalidArgument, *o.MinQuality)
+	}
+	return checkTimeRange(o.Since, o.Until)
 }
 
 // LogPage is one page of a task's records, newest first.
@@ -47,8 +91,15 @@ type LogEntry struct {
 	TaskName string `json:"taskName"`
 	// ProjectName is the name of the project holding the record.
 	ProjectName string `json:"projectName"`
+	// ProjectUUID is the uuid of that project; empty when the server does
+	// not say.
+	ProjectUUID string `json:"projectUuid,omitempty"`
 	// CreatedAt is when the server stored the record (RFC 3339).
 	CreatedAt string `json:"createdAt"`
+	// ReplayFrom is the uuid of the record the run replayed, if any.
+	ReplayFrom string `json:"replayFrom,omitempty"`
+	// Quality is the record's quality assessment; nil when it has none.
+	Quality *Quality `json:"quality,omitempty"`
 	// Record is the stored record.
 	Record *otelrecord.ExecutionRecord `json:"logItem"`
 }
@@ -60,7 +111,10 @@ func (e *LogEntry) UnmarshalJSON(data []byte) error {
 		UUID        string          `json:"uuid"`
 		TaskName    string          `json:"taskName"`
 		ProjectName string          `json:"projectName"`
+		ProjectUUID string          `json:"projectUuid"`
 		CreatedAt   string          `json:"createdAt"`
+		ReplayFrom  string          `json:"replayFrom"`
+		Quality     *Quality        `json:"quality"`
 		LogItem     json.RawMessage `json:"logItem"`
 	}
 	if err := json.Unmarshal(data, &w); err != nil {
@@ -70,7 +124,8 @@ func (e *LogEntry) UnmarshalJSON(data []byte) error {
 	if err != nil {
 		return err
 	}
-	*e = LogEntry{UUID: w.UUID, TaskName: w.TaskName, ProjectName: w.ProjectName, CreatedAt: w.CreatedAt, Record: rec}
+	*e = LogEntry{UUID: w.UUID, TaskName: w.TaskName, ProjectName: w.ProjectName, ProjectUUID: w.ProjectUUID,
+		CreatedAt: w.CreatedAt, ReplayFrom: w.ReplayFrom, Quality: w.Quality, Record: rec}
 	return nil
 }
 
@@ -138,8 +193,11 @@ func (c *LogClient) GetLog(ctx context.Context, taskName, uuid string) (*otelrec
 }
 
 // ListLogs reads one page of a task's records, newest first, from
-// GET /api/tasks/{taskName}/logs?limit=&before=, scoped to the client's
-// project when it has a project uuid. A silent client returns ErrSilent
+// GET /api/tasks/{taskName}/logs?limit=&before=&type=&since=&until=&minQuality=,
+// scoped to the client's project when it has a project uuid, keeping the
+// records opts selects. Options the server would refuse (a negative limit,
+// another type, a NaN quality, Until not after Since) fail with
+// ErrInvalidArgument without a request. A silent client returns ErrSilent
 // without a request.
 func (c *LogClient) ListLogs(ctx context.Context, taskName string, opts ListOptions) (*LogPage, error) {
 	if c.IsSilent() {
@@ -148,16 +206,11 @@ func (c *LogClient) ListLogs(ctx context.Context, taskName string, opts ListOpti
 	if taskName == "" {
 		return nil, fmt.Errorf("%w: ListLogs needs a task name", ErrInvalidArgument)
 	}
-	if opts.Limit < 0 {
-		return nil, fmt.Errorf("%w: negative limit %d", ErrInvalidArgument, opts.Limit)
+	if err := opts.validate(); err != nil {
+		return nil, err
 	}
 	q := c.projectQuery()
-	if opts.Limit > 0 {
-		q.Set("limit", strconv.Itoa(opts.Limit))
-	}
-	if opts.Before != "" {
-		q.Set("before", opts.Before)
-	}
+	opts.query(q)
 	var page LogPage
 	if err := c.tr.do(ctx, "GET", "/api/tasks/"+esc(taskName)+"/logs", q, nil, &page); err != nil {
 		return nil, err
