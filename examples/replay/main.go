@@ -1,25 +1,25 @@
 package main
 
 import (
-	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"os"
-	"os/signal"
+
+	"github.com/hivetrace/hivetrace/examples/internal/shop"
+	"github.com/hivetrace/hivetrace/runner"
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
-	err := run(ctx, os.Args[1:], os.Stdout)
-	switch {
-	case err == nil:
-	case errors.Is(err, flag.ErrHelp):
-	case errors.Is(err, errDiffers):
-		os.Exit(3)
-	default:
+	r, err := newRunner()
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "replay:", err)
-		os.Exit(1)
+		os.Exit(runner.ExitFailure)
 	}
+	runner.Main(r)
+}
+
+// newRunner returns a runner of the shop's task. Its dependencies are left
+// empty: in replay mode no boundary reaches them.
+func newRunner(opts ...runner.Option) (*runner.Runner, error) {
+	r := runner.New(append([]runner.Option{runner.WithName("replay")}, opts...)...)
+	return r, r.Register(shop.New(shop.Deps{}).Report)
 }

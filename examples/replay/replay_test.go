@@ -3,8 +3,11 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -14,6 +17,7 @@ import (
 	"github.com/hivetrace/hivetrace/hive"
 	"github.com/hivetrace/hivetrace/hive/server"
 	"github.com/hivetrace/hivetrace/otelrecord"
+	"github.com/hivetrace/hivetrace/runner"
 )
 
 const (
@@ -56,27 +60,44 @@ func ingested(t *testing.T, userID int) *otelrecord.ExecutionRecord {
 	return rec
 }
 
+// replay runs the program's command line and returns its status and
+// output.
+func replay(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	r, err := newRunner(runner.WithOutput(&stdout, &stderr))
+	require.NoError(t, err)
+	code := r.Run(t.Context(), args)
+	return code, stdout.String(), stderr.String()
+}
+
 func TestReplayReproducesFailingRun(t *testing.T) {
 	rec := ingested(t, 99)
 	require.Equal(t, otelrecord.TypeError, rec.Type)
 
-	var out bytes.Buffer
-	require.NoError(t, run(t.Context(), []string{"--task", shop.ReportTask, "--uuid", rec.UUID}, &out))
-	s := out.String()
-	assert.Contains(t, s, "record "+rec.UUID+" of getUserReport")
-	assert.Contains(t, s, `input:    {"userId":99}`)
-	assert.Contains(t, s, "original: error: profile 99: 404 Not Found\n")
-	assert.Contains(t, s, "replayed: error: profile 99: 404 Not Found   (boundaries fetchProfile, queryOrders in replay mode)")
-	assert.Contains(t, s, "reproduced: same outcome")
+	code, out, stderr := replay(t, "replay", shop.ReportTask, "--uuid", rec.UUID)
+	require.Equal(t, runner.ExitOK, code, stderr)
+	assert.Contains(t, out, "record "+rec.UUID+" of getUserReport, from Hive at http://127.0.0.1:")
+	assert.Contains(t, out, `input:    {"userId":99}`)
+	assert.Contains(t, out, "modes:    fetchProfile=replay, queryOrders=replay\n")
+	assert.Contains(t, out, "original: error: profile 99: 404 Not Found\n")
+	assert.Contains(t, out, "replayed: error: profile 99: 404 Not Found\n")
+	assert.Contains(t, out, "reproduced: same outcome")
 }
 
 func TestReplayReproducesSuccessfulRun(t *testing.T) {
 	rec := ingested(t, 1)
 	require.Equal(t, otelrecord.TypeSuccess, rec.Type)
 
-	var out bytes.Buffer
-	require.NoError(t, run(t.Context(), []string{"--uuid", rec.UUID}, &out))
-	assert.Contains(t, out.String(), `replayed: success: {"userId":1,"name":"Ada Lovelace","email":"ada@example.com","orders":2,"total":20}`)
+	code, out, stderr := replay(t, "replay", shop.ReportTask, "--uuid", rec.UUID, "--json")
+	require.Equal(t, runner.ExitOK, code, stderr)
+	var rep struct {
+		Reproduced bool                        `json:"reproduced"`
+		Replayed   *otelrecord.ExecutionRecord `json:"replayed"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(out), &rep))
+	assert.True(t, rep.Reproduced)
+	assert.JSONEq(t, `{"userId":1,"name":"Ada Lovelace","email":"ada@example.com","orders":2,"total":20}`, string(rep.Replayed.Output))
 }
 
 func TestReplayDetectsDifferentOutcome(t *testing.T) {
@@ -91,30 +112,53 @@ func TestReplayDetectsDifferentOutcome(t *testing.T) {
 	_, err = client.SendLog(t.Context(), &doctored, nil)
 	require.NoError(t, err)
 
-	var out bytes.Buffer
-	err = run(t.Context(), []string{"--uuid", doctored.UUID}, &out)
-	require.ErrorIs(t, err, errDiffers)
-	assert.Contains(t, out.String(), "NOT reproduced")
+	code, out, _ := replay(t, "replay", shop.ReportTask, "--uuid", doctored.UUID)
+	assert.Equal(t, runner.ExitFailure, code)
+	assert.Contains(t, out, "NOT reproduced")
+}
+
+func TestReplayFromFile(t *testing.T) {
+	db, err := shop.OpenDB(t.Context())
+	require.NoError(t, err)
+	defer db.Close()
+	profiles := httptest.NewServer(shop.ProfileAPI())
+	defer profiles.Close()
+	_, rec, _ := shop.New(shop.Deps{DB: db, ProfilesURL: profiles.URL, HTTPClient: profiles.Client()}).
+		Report.SafeRun(t.Context(), shop.ReportInput{UserID: 2})
+	data, err := json.Marshal(rec)
+	require.NoError(t, err)
+	path := filepath.Join(t.TempDir(), "run.json")
+	require.NoError(t, os.WriteFile(path, data, 0o600))
+
+	code, out, stderr := replay(t, "replay", shop.ReportTask, "--file", path)
+	require.Equal(t, runner.ExitOK, code, stderr)
+	assert.Contains(t, out, `replayed: success: {"userId":2,"name":"Alan Turing"`)
 }
 
 func TestReplayErrors(t *testing.T) {
 	ingested(t, 1)
-	var out bytes.Buffer
-	err := run(t.Context(), []string{"--uuid", "0193aaaa-0000-7000-8000-00000000dead"}, &out)
-	require.ErrorIs(t, err, hive.ErrNotFound)
+	code, _, stderr := replay(t, "replay", shop.ReportTask, "--uuid", "0193aaaa-0000-7000-8000-00000000dead")
+	assert.Equal(t, runner.ExitFailure, code)
+	assert.Contains(t, stderr, "not found")
 
-	err = run(t.Context(), []string{"--task", "nope", "--uuid", "x"}, &out)
-	require.ErrorIs(t, err, ErrUnknownTask)
-	assert.Contains(t, err.Error(), "known: getUserReport")
+	code, _, stderr = replay(t, "replay", "nope", "--uuid", "x")
+	assert.Equal(t, runner.ExitUsage, code)
+	assert.Contains(t, stderr, "known: getUserReport")
 
-	require.Error(t, run(t.Context(), nil, &out), "--uuid is required")
-	require.Error(t, run(t.Context(), []string{"--uuid", "x", "--mode", "sideways"}, &out))
+	code, _, _ = replay(t, "replay", shop.ReportTask)
+	assert.Equal(t, runner.ExitUsage, code, "--uuid, --trace or --file is required")
+	code, _, _ = replay(t, "replay", shop.ReportTask, "--uuid", "x", "--all", "sideways")
+	assert.Equal(t, runner.ExitUsage, code)
 }
 
-// The registry's tasks have no dependencies, so a replay never reaches the
+// The runner's task has no dependencies, so a replay never reaches the
 // outside world: a real call fails at once.
-func TestRegistryTasksHaveNoDependencies(t *testing.T) {
+func TestRunnerTaskHasNoDependencies(t *testing.T) {
 	_, rec, err := shop.New(shop.Deps{}).Report.SafeRun(context.Background(), shop.ReportInput{UserID: 1})
 	require.ErrorIs(t, err, shop.ErrNoProfilesURL)
 	assert.Equal(t, otelrecord.TypeError, rec.Type)
+
+	code, out, _ := replay(t, "list")
+	require.Equal(t, runner.ExitOK, code)
+	assert.Contains(t, out, "getUserReport")
 }
