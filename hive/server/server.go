@@ -63,8 +63,10 @@ func (s *Server) routes() {
 }
 
 // ServeHTTP serves the Hive API. GET /healthz answers {"status":"ok"} without
-// credentials; every other request must be authorized. Unknown paths get a
-// JSON 404 and known paths with the wrong method a JSON 405.
+// credentials; with WithUI, requests under UIPath go to the UI, which
+// authorizes them itself, and GET / is redirected there; every other request
+// must be authorized. Unknown paths get a JSON 404 and known paths with the
+// wrong method a JSON 405.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Path == "/healthz" && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hivetrace/hivetrace/hive/server"
+	"github.com/hivetrace/hivetrace/otelrecord"
 )
 
 // sessionCookie returns the session cookie an answer sets, or nil.
@@ -216,4 +217,34 @@ func TestSecurityHeaders(t *testing.T) {
 		assert.Equal(t, "nosniff", resp.Header.Get("X-Content-Type-Options"), path)
 		assert.Equal(t, "DENY", resp.Header.Get("X-Frame-Options"), path)
 	}
+}
+
+func TestServerWithoutCredentialsNeedsNoLoginButStillChecksForms(t *testing.T) {
+	store := server.NewMemoryStore()
+	t.Cleanup(func() { _ = store.Close() })
+	srv := httptest.NewServer(server.New(store, server.WithInsecureNoAuth(), server.WithUI(Mount())))
+	t.Cleanup(srv.Close)
+	u := &testUI{t: t, store: store, srv: srv}
+	start := time.Now()
+	ingest(t, store, "report", []*otelrecord.ExecutionRecord{newRecord(1, "report", start, time.Second, false, nil)}, []time.Time{start})
+	c := u.client()
+
+	resp, body := u.get(c, "/ui/tasks/report/logs/"+recordUUID(1))
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	path := "/ui/tasks/report/logs/" + recordUUID(1) + "/quality"
+	resp, _ = u.post(c, path, map[string][]string{"score": {"1"}})
+	assert.Equal(t, http.StatusForbidden, resp.StatusCode, "no token")
+	resp, _ = u.post(c, path, map[string][]string{"score": {"1"}, "csrf": {csrfTokenIn(t, body)}})
+	assert.Equal(t, http.StatusSeeOther, resp.StatusCode)
+}
+
+func TestUIWithoutStoreAnswersErrors(t *testing.T) {
+	h := New(server.UIHost{Authenticate: func(*http.Request, string) error { return nil }})
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/ui/tasks/report/logs", nil))
+	assert.Equal(t, http.StatusInternalServerError, rec.Code)
+	rec = httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/ui/", nil))
+	assert.Equal(t, http.StatusOK, rec.Code)
+	assert.Contains(t, rec.Body.String(), "cannot summarize tasks")
 }

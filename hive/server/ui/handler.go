@@ -68,8 +68,12 @@ func New(host server.UIHost, opts ...Option) *Handler {
 			return &server.AuthError{Status: http.StatusUnauthorized, Reason: "no credential check configured"}
 		}
 	}
+	var store Store = unavailableStore{}
+	if host.Store != nil {
+		store = host.Store
+	}
 	h := &Handler{
-		store:        host.Store,
+		store:        store,
 		authenticate: authenticate,
 		cfg:          cfg,
 		sessions:     &sessions{key: deriveKey(base, cookieKeyLabel), ttl: cfg.sessionTTL, now: now, secure: cfg.secureCookie},

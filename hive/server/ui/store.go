@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"encoding/json"
+	"errors"
 
 	"github.com/hivetrace/hivetrace/hive/server"
 )
@@ -20,3 +21,21 @@ type Store interface {
 }
 
 var _ Store = server.Store(nil)
+
+// errNoStore is the error of every page of a UI given no store.
+var errNoStore = errors.New("hive ui: no store configured")
+
+// unavailableStore stands in for a missing store: every method fails.
+type unavailableStore struct{}
+
+func (unavailableStore) GetLog(context.Context, server.LogKey) (server.StoredLog, error) {
+	return server.StoredLog{}, errNoStore
+}
+
+func (unavailableStore) EachLog(context.Context, server.LogQuery, func(server.StoredLog) error) error {
+	return errNoStore
+}
+
+func (unavailableStore) SetQuality(context.Context, server.LogKey, json.RawMessage) error {
+	return errNoStore
+}
