@@ -53,14 +53,29 @@ func New3[A, B, C, Out any](name string, fn func(context.Context, A, B, C) (Out,
 	return &Boundary3[A, B, C, Out]{newEngine(name, adapt3(fn), threeArgs[A, B, C, Out](), opts)}
 }
 
-// Name returns the boundary's name.
-func (b *Boundary0[Out]) Name() string { return b.name }
+// Name returns the boundary's name ("" for a nil boundary).
+func (b *Boundary0[Out]) Name() string {
+	if b == nil {
+		return ""
+	}
+	return b.name
+}
 
-// Name returns the boundary's name.
-func (bd *Boundary2[A, B, Out]) Name() string { return bd.name }
+// Name returns the boundary's name ("" for a nil boundary).
+func (bd *Boundary2[A, B, Out]) Name() string {
+	if bd == nil {
+		return ""
+	}
+	return bd.name
+}
 
-// Name returns the boundary's name.
-func (bd *Boundary3[A, B, C, Out]) Name() string { return bd.name }
+// Name returns the boundary's name ("" for a nil boundary).
+func (bd *Boundary3[A, B, C, Out]) Name() string {
+	if bd == nil {
+		return ""
+	}
+	return bd.name
+}
 
 // Call calls the boundary, exactly as Boundary.Call calls a one-argument
 // boundary; the call's recorded input is [].

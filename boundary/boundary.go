@@ -30,8 +30,13 @@ func New[In, Out any](name string, fn func(context.Context, In) (Out, error), op
 	return &Boundary[In, Out]{newEngine(name, fn, oneArg[In, Out](), opts)}
 }
 
-// Name returns the boundary's name.
-func (b *Boundary[In, Out]) Name() string { return b.name }
+// Name returns the boundary's name ("" for a nil boundary).
+func (b *Boundary[In, Out]) Name() string {
+	if b == nil {
+		return ""
+	}
+	return b.name
+}
 
 // Call calls the boundary with in.
 //

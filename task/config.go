@@ -121,12 +121,13 @@ func WithDescription(d string) Option {
 
 // WithBoundaries declares the boundaries the task uses. Declared boundaries
 // always appear in the task's records ([] when not called) and are the only
-// ones MockBoundary accepts. Nil entries are ignored; it may be given several
+// ones MockBoundary accepts. Nil entries (also a nil *boundary.Boundary) and
+// unnamed boundaries are ignored; it may be given several
 // times.
 func WithBoundaries(bs ...boundary.Named) Option {
 	return optionFunc(func(c *config) {
 		for _, b := range bs {
-			if b != nil {
+			if b != nil && b.Name() != "" { // a nil *Boundary names nothing
 				c.boundaries = append(c.boundaries, b)
 			}
 		}

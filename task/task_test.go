@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"sync"
 	"testing"
 
@@ -492,4 +494,16 @@ func TestDescribe(t *testing.T) {
 	assert.Contains(t, props, "userId")
 	assert.Equal(t, "getUserReport", tk.Name())
 	assert.Equal(t, []string{"fetchUser", "audit"}, tk.Boundaries())
+}
+
+func TestWithBoundariesIgnoresTypedNil(t *testing.T) {
+	var nilOne *boundary.Boundary[int, int]
+	var nilTwo *boundary.Boundary2[int, int, int]
+	real := boundary.New("real", func(_ context.Context, n int) (int, error) { return n, nil })
+	tk := task.New("typed-nil", func(ctx context.Context, n int) (int, error) { return real.Call(ctx, n) },
+		task.WithBoundaries(nilOne, nilTwo, real))
+	out, rec, err := tk.SafeRun(context.Background(), 2)
+	require.NoError(t, err)
+	assert.Equal(t, 2, out)
+	assert.Equal(t, []string{"real"}, slices.Sorted(maps.Keys(rec.Boundaries)))
 }
