@@ -26,7 +26,9 @@ const createdAtLayout = "2006-01-02T15:04:05.000Z07:00"
 // handleIngest stores a record: POST /api/log-ingest.
 //
 // The record must decode as an otelrecord.ExecutionRecord and have a task
-// name. A record without uuid gets a UUID v7. An unknown project is
+// name, or the body's taskUuid must name a task of the project, whose name
+// is then written into the stored record (so the name it is indexed under is
+// the one it holds). A record without uuid gets a UUID v7. An unknown project is
 // registered (named projectName, else "local"; a request without projectUuid
 // goes to the project whose uuid is derived from that name), and so is an
 // unknown task (named after the record, with taskUuid when no other task of
@@ -50,7 +52,7 @@ func (s *Server) handleIngest(w http.ResponseWriter, r *http.Request) {
 		s.respondError(w, r, errorf(http.StatusBadRequest, "malformed JSON body: %v", err))
 		return
 	}
-	in, err := s.ingestEntry(req)
+	in, err := s.ingestEntry(r.Context(), req)
 	if err != nil {
 		s.respondError(w, r, err)
 		return
@@ -75,9 +77,10 @@ func (s *Server) handleIngest(w http.ResponseWriter, r *http.Request) {
 	_ = j.endJSON() // an error here is a client gone away
 }
 
-// ingestEntry validates an ingest body and returns the entry to store.
-// Errors are *httpError.
-func (s *Server) ingestEntry(req wire.IngestRequest) (IngestEntry, error) {
+// ingestEntry validates an ingest body and returns the entry to store. A
+// record without task name takes the name of the task the body's taskUuid
+// names (nameRecordTask). Errors are *httpError, or a store failure.
+func (s *Server) ingestEntry(ctx context.Context, req wire.IngestRequest) (IngestEntry, error) {
 	rec, stored, err := parseLogItem(req.LogItem, s.cfg.maxRecordBytes)
 	if err != nil {
 		return IngestEntry{}, err
@@ -96,6 +99,12 @@ func (s *Server) ingestEntry(req wire.IngestRequest) (IngestEntry, error) {
 		replayFrom = rec.replayFrom
 	}
 	projectUUID, projectName := ingestProject(req.ProjectUUID, req.ProjectName)
+	if rec.TaskName == "" {
+		rec.TaskName, stored, err = s.nameRecordTask(ctx, projectUUID, req.TaskUUID, stored)
+		if err != nil {
+			return IngestEntry{}, err
+		}
+	}
 	return IngestEntry{
 		Log: StoredLog{
 			ProjectUUID: projectUUID,

@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -49,7 +50,7 @@ func (s *Server) handleIngestBatch(w http.ResponseWriter, r *http.Request) {
 	entries := make([]IngestEntry, 0, len(items))
 	at := make([]int, 0, len(items)) // entries[k] is item at[k]
 	for i, raw := range items {
-		in, err := s.batchEntry(raw)
+		in, err := s.batchEntry(r.Context(), raw)
 		if err != nil {
 			failed[i] = err
 			continue
@@ -112,7 +113,7 @@ func prefersMinimal(r *http.Request) bool {
 }
 
 // batchEntry validates one item of a batch as handleIngest validates a body.
-func (s *Server) batchEntry(raw json.RawMessage) (IngestEntry, error) {
+func (s *Server) batchEntry(ctx context.Context, raw json.RawMessage) (IngestEntry, error) {
 	if !bytes.HasPrefix(raw, []byte("{")) {
 		return IngestEntry{}, errorf(http.StatusBadRequest, "item is not a /api/log-ingest body: expected a JSON object")
 	}
@@ -120,7 +121,7 @@ func (s *Server) batchEntry(raw json.RawMessage) (IngestEntry, error) {
 	if err != nil {
 		return IngestEntry{}, errorf(http.StatusBadRequest, "item is not a /api/log-ingest body: %v", err)
 	}
-	return s.ingestEntry(req)
+	return s.ingestEntry(ctx, req)
 }
 
 // failedItem is the JSON of the result of an item that was not stored:

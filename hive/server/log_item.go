@@ -26,7 +26,9 @@ type parsedItem struct {
 
 // parseLogItem validates a logItem (a JSON string holding the record, or the
 // record object itself) and returns the record and the JSON to store: the
-// record object as sent, with "uuid" set.
+// record object as sent, with "uuid" set. A record without task name is
+// returned with an empty TaskName: the caller names its task
+// (Server.nameRecordTask) or refuses it.
 //
 // The record is read strictly (see strictUnmarshal): keys match the wire
 // format's exactly, and a repeated key or invalid UTF-8 anywhere refuses it,
@@ -95,10 +97,7 @@ func parseLogItem(raw json.RawMessage, maxRecord int64) (parsedItem, []byte, err
 		return parsedItem{}, nil, errorf(http.StatusBadRequest,
 			"logItem.%s: the key differs from %q only in case; keys are matched exactly, so a record may not hold both spellings or the wrong one", got, want)
 	}
-	if p.TaskName == "" {
-		return parsedItem{}, nil, errorf(http.StatusBadRequest, "logItem has no taskName")
-	}
-	if err := validateRecord(&p.ExecutionRecord); err != nil {
+	if err := validateNamelessRecord(&p.ExecutionRecord); err != nil {
 		return parsedItem{}, nil, err
 	}
 	if f.ReplayFrom.Kind() == '"' {
@@ -165,11 +164,20 @@ func validateRecord(rec *otelrecord.ExecutionRecord) error {
 	if rec.TaskName == "" {
 		return errorf(http.StatusBadRequest, "logItem has no taskName")
 	}
-	if err := checkName("logItem.taskName", rec.TaskName); err != nil {
-		return err
-	}
-	if err := checkRoutable("logItem.taskName", rec.TaskName); err != nil {
-		return err
+	return validateNamelessRecord(rec)
+}
+
+// validateNamelessRecord is validateRecord for a record that may have no
+// task name yet (the ingest body's taskUuid may name its task: see
+// Server.nameRecordTask); a name it has is checked.
+func validateNamelessRecord(rec *otelrecord.ExecutionRecord) error {
+	if rec.TaskName != "" {
+		if err := checkName("logItem.taskName", rec.TaskName); err != nil {
+			return err
+		}
+		if err := checkRoutable("logItem.taskName", rec.TaskName); err != nil {
+			return err
+		}
 	}
 	if err := checkID("logItem.uuid", rec.UUID, true); err != nil {
 		return err
