@@ -83,7 +83,8 @@ cat <<MSG
     curl -i http://127.0.0.1:8081/reports/99      # a failing boundary
     curl -s -d '{"args":{"userId":3}}' http://127.0.0.1:8081/tasks/getUserReport
     HIVE_HOST=http://127.0.0.1:8080 $bin/hive logs list --task getUserReport
-    HIVE_HOST=http://127.0.0.1:8080 go run ./examples/replay --uuid <uuid>
+    HIVE_HOST=http://127.0.0.1:8080 $bin/service replay getUserReport --uuid <uuid>
+    $bin/service replay getUserReport --trace <trace id>   # rebuilt from Jaeger
 
   (credentials: HIVE_API_KEY=$HIVE_API_KEY HIVE_API_SECRET=$HIVE_API_SECRET)
   Ctrl-C stops everything.
