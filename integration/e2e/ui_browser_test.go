@@ -274,4 +274,56 @@ func TestUIInBrowser(t *testing.T) {
 		}
 	}
 	assert.True(t, found, "the record is listed: %s", body)
+
+	// A record of 10,000 calls: the timeline groups them into at most 200
+	// bars, and a bar leads to the list of its calls.
+	big := manyCallsRecord(time.Now().Add(-time.Minute).Truncate(time.Millisecond), 10_000)
+	item, err := json.Marshal(big)
+	require.NoError(t, err)
+	status, body = apiCall(t, http.MethodPost, srv.URL+"/api/log-ingest", map[string]any{"projectUuid": hiveProject, "logItem": string(item)})
+	require.Equal(t, http.StatusOK, status, "ingest: %s", body)
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.Navigate(srv.URL+"/ui/tasks/"+uiTask+"/logs/"+big.UUID),
+		chromedp.WaitVisible(chromedp.ID("timeline")),
+	))
+	grouped, err := chromedp.Run(ctx, chromedp.Evaluate[[]int](`(() => {
+		const bars = Array.from(document.querySelectorAll("#timeline [data-bar]"));
+		return [bars.length, bars.reduce((n, b) => n + Number(b.dataset.count), 0),
+			document.querySelectorAll("#timeline li[data-lane]").length];
+	})()`))
+	require.NoError(t, err)
+	require.Len(t, grouped, 3)
+	assert.LessOrEqual(t, grouped[0], 200, "bars")
+	assert.Equal(t, 10_000, grouped[1], "every call in a bar")
+	assert.Equal(t, 4, grouped[2], "a row a boundary")
+	shoot("6-record-10000-calls")
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS(`#timeline li[data-lane] summary .name`)),
+		chromedp.Click(chromedp.CSS(`#timeline li[data-lane] .body a`)),
+		chromedp.WaitVisible(chromedp.ID("calls")),
+	))
+	listedCalls, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("#calls li[data-call]").length`))
+	require.NoError(t, err)
+	assert.Positive(t, listedCalls)
+	shoot("7-calls")
+}
+
+// manyCallsRecord returns a successful record of task uiTask with n calls
+// over 4 boundaries, 1 ms apart.
+func manyCallsRecord(start time.Time, n int) *otelrecord.ExecutionRecord {
+	rec := &otelrecord.ExecutionRecord{
+		UUID: "0193b000-e2e0-7000-8000-0000000000a3", TaskName: uiTask, Type: otelrecord.TypeSuccess,
+		Input: json.RawMessage(`{"userId":3}`), Output: json.RawMessage(`{"total":0}`),
+		Boundaries: map[string][]otelrecord.BoundaryRecord{},
+		Timing:     otelrecord.NewTiming(start, start.Add(time.Duration(n+1)*time.Millisecond)),
+	}
+	names := []string{"fetchUser", "fetchOrders", "priceQuote", "cacheGet"}
+	for i := range n {
+		at := start.Add(time.Duration(i) * time.Millisecond)
+		name := names[i%len(names)]
+		rec.Boundaries[name] = append(rec.Boundaries[name], otelrecord.BoundaryRecord{
+			Input: json.RawMessage(fmt.Sprintf(`[%d]`, i)), Output: json.RawMessage(fmt.Sprintf(`{"n":%d}`, i)),
+			Timing: otelrecord.NewTiming(at, at.Add(700*time.Microsecond))})
+	}
+	return rec
 }

@@ -75,6 +75,7 @@ func TestRecordPage10000CallsIsGrouped(t *testing.T) {
 	assert.GreaterOrEqual(t, bars, DefaultTimelineBars/2)
 	assert.Contains(t, body, "10000 calls over 20.00 s, grouped into")
 	assert.Contains(t, body, "(100 failed)")
+	assert.Equal(t, 5, strings.Count(body, "data-lane "), "a row a boundary")
 	assert.Less(t, len(body), 1<<20, "the page stays small")
 }
 

@@ -159,7 +159,8 @@ func TestCallsPageListsTheCallsOfABar(t *testing.T) {
 
 	_, body := u.get(c, "/ui/tasks/report/logs/"+rec.UUID, "Authorization", bearer())
 	assert.Equal(t, 4, strings.Count(body, "data-bar "), "120 calls in 4 bars")
-	assert.Contains(t, body, "a ×30")
+	assert.Contains(t, body, "a ×120", "one row for the boundary")
+	assert.Equal(t, 4, strings.Count(body, `data-count="30"`), "4 bars of 30 calls")
 
 	path := "/ui/tasks/report/logs/" + rec.UUID + "/calls?boundary=a&bucket=1&buckets=4&project=" + testProject
 	resp, body := u.get(c, path, "Authorization", bearer())

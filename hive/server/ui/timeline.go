@@ -66,6 +66,15 @@ type bar struct {
 	Bucket, Buckets int
 }
 
+// lane is the row of one boundary in a grouped timeline.
+type lane struct {
+	boundarySummary
+	// Busy is the sum of the calls' durations, in milliseconds.
+	Busy float64
+	// Bars are the boundary's groups of calls, in start order.
+	Bars []bar
+}
+
 // boundarySummary sums up the calls of one boundary.
 type boundarySummary struct {
 	Name          string
@@ -85,6 +94,9 @@ type timeline struct {
 	Grouped bool
 	// Bars are the bars in start order.
 	Bars []bar
+	// Lanes are the bars of a grouped timeline by boundary, in the order of
+	// Boundaries: a row a boundary. Nil when calls are not grouped.
+	Lanes []lane
 	// Boundaries sums the calls up per boundary, in the order of their first call.
 	Boundaries []boundarySummary
 }
@@ -183,7 +195,24 @@ func newTimeline(rec *otelrecord.ExecutionRecord, maxBars int) timeline {
 	for _, k := range order { // calls are in start order, so the groups are too
 		t.Bars = append(t.Bars, t.place(*groups[k]))
 	}
+	t.Lanes = lanes(t.Boundaries, t.Bars)
 	return t
+}
+
+// lanes sorts bars into one lane a boundary, in the order of summaries.
+func lanes(summaries []boundarySummary, bars []bar) []lane {
+	out := make([]lane, len(summaries))
+	idx := make(map[string]int, len(summaries))
+	for i, s := range summaries {
+		out[i].boundarySummary = s
+		idx[s.Name] = i
+	}
+	for _, b := range bars {
+		l := &out[idx[b.Boundary]]
+		l.Bars = append(l.Bars, b)
+		l.Busy += b.Busy
+	}
+	return out
 }
 
 // groupKey names a group of calls: a boundary and a time bucket.
