@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 )
 
 // maxInputBytes bounds the input "run TASK -" reads from stdin.
@@ -69,12 +68,8 @@ func (r *Runner) readInput(arg string) (json.RawMessage, error) {
 	if arg == "-" {
 		what = "the input on stdin"
 		var err error
-		data, err = io.ReadAll(io.LimitReader(r.cfg.stdin, maxInputBytes+1))
-		if err != nil {
+		if data, err = readAllLimited(r.cfg.stdin, maxInputBytes); err != nil {
 			return nil, fmt.Errorf("read the input from stdin: %w", err)
-		}
-		if len(data) > maxInputBytes {
-			return nil, usageErrorf("the input on stdin is over %d bytes", maxInputBytes)
 		}
 	}
 	data = bytes.TrimSpace(data)

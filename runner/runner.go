@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"slices"
@@ -38,8 +39,15 @@ type Runner struct {
 	names []string // in registration order
 }
 
-// New returns a runner without tasks; see the With… options for its
-// defaults.
+// New returns a runner without tasks.
+//
+// Defaults: the program name is the base name of os.Args[0]; commands read
+// os.Stdin and write to os.Stdout and os.Stderr; no setup; the Hive client
+// configured by the HIVE_* environment alone; Jaeger's query API at
+// HIVE_JAEGER_URL, else DefaultJaegerURL, read with a DefaultRequestTimeout
+// client; serve on DefaultAddr with a DefaultShutdownTimeout graceful
+// shutdown, no extra routes, no middleware, ready while serving; no
+// default command.
 func New(opts ...Option) *Runner {
 	return &Runner{cfg: newConfig(opts), tasks: make(map[string]Task)}
 }
@@ -183,7 +191,7 @@ func (r *Runner) exec(ctx context.Context, c command, args []string) (code int) 
 }
 
 // usage writes the list of commands.
-func (r *Runner) usage(w interface{ Write([]byte) (int, error) }) {
+func (r *Runner) usage(w io.Writer) {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Usage: %s COMMAND [flags] [arguments]\n\nCommands:\n", r.cfg.name)
 	for _, c := range commands {
@@ -193,7 +201,7 @@ func (r *Runner) usage(w interface{ Write([]byte) (int, error) }) {
 	if r.cfg.defaultCommand != "" {
 		fmt.Fprintf(&b, "Without a command, %s runs '%s'.\n", r.cfg.name, r.cfg.defaultCommand)
 	}
-	_, _ = w.Write([]byte(b.String()))
+	_, _ = io.WriteString(w, b.String())
 }
 
 func isHelp(arg string) bool { return arg == "-h" || arg == "-help" || arg == "--help" }
