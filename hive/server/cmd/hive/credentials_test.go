@@ -144,7 +144,7 @@ func TestCredentialSources(t *testing.T) {
 	creds, err := credentialFlags{}.resolve()
 	require.NoError(t, err)
 	assert.Equal(t, "env-key", creds.apiKey.Reveal())
-	var o clientOptions
+	var o showOptions
 	require.NoError(t, newShowFlags(&o).Parse([]string{"--api-key", "flag-key"}))
 	creds, err = o.resolve()
 	require.NoError(t, err)

@@ -2,14 +2,18 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net/http"
 	"strconv"
+	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/hivetrace/hivetrace/hive"
 	"github.com/hivetrace/hivetrace/internal/recordfmt"
@@ -44,23 +48,61 @@ func (o clientOptions) withEnv() clientOptions {
 
 type listOptions struct {
 	clientOptions
-	task   string
-	limit  int
-	before string
+	task         string
+	limit        int
+	before       string
+	typ          string
+	since, until timeFlag
+	minQuality   floatFlag
+	all, json    bool
 }
 
 func newListFlags(o *listOptions) *flag.FlagSet {
 	fs := newFlagSet("hive logs list")
 	fs.StringVar(&o.task, "task", "", "task `name` (required)")
 	fs.IntVar(&o.limit, "limit", 20, "records per page (the server caps it at 100)")
-	fs.StringVar(&o.before, "before", "", "`cursor` of the page to show, from a previous listing")
+	fs.StringVar(&o.before, "before", "", "`cursor` of the page to show, from a previous listing (with the same filters)")
+	fs.StringVar(&o.typ, "type", "", "list the records of this `outcome` only: success or error")
+	fs.Var(&o.since, "since", "list the runs started at or after this RFC 3339 `time`, or this duration before now (90m, 2h, 7d)")
+	fs.Var(&o.until, "until", "list the runs started before this `time`, written as for --since")
+	fs.Var(&o.minQuality, "min-quality", "list the records whose quality score is at least this `score` (unscored records are left out)")
+	fs.BoolVar(&o.all, "all", false, "follow the pages to the last (oldest) record")
+	fs.BoolVar(&o.json, "json", false, "write each record as one line of JSON (its key, project, createdAt, quality and the record as logItem)")
 	addClientFlags(fs, &o.clientOptions)
 	return fs
 }
 
-func newShowFlags(o *clientOptions) *flag.FlagSet {
+// floatFlag is an optional number flag.
+type floatFlag struct {
+	v   float64
+	set bool
+}
+
+func (f *floatFlag) String() string {
+	if !f.set {
+		return ""
+	}
+	return strconv.FormatFloat(f.v, 'g', -1, 64)
+}
+
+func (f *floatFlag) Set(s string) error {
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
+		return errors.New("want a number")
+	}
+	f.v, f.set = v, true
+	return nil
+}
+
+type showOptions struct {
+	clientOptions
+	json bool
+}
+
+func newShowFlags(o *showOptions) *flag.FlagSet {
 	fs := newFlagSet("hive logs show")
-	addClientFlags(fs, o)
+	fs.BoolVar(&o.json, "json", false, "write the record as JSON only, without the timing table")
+	addClientFlags(fs, &o.clientOptions)
 	return fs
 }
 
@@ -118,11 +160,9 @@ func runList(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if code, ok := parseFlagsOnly(fs, args, listUsage, stdout, stderr); !ok {
 		return code
 	}
-	if o.task == "" {
-		return usageError(stderr, fs.Name(), "--task is required")
-	}
-	if o.limit < 1 {
-		return usageError(stderr, fs.Name(), "--limit must be at least 1")
+	opts, err := o.listOptions(time.Now())
+	if err != nil {
+		return usageError(stderr, fs.Name(), "%v", err)
 	}
 	client, release, err := newClient(o.clientOptions, stderr)
 	if err != nil {
@@ -130,44 +170,152 @@ func runList(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	defer release()
 
-	page, err := client.ListLogs(ctx, o.task, hive.ListOptions{Limit: o.limit, Before: o.before})
-	if err != nil {
-		fmt.Fprintf(stderr, "%s: %v\n", fs.Name(), err)
-		return exitError
+	out := newListWriter(stdout, o.json)
+	listed, pages := 0, 0
+	prog := newProgress(stderr, func() string { return fmt.Sprintf("%d records listed, %d pages", listed, pages) })
+	for {
+		page, err := client.ListLogs(ctx, o.task, opts)
+		if err != nil {
+			prog.clear()
+			return fail(stderr, fs.Name(), err)
+		}
+		pages++
+		listed += len(page.Logs)
+		if err := out.write(page.Logs); err != nil {
+			prog.clear()
+			return fail(stderr, fs.Name(), err)
+		}
+		if page.Next == "" {
+			break
+		}
+		if !o.all {
+			prog.clear()
+			more := "more: " + o.nextCommand(opts, page.Next)
+			if o.json {
+				fmt.Fprintln(stderr, more) // stdout holds JSON only
+			} else {
+				fmt.Fprintln(stdout, more)
+			}
+			return exitOK
+		}
+		opts.Before = page.Next
+		prog.update()
 	}
-	if len(page.Logs) == 0 {
+	prog.clear()
+	if listed == 0 && !o.json {
 		fmt.Fprintf(stdout, "no records of task %q\n", o.task)
-		return exitOK
 	}
-	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "CREATED AT\tUUID\tTYPE\tDURATION (ms)\tPROJECT")
-	for _, e := range page.Logs {
-		typ, dur := "-", "-"
+	if err := out.flush(); err != nil {
+		return fail(stderr, fs.Name(), err)
+	}
+	return exitOK
+}
+
+// listOptions checks the flags of "hive logs list" and returns the query of
+// its first page, durations counted back from now.
+func (o *listOptions) listOptions(now time.Time) (hive.ListOptions, error) {
+	switch {
+	case o.task == "":
+		return hive.ListOptions{}, errors.New("--task is required")
+	case o.limit < 1:
+		return hive.ListOptions{}, errors.New("--limit must be at least 1")
+	case o.typ != "" && o.typ != "success" && o.typ != "error":
+		return hive.ListOptions{}, fmt.Errorf("--type must be success or error, got %q", o.typ)
+	}
+	since, until, err := timeRange(&o.since, &o.until, now)
+	if err != nil {
+		return hive.ListOptions{}, err
+	}
+	opts := hive.ListOptions{Limit: o.limit, Before: o.before, Type: o.typ, Since: since, Until: until}
+	if o.minQuality.set {
+		opts.MinQuality = &o.minQuality.v
+	}
+	return opts, nil
+}
+
+// nextCommand returns the command that lists the page after the cursor
+// next: the same task, page size and filters, a time range given as
+// durations fixed to the times it stood for, and the project when it came
+// from the command line.
+func (o *listOptions) nextCommand(opts hive.ListOptions, next string) string {
+	args := []string{"hive logs list --task", strconv.Quote(o.task), "--limit", strconv.Itoa(o.limit)}
+	if o.project != "" {
+		args = append(args, "--project", strconv.Quote(o.project))
+	}
+	if opts.Type != "" {
+		args = append(args, "--type", opts.Type)
+	}
+	if !opts.Since.IsZero() {
+		args = append(args, "--since", opts.Since.UTC().Format(time.RFC3339Nano))
+	}
+	if !opts.Until.IsZero() {
+		args = append(args, "--until", opts.Until.UTC().Format(time.RFC3339Nano))
+	}
+	if opts.MinQuality != nil {
+		args = append(args, "--min-quality", o.minQuality.String())
+	}
+	if o.json {
+		args = append(args, "--json")
+	}
+	return strings.Join(append(args, "--before", next), " ")
+}
+
+// listWriter writes listed records: a table (its header once, aligned over
+// every page written) or one JSON object a line.
+type listWriter struct {
+	json  *json.Encoder
+	table *tabwriter.Writer
+	rows  int
+}
+
+func newListWriter(w io.Writer, asJSON bool) *listWriter {
+	if asJSON {
+		return &listWriter{json: json.NewEncoder(w)}
+	}
+	return &listWriter{table: tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)}
+}
+
+// write writes the records of a page.
+func (lw *listWriter) write(logs []hive.LogEntry) error {
+	for _, e := range logs {
+		if lw.json != nil {
+			if err := lw.json.Encode(e); err != nil {
+				return err
+			}
+			continue
+		}
+		if lw.rows == 0 {
+			fmt.Fprintln(lw.table, "CREATED AT\tUUID\tTYPE\tDURATION (ms)\tQUALITY\tPROJECT")
+		}
+		lw.rows++
+		typ, dur, score := "-", "-", "-"
 		if e.Record != nil {
 			if e.Record.Type != "" {
 				typ = string(e.Record.Type)
 			}
 			if e.Record.Timing != nil {
-				if d, ok := e.Record.Timing.KnownDuration(); ok {
-					dur = strconv.FormatFloat(d, 'f', 3, 64)
-				}
+				dur = strconv.FormatFloat(e.Record.Timing.Duration, 'f', 3, 64)
 			}
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", e.CreatedAt, e.UUID, typ, dur, e.ProjectName)
+		if e.Quality != nil {
+			score = strconv.FormatFloat(e.Quality.Score, 'g', -1, 64)
+		}
+		fmt.Fprintf(lw.table, "%s\t%s\t%s\t%s\t%s\t%s\n", e.CreatedAt, e.UUID, typ, dur, score, e.ProjectName)
 	}
-	if err := tw.Flush(); err != nil {
-		fmt.Fprintf(stderr, "%s: %v\n", fs.Name(), err)
-		return exitError
+	return lw.flush()
+}
+
+// flush writes the table rows held for alignment.
+func (lw *listWriter) flush() error {
+	if lw.table == nil {
+		return nil
 	}
-	if page.Next != "" {
-		fmt.Fprintf(stdout, "more: hive logs list --task %s --limit %d --before %s\n", strconv.Quote(o.task), o.limit, page.Next)
-	}
-	return exitOK
+	return lw.table.Flush()
 }
 
 // runShow runs "hive logs show".
 func runShow(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	var o clientOptions
+	var o showOptions
 	fs := newShowFlags(&o)
 	pos, code, ok := parseOrUsage(fs, args, showUsage, stdout, stderr)
 	if !ok {
@@ -176,29 +324,29 @@ func runShow(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(pos) != 2 {
 		return usageError(stderr, fs.Name(), "want TASK and UUID, got %d arguments", len(pos))
 	}
-	client, release, err := newClient(o, stderr)
+	client, release, err := newClient(o.clientOptions, stderr)
 	if err != nil {
 		return usageError(stderr, fs.Name(), "%v", err)
 	}
 	defer release()
 
 	rec, err := client.GetLog(ctx, pos[0], pos[1])
-	if err != nil {
-		if errors.Is(err, hive.ErrNotFound) {
-			fmt.Fprintf(stderr, "%s: no record %s of task %q: %v\n", fs.Name(), pos[1], pos[0], err)
-		} else {
-			fmt.Fprintf(stderr, "%s: %v\n", fs.Name(), err)
-		}
+	switch {
+	case errors.Is(err, hive.ErrNotFound):
+		fmt.Fprintf(stderr, "%s: no record %s of task %q on the server\n", fs.Name(), pos[1], pos[0])
 		return exitError
+	case err != nil:
+		return fail(stderr, fs.Name(), err)
 	}
 	if err := recordfmt.WriteRecordJSON(stdout, rec); err != nil {
-		fmt.Fprintf(stderr, "%s: %v\n", fs.Name(), err)
-		return exitError
+		return fail(stderr, fs.Name(), err)
 	}
 	fmt.Fprintln(stdout)
+	if o.json {
+		return exitOK
+	}
 	if err := recordfmt.WriteTimingTable(stdout, rec); err != nil {
-		fmt.Fprintf(stderr, "%s: %v\n", fs.Name(), err)
-		return exitError
+		return fail(stderr, fs.Name(), err)
 	}
 	return exitOK
 }

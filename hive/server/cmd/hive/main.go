@@ -1,13 +1,22 @@
-// Command hive serves a local Hive-compatible API backed by a SQLite file,
-// reads the execution records stored there, and rebuilds records from traces
-// kept in Jaeger.
+// Command hive serves a local Hive-compatible API backed by a SQLite file or
+// a PostgreSQL database, lists the tasks and execution records stored there,
+// and rebuilds records from traces kept in Jaeger.
 //
 //	hive serve [--addr 127.0.0.1:8080] [--db ./hive.db] [--api-key K --api-secret-file FILE]
-//	hive logs list --task NAME [--limit N] [--before CURSOR]
-//	hive logs show TASK UUID
+//	hive tasks list [--project P] [--since T] [--until T] [--json]
+//	hive logs list --task NAME [--type success|error] [--since T] [--until T] [--min-quality S]
+//	               [--limit N] [--before CURSOR | --all] [--json]
+//	hive logs show TASK UUID [--json]
 //	hive fixture download UUID [--project P] [-o FILE]
 //	hive rebuild --jaeger http://127.0.0.1:16686 --trace TRACE_ID [--send]
 //	hive rebuild --jaeger http://127.0.0.1:16686 --service NAME --since 2h [--until T] [--send]
+//	hive version
+//
+// Times (--since, --until) are RFC 3339 times or durations before now (90m,
+// 2h, 7d). The read commands write JSON with --json: tasks list an array,
+// logs list one record a line (the next page's command then goes to
+// stderr), logs show the record. A failure is reported on one line on
+// stderr with exit status 1; a wrong command line exits with 2.
 //
 // The API key comes from --api-key or HIVE_API_KEY. The API secret is never
 // a flag value, which anyone who can list processes could read: it comes from
@@ -55,6 +64,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return runServe(ctx, rest, stdout, stderr)
 	case "logs":
 		return runLogs(ctx, rest, stdout, stderr)
+	case "tasks":
+		return runTasks(ctx, rest, stdout, stderr)
+	case "version", "--version", "-version":
+		return runVersion(rest, stdout, stderr)
 	case "rebuild":
 		return runRebuild(ctx, rest, stdout, stderr)
 	case "fixture":
@@ -72,7 +85,7 @@ func runHelp(args []string, stdout, stderr io.Writer) int {
 	var cmd string
 	if len(args) > 0 {
 		cmd = args[0]
-		if (cmd == "logs" || cmd == "fixture") && len(args) > 1 {
+		if (cmd == "logs" || cmd == "fixture" || cmd == "tasks") && len(args) > 1 {
 			cmd += " " + args[1]
 		}
 	}
@@ -86,7 +99,13 @@ func runHelp(args []string, stdout, stderr io.Writer) int {
 	case "logs list":
 		printUsage(stdout, listUsage, newListFlags(&listOptions{}))
 	case "logs show":
-		printUsage(stdout, showUsage, newShowFlags(&clientOptions{}))
+		printUsage(stdout, showUsage, newShowFlags(&showOptions{}))
+	case "tasks":
+		fmt.Fprint(stdout, tasksUsage)
+	case "tasks list":
+		printUsage(stdout, tasksListUsage, newTasksListFlags(&tasksListOptions{}))
+	case "version":
+		fmt.Fprint(stdout, versionUsage)
 	case "rebuild":
 		printUsage(stdout, rebuildUsage, newRebuildFlags(&rebuildOptions{}))
 	case "fixture":

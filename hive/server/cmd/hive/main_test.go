@@ -211,8 +211,8 @@ func TestServeAndLogs(t *testing.T) {
 	require.Equal(t, exitOK, code, stderr)
 	lines := strings.Split(strings.TrimSpace(out), "\n")
 	require.Len(t, lines, 3, out)
-	assert.Regexp(t, `^CREATED AT\s+UUID\s+TYPE\s+DURATION \(ms\)\s+PROJECT$`, lines[0])
-	assert.Regexp(t, `^\d{4}-\d\d-\d\dT\S+Z\s+`+secondUUID+`\s+success\s+8\.000\s+reports$`, lines[1])
+	assert.Regexp(t, `^CREATED AT\s+UUID\s+TYPE\s+DURATION \(ms\)\s+QUALITY\s+PROJECT$`, lines[0])
+	assert.Regexp(t, `^\d{4}-\d\d-\d\dT\S+Z\s+`+secondUUID+`\s+success\s+8\.000\s+-\s+reports$`, lines[1])
 	assert.Contains(t, lines[2], firstUUID)
 
 	code, out, stderr = runCmd(t, append([]string{"logs", "list", "--task", "getUserReport", "--limit", "1"}, auth...)...)

@@ -12,24 +12,30 @@ and rebuilds records from the traces Jaeger keeps.
 Usage:
   hive serve [flags]           serve the Hive API, storing records in a SQLite file
                                or a PostgreSQL database
-  hive logs list --task NAME   list a task's records, newest first
+  hive tasks list              list the tasks with their runs, errors, p50/p95 and last run
+  hive logs list --task NAME   list a task's records, newest first (--type, --since,
+                               --until, --min-quality filter them; --all follows the pages)
   hive logs show TASK UUID     print a record and a timing table of its boundary calls
   hive fixture download UUID   write a stored record as a forge fixture (JSON) to stdout or -o FILE
   hive rebuild --trace ID      rebuild the records of a trace kept in Jaeger; print or --send them
   hive rebuild --service NAME --since 2h
                                the same for every trace of a service in a time range
+  hive version                 print the version, VCS revision and Go version (also --version)
   hive help [command]          show the help of a command
 
 Environment:
   HIVE_API_KEY, HIVE_API_SECRET  credentials (serve: the ones clients must present;
                                  logs and rebuild --send: the ones presented to the server)
   HIVE_API_SECRET_FILE           file holding the API secret, when HIVE_API_SECRET is not set
-  HIVE_HOST                      server the logs and rebuild commands talk to (default ` + defaultHost + `)
-  HIVE_PROJECT_UUID              project the logs commands are scoped to (default: all),
+  HIVE_HOST                      server the tasks, logs and rebuild commands talk to (default ` + defaultHost + `)
+  HIVE_PROJECT_UUID              project the tasks and logs commands are scoped to (default: all),
                                  and the project rebuild --send stores records in
   HIVE_DATABASE_URL              database of serve when --db is not given (a postgres://
                                  URL keeps its password out of the process list)
 
+Times (--since, --until) are RFC 3339 times or durations before now (90m, 2h,
+7d). The read commands write JSON with --json. A failure prints one line on
+stderr and exits with status 1; a wrong command line exits with status 2.
 Flags given on the command line override the environment. The API secret is
 never a flag value, which anyone who can list processes could read: it comes
 from HIVE_API_SECRET or from a file (--api-secret-file PATH or
@@ -86,8 +92,9 @@ Flags:
 `
 
 const logsUsage = `Usage:
-  hive logs list --task NAME [--limit N] [--before CURSOR]
-  hive logs show TASK UUID
+  hive logs list --task NAME [--type success|error] [--since T] [--until T]
+                 [--min-quality S] [--limit N] [--before CURSOR | --all] [--json]
+  hive logs show TASK UUID [--json]
 
 Reads records from a Hive server (HIVE_HOST or --host), presenting the key
 from --api-key or HIVE_API_KEY and the secret from --api-secret-file,
@@ -98,8 +105,20 @@ HIVE_API_SECRET or HIVE_API_SECRET_FILE. Run "hive logs list --help" or
 const listUsage = `Usage: hive logs list --task NAME [flags]
 
 Lists a task's records, newest first: when the server stored each one, its
-uuid, outcome and duration. When more records exist, the last line gives the
-command for the next page.
+uuid, outcome, duration, quality score and project. When more records exist,
+the last line gives the command for the next page (the same filters, a range
+given as durations fixed to the times it stood for); --all follows the pages
+to the last instead, with a progress line on stderr when it is a terminal.
+
+--type keeps the records of one outcome (success or error); --since and
+--until keep the runs started in a range (RFC 3339 times, or durations before
+now: 90m, 2h, 7d), a run starting at its record's timing.startTime or when the
+server stored it; --min-quality keeps the records scored at least that much
+(unscored records are left out).
+
+With --json each record is written as one line of JSON:
+{"uuid","taskName","projectName","projectUuid","createdAt","replayFrom",
+"quality","logItem"}, and the next page's command goes to stderr.
 
 Flags:
 `
@@ -108,9 +127,16 @@ const showUsage = `Usage: hive logs show [flags] TASK UUID
 
 Prints a stored record as indented JSON, then a timing table of its boundary calls:
 the boundary, the call number, its start in milliseconds from the start of the
-run, its duration in milliseconds, and its outcome.
+run, its duration in milliseconds, and its outcome. With --json it prints the
+record only.
 
 Flags:
+`
+
+const versionUsage = `Usage: hive version (or hive --version)
+
+Prints the version of hive, then the module, VCS revision and time the binary
+was built from (when the build recorded them) and the Go version.
 `
 
 // printUsage writes a command's text and its flags.
