@@ -22,7 +22,9 @@
 //	GET  /api/fixture/{uuid}?projectUuid=
 //
 // and OTLP/HTTP trace exports at POST /v1/traces (see below), plus an
-// unauthenticated GET /healthz. Every API request must carry
+// unauthenticated GET /healthz. With WithUI, pages under /ui/ (package
+// hive/server/ui, the records UI) authorize themselves, and GET / leads
+// there. Every API request must carry
 // "Authorization: Bearer <apiKey>:<apiSecret>", compared in constant time.
 // Failed attempts are throttled per remote address (the connection's IP,
 // never X-Forwarded-For) and per API key: after 20 failures within 10 s, the

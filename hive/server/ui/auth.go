@@ -78,7 +78,7 @@ func (h *Handler) refuse(w http.ResponseWriter, r *http.Request, err error) {
 	if errors.As(err, &ae) {
 		status = ae.Status
 		if ae.RetryAfter > 0 {
-			w.Header().Set("Retry-After", strconv.FormatInt(int64((ae.RetryAfter+time.Second-1)/time.Second), 10))
+			w.Header().Set("Retry-After", retryAfter(ae.RetryAfter))
 		}
 	}
 	if status == http.StatusUnauthorized {
@@ -108,4 +108,10 @@ func localNext(next string) string {
 		return uiPrefix
 	}
 	return next
+}
+
+// retryAfter formats a wait for a Retry-After header: whole seconds,
+// rounded up.
+func retryAfter(wait time.Duration) string {
+	return strconv.FormatInt(int64((wait+time.Second-1)/time.Second), 10)
 }

@@ -80,10 +80,17 @@ func TestLoginRefusesWrongCredentialsAndThrottles(t *testing.T) {
 		assert.Contains(t, body, "Wrong API key or secret.")
 		assert.Nil(t, sessionCookie(resp))
 	}
+	// A cross-site login is refused before the credentials are checked.
+	resp, _ := u.post(c, "/ui/login", map[string][]string{"apiKey": {testKey}, "apiSecret": {testSecret}},
+		"Sec-Fetch-Site", "cross-site", "Origin", "https://evil.example")
+	assert.Equal(t, http.StatusForbidden, resp.StatusCode)
+	assert.Nil(t, sessionCookie(resp))
+
 	// The address is blocked now, the right secret included: the UI and the
 	// API share the throttle.
 	resp, body := u.post(c, "/ui/login", map[string][]string{"apiKey": {testKey}, "apiSecret": {testSecret}})
 	assert.Equal(t, http.StatusTooManyRequests, resp.StatusCode)
+	assert.NotEmpty(t, resp.Header.Get("Retry-After"))
 	assert.Contains(t, body, "Too many failed attempts")
 	assert.Nil(t, sessionCookie(resp))
 	resp, _ = u.get(c, "/api/me", "Authorization", bearer())

@@ -40,6 +40,7 @@ func (h *Handler) handleLogin(w http.ResponseWriter, r *http.Request) {
 		var ae *server.AuthError
 		if errors.As(err, &ae) && ae.Status == http.StatusTooManyRequests {
 			status, msg = ae.Status, "Too many failed attempts: "+ae.Reason
+			w.Header().Set("Retry-After", retryAfter(ae.RetryAfter))
 		}
 		if authz == "" {
 			msg = "Enter the API key and secret the server was started with."
