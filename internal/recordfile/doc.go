@@ -5,7 +5,8 @@
 // Forge fixture, wrapped as GET /api/fixture/{uuid} answers it
 // ({"fixture":{…}}) or bare as the forge CLI's fixture:download writes it
 // ({"fixtureUUID","name","taskName","projectName","type","input","output",
-// "boundaries","context"}).
+// "boundaries","context"}, as hive fixture download writes it too), whose
+// context (string members) becomes the record's metadata.
 //
 // It depends on the standard library and otelrecord only.
 package recordfile

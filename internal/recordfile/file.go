@@ -164,6 +164,7 @@ type fixtureJSON struct {
 	Error       json.RawMessage                        `json:"error"`
 	Boundaries  map[string][]otelrecord.BoundaryRecord `json:"boundaries"`
 	Metadata    map[string]string                      `json:"metadata"`
+	Context     map[string]json.RawMessage             `json:"context"`
 }
 
 // fixtureRecord turns a fixture object into the record it holds.
@@ -191,12 +192,32 @@ func fixtureRecord(m map[string]json.RawMessage) (*otelrecord.ExecutionRecord, e
 	if rec.Error == "" && rec.Type != otelrecord.TypeError {
 		rec.Output = fx.Output
 	}
+	if rec.Metadata == nil {
+		rec.Metadata = stringMembers(fx.Context)
+	}
 	for name, calls := range rec.Boundaries {
 		if calls == nil {
 			rec.Boundaries[name] = []otelrecord.BoundaryRecord{}
 		}
 	}
 	return rec, nil
+}
+
+// stringMembers returns the members of an object that are strings (a
+// fixture's context is the record's metadata); nil when it has none.
+func stringMembers(m map[string]json.RawMessage) map[string]string {
+	var out map[string]string
+	for k, raw := range m {
+		var s string
+		if json.Unmarshal(raw, &s) != nil {
+			continue
+		}
+		if out == nil {
+			out = make(map[string]string, len(m))
+		}
+		out[k] = s
+	}
+	return out
 }
 
 // errorText reads a fixture's error: a string, or an object with a

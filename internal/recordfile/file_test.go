@@ -64,6 +64,16 @@ func TestDecodeFixtureBoundaries(t *testing.T) {
 	assert.JSONEq(t, `{"a":1}`, string(f.Record.Input))
 }
 
+func TestDecodeFixtureContextIsMetadata(t *testing.T) {
+	f, err := recordfile.Decode([]byte(`{"fixtureUUID":"f1","taskName":"t","input":1,"output":2,"boundaries":{},"context":{"requestId":"r-1","n":3}}`))
+	require.NoError(t, err)
+	assert.Equal(t, map[string]string{"requestId": "r-1"}, f.Record.Metadata)
+
+	f, err = recordfile.Decode([]byte(`{"fixtureUUID":"f1","taskName":"t","input":1,"output":2,"boundaries":{},"context":{}}`))
+	require.NoError(t, err)
+	assert.Nil(t, f.Record.Metadata)
+}
+
 func TestDecodeErrors(t *testing.T) {
 	for _, data := range []string{``, `[]`, `"x"`, `{`, `{"logItem":5}`, `{"logItem":"nope"}`, `{"fixture":[1]}`,
 		`{"fixtureUUID":"f","boundaries":7}`, `{"input":1,"boundaries":{"x":5}}`, `{"logItem":"\"x"}`} {
