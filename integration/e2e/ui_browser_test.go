@@ -306,6 +306,36 @@ func TestUIInBrowser(t *testing.T) {
 	require.NoError(t, err)
 	assert.Positive(t, listedCalls)
 	shoot("7-calls")
+
+	// A record full of markup renders inert: no element, handler or
+	// javascript: link of its own reaches the page.
+	hostile := `{"uuid":"0193b000-e2e0-7000-8000-0000000000a4","taskName":"` + uiTask + `","type":"error",` +
+		`"input":{"html":"<img src=x onerror=\"document.title='pwned'\">","url":"javascript:document.title='pwned'"},` +
+		`"error":"</pre><script>document.title='pwned'</script>",` +
+		`"boundaries":{"<script>document.title='pwned'</script>":[{"input":["<b id=injected>x</b>"],"error":"<svg onload=\"document.title='pwned'\">",` +
+		`"timing":{"startTime":1795633372498,"endTime":1795633372502,"duration":4}}]},` +
+		`"metadata":{"trace_id":"javascript:document.title='pwned'"},` +
+		`"timing":{"startTime":1795633372498,"endTime":1795633372505,"duration":7}}`
+	status, body = apiCall(t, http.MethodPost, srv.URL+"/api/log-ingest", map[string]any{"projectUuid": hiveProject, "logItem": hostile})
+	require.Equal(t, http.StatusOK, status, "ingest: %s", body)
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.Navigate(srv.URL+"/ui/tasks/"+uiTask+"/logs/0193b000-e2e0-7000-8000-0000000000a4"),
+		chromedp.WaitVisible(chromedp.ID("timeline")),
+		chromedp.Click(chromedp.CSS(`#timeline li[data-bar] summary`)),
+	))
+	inert, err := chromedp.Run(ctx, chromedp.Evaluate[[]any](`[document.title,
+		document.querySelectorAll("img, #injected, main svg[onload]").length,
+		document.querySelectorAll("script").length,
+		Array.from(document.querySelectorAll("a")).filter(a => a.href.startsWith("javascript:")).length,
+		document.getElementById("record-input").textContent.includes("onerror")]`))
+	require.NoError(t, err)
+	require.Len(t, inert, 5)
+	assert.NotEqual(t, "pwned", inert[0], "no script of the record ran")
+	assert.EqualValues(t, 0, inert[1], "no element of the record")
+	assert.EqualValues(t, 1, inert[2], "the UI's own script only")
+	assert.EqualValues(t, 0, inert[3], "no javascript: link")
+	assert.Equal(t, true, inert[4], "the markup is shown as text")
+	shoot("8-hostile-record")
 }
 
 // manyCallsRecord returns a successful record of task uiTask with n calls
