@@ -59,6 +59,7 @@ type config struct {
 	httpClient      *http.Client
 	addr            string
 	shutdownTimeout time.Duration
+	drainDelay      time.Duration
 	routes          func(*http.ServeMux)
 	middleware      func(http.Handler) http.Handler
 	ready           func(context.Context) error
@@ -173,6 +174,17 @@ func WithShutdownTimeout(d time.Duration) Option {
 	return optionFunc(func(c *config) {
 		if d > 0 {
 			c.shutdownTimeout = d
+		}
+	})
+}
+
+// WithDrainDelay sets serve's default drain delay: how long, once told to
+// stop, it keeps serving with GET /readyz answering 503 before it shuts
+// down (default 0: at once). Negative values are ignored.
+func WithDrainDelay(d time.Duration) Option {
+	return optionFunc(func(c *config) {
+		if d >= 0 {
+			c.drainDelay = d
 		}
 	})
 }

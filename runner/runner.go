@@ -45,8 +45,8 @@ type Runner struct {
 // os.Stdin and write to os.Stdout and os.Stderr; no setup; the Hive client
 // configured by the HIVE_* environment alone; Jaeger's query API at
 // HIVE_JAEGER_URL, else DefaultJaegerURL, read with a DefaultRequestTimeout
-// client; serve on DefaultAddr with a DefaultShutdownTimeout graceful
-// shutdown, no extra routes, no middleware, ready while serving; no
+// client; serve on DefaultAddr with no drain delay and a
+// DefaultShutdownTimeout graceful shutdown, no extra routes, no middleware, ready while serving; no
 // default command.
 func New(opts ...Option) *Runner {
 	return &Runner{cfg: newConfig(opts), tasks: make(map[string]Task)}

@@ -20,9 +20,12 @@ func (r *Runner) cmdServe(ctx context.Context, args []string) error {
 			"                      422 invalid input, 500 failed run)\n"+
 			"  GET  /tasks         the tasks, as list --json writes them\n"+
 			"  GET  /healthz       200 while the process serves\n"+
-			"  GET  /readyz        200 when ready for traffic, 503 once shutting down")
+			"  GET  /readyz        200 when ready for traffic, 503 once shutting down\n\n"+
+			"On the signal, /readyz answers 503 for --drain-delay while requests are still served\n"+
+			"(so a load balancer stops sending traffic), then the server shuts down gracefully.")
 	addr := fs.String("addr", r.cfg.addr, "`address` to listen on")
 	timeout := fs.Duration("shutdown-timeout", r.cfg.shutdownTimeout, "bound on the graceful shutdown")
+	drain := fs.Duration("drain-delay", r.cfg.drainDelay, "time to keep serving with /readyz at 503 before shutting down")
 	pos, err := fs.parse(args)
 	if err != nil {
 		return err
@@ -32,6 +35,9 @@ func (r *Runner) cmdServe(ctx context.Context, args []string) error {
 	}
 	if *timeout <= 0 {
 		return usageErrorf("--shutdown-timeout must be positive")
+	}
+	if *drain < 0 {
+		return usageErrorf("--drain-delay must not be negative")
 	}
 	var lc net.ListenConfig
 	ln, err := lc.Listen(ctx, "tcp", *addr)
@@ -58,6 +64,15 @@ func (r *Runner) cmdServe(ctx context.Context, args []string) error {
 	case <-ctx.Done():
 	}
 	stopping.Store(true)
+	if *drain > 0 {
+		t := time.NewTimer(*drain)
+		select {
+		case <-t.C:
+		case err := <-errc:
+			t.Stop()
+			return fmt.Errorf("serve on %s: %w", url, err)
+		}
+	}
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), *timeout)
 	defer cancel()
 	err = srv.Shutdown(sctx)

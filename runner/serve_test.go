@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -102,4 +103,31 @@ func TestServeJSONAndErrors(t *testing.T) {
 	assert.Equal(t, runner.ExitUsage, c.run(t, "serve", "extra"))
 	assert.Equal(t, runner.ExitFailure, c.run(t, "serve", "--addr", "127.0.0.1:-1"))
 	assert.Contains(t, c.err(), "listen on 127.0.0.1:-1")
+}
+
+func TestServeDrainsBeforeShutdown(t *testing.T) {
+	addrs := make(chan net.Addr, 1)
+	c := newCLI(t, runner.WithOnListen(func(a net.Addr) { addrs <- a }), runner.WithDrainDelay(time.Minute))
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan int, 1)
+	go func() { done <- c.r.Run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--drain-delay", "400ms"}) }()
+	base := "http://" + (<-addrs).String()
+	code, _ := get(t, http.MethodGet, base+"/readyz", "")
+	require.Equal(t, http.StatusOK, code)
+
+	start := time.Now()
+	cancel()
+	var body string
+	require.Eventually(t, func() bool {
+		code, body = get(t, http.MethodGet, base+"/readyz", "")
+		return code == http.StatusServiceUnavailable
+	}, 5*time.Second, 10*time.Millisecond, "/readyz turns 503 while draining")
+	assert.JSONEq(t, `{"status":"stopping"}`, body)
+	code, _ = get(t, http.MethodPost, base+"/tasks/greet", `{"args":"Ada"}`)
+	assert.Equal(t, http.StatusOK, code, "requests are still served while draining")
+	http.DefaultClient.CloseIdleConnections()
+
+	require.Equal(t, runner.ExitOK, <-done)
+	assert.GreaterOrEqual(t, time.Since(start), 400*time.Millisecond)
+	assert.Equal(t, runner.ExitUsage, c.run(t, "serve", "--drain-delay", "-1s"))
 }
