@@ -33,19 +33,19 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
 	cfg := newConfig(opts)
 	pcfg, err := pgxpool.ParseConfig(dsn)
 	if err != nil {
-		return nil, fmt.Errorf("pgstore: parse dsn: %w", err)
+		return nil, fmt.Errorf("parse database connection string: %w", err)
 	}
 	if cfg.maxConns > 0 {
 		pcfg.MaxConns = cfg.maxConns
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, pcfg)
 	if err != nil {
-		return nil, fmt.Errorf("pgstore: connect: %w", err)
+		return nil, fmt.Errorf("connect to the database: %w", err)
 	}
 	err = pool.AcquireFunc(ctx, func(c *pgxpool.Conn) error { return migrate(ctx, c.Conn()) })
 	if err != nil {
 		pool.Close()
-		return nil, fmt.Errorf("pgstore: %w", err)
+		return nil, fmt.Errorf("prepare the database: %w", err)
 	}
 	return &Store{cfg: cfg, pool: pool}, nil
 }
@@ -252,7 +252,7 @@ func (s *Store) PutTask(ctx context.Context, t server.RegisteredTask) (bool, err
 func (s *Store) GetTask(ctx context.Context, projectUUID, taskUUID string) (server.RegisteredTask, error) {
 	t, err := scanTask(s.pool.QueryRow(ctx, selectTaskByUUID, projectUUID, taskUUID))
 	if errors.Is(err, pgx.ErrNoRows) {
-		return server.RegisteredTask{}, fmt.Errorf("pgstore: task %q in project %q: %w", taskUUID, projectUUID, server.ErrNotStored)
+		return server.RegisteredTask{}, fmt.Errorf("task %q in project %q: %w", taskUUID, projectUUID, server.ErrNotStored)
 	}
 	return t, wrap("get task", err)
 }
@@ -390,10 +390,13 @@ func (s *Store) SetQuality(ctx context.Context, key server.LogKey, quality json.
 	}))
 }
 
-// wrap prefixes a non-nil error with the package and operation.
+// wrap prefixes a storage failure with the operation. An error about the
+// data (server.ErrNotStored, ErrConflict, ErrAmbiguous, ErrInvalid) names
+// what is wrong already and is returned as is: the server answers it to
+// clients, who have no use for the store's internals.
 func wrap(op string, err error) error {
-	if err == nil {
-		return nil
+	if err == nil || server.IsDataError(err) {
+		return err
 	}
-	return fmt.Errorf("pgstore: %s: %w", op, err)
+	return fmt.Errorf("%s: %w", op, err)
 }

@@ -41,17 +41,17 @@ var _ server.Store = (*Store)(nil)
 // a write does not fail with SQLITE_BUSY.
 func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	if path == "" {
-		return nil, errors.New("sqlitestore: empty database path")
+		return nil, errors.New("empty database path: give a SQLite file path")
 	}
 	if strings.ContainsAny(path, "?#") || strings.HasPrefix(path, "file:") || path == ":memory:" {
-		return nil, fmt.Errorf("sqlitestore: %q: give a plain file path (no URI, query or :memory:)", path)
+		return nil, fmt.Errorf("database %q: give a plain file path (no URI, query or :memory:)", path)
 	}
 	cfg := newConfig(opts)
 	busy := cfg.busyTimeout.Milliseconds()
 	wdb, err := sql.Open("sqlite", fmt.Sprintf("%s?_busy_timeout=%d&_journal_mode=WAL&_foreign_keys=1&_synchronous=NORMAL&_pragma=temp_store(MEMORY)"+
 		"&_pragma=cache_size(-%d)&_pragma=wal_autocheckpoint(%d)", path, busy, writerCacheKiB, walCheckpointPages))
 	if err != nil {
-		return nil, fmt.Errorf("sqlitestore: open %s: %w", path, err)
+		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
 	wdb.SetMaxOpenConns(1)
 	wdb.SetMaxIdleConns(1)
@@ -60,12 +60,12 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	conn, err := wdb.Conn(ctx)
 	if err != nil {
 		_ = wdb.Close()
-		return nil, fmt.Errorf("sqlitestore: open %s: %w", path, err)
+		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
 	if err := migrate(ctx, conn); err != nil {
 		_ = conn.Close()
 		_ = wdb.Close()
-		return nil, fmt.Errorf("sqlitestore: %s: %w", path, err)
+		return nil, fmt.Errorf("database %s: %w", path, err)
 	}
 	rdb, err := sql.Open("sqlite", fmt.Sprintf("%s?_busy_timeout=%d&_query_only=1", path, busy))
 	if err == nil {
@@ -79,7 +79,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	if err != nil {
 		_ = conn.Close()
 		_ = wdb.Close()
-		return nil, fmt.Errorf("sqlitestore: open %s for reading: %w", path, err)
+		return nil, fmt.Errorf("open database %s for reading: %w", path, err)
 	}
 	return &Store{cfg: cfg, wdb: wdb, w: newWriter(conn), rdb: rdb}, nil
 }
@@ -102,7 +102,7 @@ func (s *Store) Close() error {
 	s.w.close()
 	err := errors.Join(s.w.conn.Close(), s.wdb.Close(), s.rdb.Close())
 	if err != nil {
-		return fmt.Errorf("sqlitestore: close: %w", err)
+		return fmt.Errorf("close database: %w", err)
 	}
 	return nil
 }
@@ -295,7 +295,7 @@ func (s *Store) PutTask(ctx context.Context, t server.RegisteredTask) (bool, err
 func (s *Store) GetTask(ctx context.Context, projectUUID, taskUUID string) (server.RegisteredTask, error) {
 	t, err := scanTask(s.rdb.QueryRowContext(ctx, selectTaskByUUID, projectUUID, taskUUID))
 	if errors.Is(err, sql.ErrNoRows) {
-		return server.RegisteredTask{}, fmt.Errorf("sqlitestore: task %q in project %q: %w", taskUUID, projectUUID, server.ErrNotStored)
+		return server.RegisteredTask{}, fmt.Errorf("task %q in project %q: %w", taskUUID, projectUUID, server.ErrNotStored)
 	}
 	return t, wrap("get task", err)
 }
@@ -511,12 +511,15 @@ func (s *Store) SetQuality(ctx context.Context, key server.LogKey, quality json.
 	}))
 }
 
-// wrap prefixes a non-nil error with the package and operation.
+// wrap prefixes a storage failure with the operation. An error about the
+// data (server.ErrNotStored, ErrConflict, ErrAmbiguous, ErrInvalid) names
+// what is wrong already and is returned as is: the server answers it to
+// clients, who have no use for the store's internals.
 func wrap(op string, err error) error {
-	if err == nil {
-		return nil
+	if err == nil || server.IsDataError(err) {
+		return err
 	}
-	return fmt.Errorf("sqlitestore: %s: %w", op, err)
+	return fmt.Errorf("%s: %w", op, err)
 }
 
 // rowScanner is what *sql.Row and *sql.Rows have in common.

@@ -20,6 +20,7 @@ var catalogChecks = []struct {
 	{"FindLogsByUUID", testFindLogs},
 	{"Bundles", testBundles},
 	{"BundleLookupAcrossProjects", testBundleScoping},
+	{"DataErrorsNameTheData", testDataErrorsNameTheData},
 }
 
 func testTaskDescriptions(t *testing.T, s server.Store) {
@@ -148,4 +149,44 @@ func testBundleScoping(t *testing.T, s server.Store) {
 	assert.JSONEq(t, `{"n":2}`, string(b.Metadata))
 	_, err = s.GetBundle(ctx, "p3", "t1")
 	assert.ErrorIs(t, err, server.ErrNotStored)
+}
+
+// testDataErrorsNameTheData checks that errors about the data, which the
+// server answers to clients, say what is wrong and nothing of the store
+// (no package or operation names).
+func testDataErrorsNameTheData(t *testing.T, s server.Store) {
+	ctx := context.Background()
+	_, err := s.GetProject(ctx, "p9")
+	require.ErrorIs(t, err, server.ErrNotStored)
+	assert.Equal(t, `project "p9": not found`, err.Error())
+
+	_, err = s.GetTask(ctx, "p9", "t9")
+	require.ErrorIs(t, err, server.ErrNotStored)
+	assert.Equal(t, `task "t9" in project "p9": not found`, err.Error())
+
+	_, err = s.GetLog(ctx, server.LogKey{ProjectUUID: "p9", TaskName: "alpha", UUID: "r9"})
+	require.ErrorIs(t, err, server.ErrNotStored)
+	assert.Equal(t, `record "r9" of task "alpha": not found`, err.Error())
+
+	putLog(t, s, "p1", "alpha", "r1", at(1))
+	putLog(t, s, "p2", "alpha", "r1", at(2))
+	_, err = s.GetLog(ctx, server.LogKey{TaskName: "alpha", UUID: "r1"})
+	require.ErrorIs(t, err, server.ErrAmbiguous)
+	assert.Equal(t, `record "r1" of task "alpha": ambiguous: record exists in several projects`, err.Error())
+	err = s.SetQuality(ctx, server.LogKey{ProjectUUID: "p1", TaskName: "alpha", UUID: "r9"}, []byte(`{}`))
+	require.ErrorIs(t, err, server.ErrNotStored)
+	assert.Equal(t, `record "r9" of task "alpha": not found`, err.Error())
+
+	err = s.UploadBundle(ctx, "p1", "t9", []byte("zip"), at(3))
+	require.ErrorIs(t, err, server.ErrNotStored)
+	assert.Equal(t, `task "t9" of project "p1" has not been published: not found`, err.Error())
+	_, err = s.GetBundle(ctx, "", "t9")
+	require.ErrorIs(t, err, server.ErrNotStored)
+	assert.Equal(t, `no published bundle for task "t9": not found`, err.Error())
+
+	project(t, s, "p3", "three")
+	task(t, s, "p3", "t1", "alpha")
+	_, _, err = s.EnsureTask(ctx, server.RegisteredTask{ProjectUUID: "p3", UUID: "t1", Name: "beta"})
+	require.ErrorIs(t, err, server.ErrConflict)
+	assert.Equal(t, `task uuid "t1" is used by task "alpha": conflict`, err.Error())
 }
