@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/url"
 	"os"
 	"strings"
 	"time"
@@ -36,6 +37,9 @@ type serveOptions struct {
 
 	uiSessionKeyFile string
 	traceURL         string
+
+	publicURL      string
+	maxBundleBytes int64
 
 	credentialFlags
 	authMaxFailures       int
@@ -67,6 +71,9 @@ func newServeFlags(o *serveOptions) *flag.FlagSet {
 		"(at least 32 bytes; default $"+envUISessionKey+", else a key derived from the API secret, the same on every replica sharing it)")
 	fs.StringVar(&o.traceURL, "trace-url", "", "`template` of the link from a record to its trace in the records UI, "+
 		"{traceId} replaced by the record's trace id, e.g. http://localhost:16686/trace/{traceId}")
+	fs.StringVar(&o.publicURL, "public-url", "", "`URL` clients reach the server at (http or https, e.g. behind a proxy), "+
+		"which the bundle upload URLs of task publishes start with (default: each request's own)")
+	fs.Int64Var(&o.maxBundleBytes, "max-bundle-bytes", server.DefaultMaxBundleBytes, "largest published task bundle accepted, in `bytes`")
 	return fs
 }
 
@@ -107,6 +114,14 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if o.maxListBytes <= 0 || o.bodyBudget <= 0 {
 		return usageError(stderr, fs.Name(), "--max-list-bytes and --body-budget must be positive")
 	}
+	if o.maxBundleBytes <= 0 {
+		return usageError(stderr, fs.Name(), "--max-bundle-bytes must be positive")
+	}
+	if o.publicURL != "" {
+		if u, err := url.Parse(o.publicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+			return usageError(stderr, fs.Name(), "--public-url %q: give an absolute http or https URL without query", o.publicURL)
+		}
+	}
 	dbFlagSet := false
 	fs.Visit(func(f *flag.Flag) { dbFlagSet = dbFlagSet || f.Name == "db" })
 	database := chooseDatabase(o.db, dbFlagSet, os.Getenv(envDatabaseURL))
@@ -136,7 +151,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	opts := []server.Option{server.WithLogger(logger), server.WithMaxBodyBytes(o.maxBodyBytes),
 		server.WithMaxRecordBytes(o.maxRecordBytes), server.WithReadTimeout(o.readTimeout), server.WithWriteTimeout(o.writeTimeout),
 		server.WithMaxListBytes(o.maxListBytes), server.WithBodyBudget(o.bodyBudget),
-		server.WithAssemblyWait(o.assemblyWait)}
+		server.WithAssemblyWait(o.assemblyWait), server.WithMaxBundleBytes(o.maxBundleBytes), server.WithPublicURL(o.publicURL)}
 	if o.authMaxFailures == 0 {
 		opts = append(opts, server.WithoutAuthThrottle())
 	} else {
