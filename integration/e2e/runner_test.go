@@ -198,7 +198,8 @@ type replayJSON struct {
 // Jaeger: serve answers its routes and its task records reach both; list,
 // describe and run work; a failing run is replayed by uuid (from Hive), by
 // trace id (rebuilt from Jaeger) and from a file, with exit codes and JSON
-// output checked; a doctored record is reported as not reproduced.
+// output checked, and from the fixture hive fixture download writes; a
+// doctored record is reported as not reproduced.
 func TestRunnerCommands(t *testing.T) {
 	j := jaegertest.Start(t)
 	if j == nil {
@@ -304,6 +305,15 @@ func TestRunnerCommands(t *testing.T) {
 	rep = replayJSON{}
 	require.NoError(t, json.Unmarshal([]byte(out), &rep))
 	assert.True(t, rep.Reproduced)
+
+	// replay from the fixture hive fixture download writes.
+	fixture := filepath.Join(t.TempDir(), "fixture.json")
+	code, _, stderr = runHive(t, hiveEnv("HIVE_HOST="+hs.URL, hiveKeyEnv, hiveSecretEnv), "fixture", "download", failedUUID, "-o", fixture)
+	require.Equal(t, 0, code, stderr)
+	code, out, stderr = runProgram(t, env, serviceBin, "replay", "getUserReport", "--file", fixture)
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, out, "record "+failedUUID+" of getUserReport, from fixture file "+fixture+"\n")
+	assert.Contains(t, out, "reproduced: same outcome")
 
 	// The replay example: the same commands, a few lines over the runner.
 	code, out, stderr = runProgram(t, env, replayBin, "replay", "getUserReport", "--uuid", failedUUID)
