@@ -100,6 +100,19 @@
 // request; invoke then POSTs {"args": payload} to that URL, which is what the
 // task package's http.Handler expects.
 //
+// The routes the forge CLI uses answer as Forge Hive does: a sync answers
+// {"projectUuid","projectName","summary":{"total","created","updated",
+// "errors"},"results":{"created","updated","errors"}};
+// POST /api/projects/{projectUuid}/tasks/{taskUuid} registers a task with
+// {"taskName","description"}; GET /api/fixture/{uuid} serves a stored record
+// as the fixture fixture:download saves (a uuid stored in several projects
+// or tasks answers 409 naming them; projectUuid narrows it); a publish
+// stores the task's metadata and answers a bundleUploadUrl on this server
+// (WithPublicURL), where PUT stores the bundle (WithMaxBundleBytes), and
+// POST /api/tasks/download {"uuid"} answers the metadata ({"handler",
+// "sourceCode",…}) with the bundle in base64. Every route takes the same
+// credentials, the bundle upload included.
+//
 // The server is an OpenTelemetry backend too: it takes OTLP trace exports
 // at POST /v1/traces (OTLPTracesPath; application/x-protobuf or
 // application/json with hex or base64 ids, gzip-compressed or not) and, with
