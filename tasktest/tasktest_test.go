@@ -3,6 +3,7 @@ package tasktest_test
 import (
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -247,4 +248,24 @@ func TestRunReadsEveryShape(t *testing.T) {
 	require.NoError(t, os.WriteFile(filepath.Join(sub, "notes.txt"), []byte("not a record"), 0o644))
 
 	tasktest.Run(t, newOrderTask(1), dir, volatile)
+}
+
+func TestUpdateFlag(t *testing.T) {
+	f := flag.Lookup("update")
+	require.NotNil(t, f, "the package registers -update")
+	require.NoError(t, f.Value.Set("true"))
+	t.Cleanup(func() { _ = f.Value.Set("false") })
+
+	dir := recordDir(t, []string{"pear"})
+	path := filepath.Join(dir, "run-0.json")
+	var tb fakeTB
+	tasktest.Check(&tb, newOrderTask(3), path, volatile)
+	assert.Empty(t, tb.errors)
+	require.Len(t, tb.logs, 1, "-update rewrote the file")
+
+	require.NoError(t, f.Value.Set("false"))
+	tb = fakeTB{}
+	tasktest.Check(&tb, newOrderTask(1), path, volatile)
+	require.Len(t, tb.errors, 1, "without -update a difference fails")
+	assert.Contains(t, tb.errors[0], "$.output.total: recorded 2.25, replayed 0.75")
 }
