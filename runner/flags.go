@@ -32,13 +32,12 @@ func (r *Runner) newFlagSet(name, synopsis, about string) *flagSet {
 
 // parse parses args, flags and positional arguments in any order ("--"
 // ends the flags), and returns the positional ones. -h prints the usage
-// and returns errHelp; a bad flag is a usage error.
+// (Parse calls fs.Usage) and returns errHelp; a bad flag is a usage error.
 func (fs *flagSet) parse(args []string) ([]string, error) {
 	var pos []string
 	for {
 		if err := fs.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				fs.Usage()
+			if errors.Is(err, flag.ErrHelp) { // Parse printed the usage
 				return nil, errHelp
 			}
 			return nil, usageErrorf("%v", err)

@@ -42,6 +42,7 @@ func TestUsage(t *testing.T) {
 
 	assert.Equal(t, runner.ExitOK, c.run(t, "replay", "-h"))
 	assert.Contains(t, c.out(), "Usage: svc replay TASK")
+	assert.Equal(t, 1, strings.Count(c.out(), "Usage:"), c.out())
 	assert.Contains(t, c.out(), "-uuid uuid")
 
 	assert.Equal(t, runner.ExitUsage, c.run(t, "list", "--nope"))
