@@ -2,6 +2,8 @@ package server
 
 import (
 	"encoding/json"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -58,25 +60,124 @@ func TestQualityScore(t *testing.T) {
 	}
 }
 
-// FuzzSummarizeRecord checks that SummarizeRecord never panics and agrees
-// with encoding/json on the type of every valid JSON object.
+// referenceSummary is SummarizeRecord written with encoding/json, for the
+// fuzz target to compare with.
+func referenceSummary(data []byte) (RecordSummary, bool) {
+	var top map[string]json.RawMessage // exact keys; the last of duplicates
+	if !utf8.Valid(data) || json.Unmarshal(data, &top) != nil || top == nil {
+		return RecordSummary{}, false
+	}
+	var out RecordSummary
+	_ = json.Unmarshal(top["type"], &out.Type)
+	var timing map[string]json.RawMessage
+	if raw, ok := top["timing"]; !ok || json.Unmarshal(raw, &timing) != nil || timing == nil {
+		return out, true
+	}
+	var nums [3]optNumber
+	for i, key := range []string{"startTime", "endTime", "duration"} {
+		var f *float64
+		if raw, ok := timing[key]; ok {
+			if json.Unmarshal(raw, &f) != nil {
+				return out, true // a member of the wrong kind: no timing
+			}
+		}
+		if f != nil {
+			nums[i] = optNumber{v: *f, set: true}
+		}
+	}
+	start, startOK := millis(nums[0])
+	end, endOK := millis(nums[1])
+	if startOK {
+		out.Start = time.Unix(0, start).UTC()
+	}
+	switch d, ok := millis(nums[2]); {
+	case ok:
+		out.Duration, out.HasDuration = time.Duration(d), true
+	case startOK && endOK && end >= start:
+		out.Duration, out.HasDuration = time.Duration(end-start), true
+	}
+	return out, true
+}
+
+// FuzzSummarizeRecord checks that SummarizeRecord never panics and reads
+// every valid JSON object as encoding/json does, and QualityScore the score.
 func FuzzSummarizeRecord(f *testing.F) {
 	f.Add([]byte(`{"type":"success","timing":{"startTime":1795633372498,"endTime":1795633372505,"duration":7}}`))
 	f.Add([]byte(`{"type":"error","timing":{"startTime":1e300,"duration":1e-9}}`))
-	f.Add([]byte(`{"type":"\u0065rror","boundaries":{"a":[{"timing":{}}]}}`))
-	f.Add([]byte(`{"score":0.5}`))
+	f.Add([]byte(`{"type":"\u0065rror","boundaries":{"a":[{"timing":{}}]},"t\u0069ming":{"duration":null,"endTime":4,"startTime":1}}`))
+	f.Add([]byte(`{"timing":{"startTime":1,"startTime":"x"},"type":null}`))
+	f.Add([]byte(`{"score":0.5,"score":1e400}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		s := SummarizeRecord(data)
-		_, _ = QualityScore(data)
-		if s.HasDuration && s.Duration < 0 {
-			t.Fatalf("negative duration %v", s.Duration)
+		got := SummarizeRecord(data)
+		score, scored := QualityScore(data)
+		if got.HasDuration && got.Duration < 0 {
+			t.Fatalf("negative duration %v", got.Duration)
 		}
-		var std map[string]any // exact keys; the last of duplicates
-		if !utf8.Valid(data) || json.Unmarshal(data, &std) != nil {
+		want, ok := referenceSummary(data)
+		if !ok {
 			return
 		}
-		if want, ok := std["type"].(string); ok && want != s.Type {
-			t.Fatalf("type %q, encoding/json reads %q", s.Type, want)
+		if got != want {
+			t.Fatalf("SummarizeRecord = %+v, encoding/json reads %+v", got, want)
+		}
+		var q struct {
+			Score *float64 `json:"score"`
+		}
+		var top map[string]json.RawMessage
+		_ = json.Unmarshal(data, &top)
+		if json.Unmarshal(top["score"], &q.Score) != nil {
+			q.Score = nil
+		}
+		if scored != (q.Score != nil) || scored && score != *q.Score {
+			t.Fatalf("QualityScore = %v, %v; encoding/json reads %v", score, scored, q.Score)
 		}
 	})
+}
+
+// TestSummarizeRecordConcurrently runs SummarizeRecord and QualityScore in
+// parallel (their decoders are pooled), for -race.
+func TestSummarizeRecordConcurrently(t *testing.T) {
+	records := [][]byte{
+		[]byte(`{"type":"success","timing":{"startTime":1795633372498,"duration":7}}`),
+		[]byte(`{"type":"error","input":{"a":[1,2,{"b":"c"}]},"timing":{"startTime":1795633372000,"endTime":1795633372010}}`),
+		[]byte(`{"type":"pen`),
+	}
+	want := make([]RecordSummary, len(records))
+	for i, r := range records {
+		want[i] = SummarizeRecord(r)
+	}
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Go(func() {
+			for i := range 500 {
+				k := (g + i) % len(records)
+				if got := SummarizeRecord(records[k]); got != want[k] {
+					t.Errorf("record %d: %+v, want %+v", k, got, want[k])
+					return
+				}
+				if s, ok := QualityScore([]byte(`{"score":0.25}`)); !ok || s != 0.25 {
+					t.Errorf("QualityScore = %v, %v", s, ok)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// BenchmarkSummarizeRecord reads the summary of a record of about 1 KB, as
+// every store does for each record it writes.
+func BenchmarkSummarizeRecord(b *testing.B) {
+	rec := []byte(`{"uuid":"0193f0a0-0000-7000-8000-000000000001","taskName":"bench","type":"success","input":{"userId":"u-1234","query":"` +
+		strings.Repeat("q", 200) + `"},"output":{"rows":[1,2,3,4,5,6,7,8],"summary":"` + strings.Repeat("s", 400) + `"},` +
+		`"metadata":{"requestId":"req-0001","region":"eu-west-1"},` +
+		`"boundaries":{"fetch":[{"input":[1],"output":{"n":1},"timing":{"startTime":1795633372498,"endTime":1795633372502,"duration":4.25}}]},` +
+		`"metrics":[{"type":"business","name":"score","value":10}],"timing":{"startTime":1795633372497,"endTime":1795633372505,"duration":8}}`)
+	b.SetBytes(int64(len(rec)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if s := SummarizeRecord(rec); !s.HasDuration {
+			b.Fatal("no duration")
+		}
+	}
 }
