@@ -60,19 +60,34 @@ func (r *Runner) Register(tasks ...Task) error {
 	defer r.mu.Unlock()
 	var errs []error
 	for i, t := range tasks {
+		name, ok := safeName(t)
 		switch {
-		case t == nil:
+		case !ok:
 			errs = append(errs, fmt.Errorf("runner: task %d of %d is nil", i+1, len(tasks)))
-		case t.Name() == "":
+		case name == "":
 			errs = append(errs, fmt.Errorf("runner: task %d of %d has no name", i+1, len(tasks)))
-		case r.tasks[t.Name()] != nil:
-			errs = append(errs, fmt.Errorf("%w: %q", ErrDuplicateTask, t.Name()))
+		case r.tasks[name] != nil:
+			errs = append(errs, fmt.Errorf("%w: %q", ErrDuplicateTask, name))
 		default:
-			r.tasks[t.Name()] = t
-			r.names = append(r.names, t.Name())
+			r.tasks[name] = t
+			r.names = append(r.names, name)
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// safeName returns t's name; ok is false for a nil t, or a nil pointer
+// whose Name panics.
+func safeName(t Task) (name string, ok bool) {
+	if t == nil {
+		return "", false
+	}
+	defer func() {
+		if recover() != nil {
+			name, ok = "", false
+		}
+	}()
+	return t.Name(), true
 }
 
 // sortedTasks returns the registered tasks, sorted by name.

@@ -19,6 +19,8 @@ func TestRegister(t *testing.T) {
 	s := newShop()
 	r := runner.New()
 	require.NoError(t, r.Register(s.quote))
+	var nilTask *task.Task[int, int]
+	require.ErrorContains(t, r.Register(nilTask), "task 1 of 1 is nil")
 	err := r.Register(s.greet, s.quote, nil)
 	require.ErrorIs(t, err, runner.ErrDuplicateTask)
 	assert.Contains(t, err.Error(), `"quote"`)

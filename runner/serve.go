@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"strconv"
 	"sync/atomic"
 	"time"
 )
@@ -101,10 +102,21 @@ func (r *Runner) handler(stopping *atomic.Bool) http.Handler {
 	mux := http.NewServeMux()
 	tasks := r.sortedTasks()
 	infos := make([]taskInfo, len(tasks))
+	handlers := make(map[string]http.Handler, len(tasks))
 	for i, t := range tasks {
-		mux.Handle("/tasks/"+t.Name(), t.Handler())
+		handlers[t.Name()] = t.Handler()
 		infos[i] = info(t, false)
 	}
+	// One route for every task, so any name works (spaces, colons,
+	// slashes: escaped in the URL), none a pattern the mux would refuse.
+	mux.HandleFunc("/tasks/{name...}", func(w http.ResponseWriter, req *http.Request) {
+		h, ok := handlers[req.PathValue("name")]
+		if !ok {
+			respond(w, http.StatusNotFound, map[string]string{"error": "no task " + strconv.Quote(req.PathValue("name"))})
+			return
+		}
+		h.ServeHTTP(w, req)
+	})
 	mux.HandleFunc("GET /tasks", func(w http.ResponseWriter, _ *http.Request) {
 		respond(w, http.StatusOK, infos)
 	})

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hivetrace/hivetrace/runner"
+	"github.com/hivetrace/hivetrace/task"
 )
 
 func get(t *testing.T, method, url, body string) (int, string) {
@@ -54,6 +56,9 @@ func TestServe(t *testing.T) {
 	assert.Equal(t, http.StatusUnprocessableEntity, code, body)
 	code, _ = get(t, http.MethodGet, base+"/tasks/quote", "")
 	assert.Equal(t, http.StatusMethodNotAllowed, code)
+	code, body = get(t, http.MethodPost, base+"/tasks/nope", `{"args":1}`)
+	assert.Equal(t, http.StatusNotFound, code)
+	assert.JSONEq(t, `{"error":"no task \"nope\""}`, body)
 	code, body = get(t, http.MethodGet, base+"/tasks", "")
 	assert.Equal(t, http.StatusOK, code)
 	assert.Contains(t, body, `"name":"greet"`)
@@ -130,4 +135,22 @@ func TestServeDrainsBeforeShutdown(t *testing.T) {
 	require.Equal(t, runner.ExitOK, <-done)
 	assert.GreaterOrEqual(t, time.Since(start), 400*time.Millisecond)
 	assert.Equal(t, runner.ExitUsage, c.run(t, "serve", "--drain-delay", "-1s"))
+}
+
+// Task names that are no valid mux pattern are served too.
+func TestServeOddTaskNames(t *testing.T) {
+	c := newCLI(t)
+	odd := task.New("user:create account", func(_ context.Context, s string) (string, error) { return "made " + s, nil })
+	nested := task.New("billing/charge", func(_ context.Context, n int) (int, error) { return n, nil })
+	require.NoError(t, c.r.Register(odd, nested))
+	srv := httptest.NewServer(c.r.Handler())
+	t.Cleanup(srv.Close)
+
+	code, body := get(t, http.MethodPost, srv.URL+"/tasks/user:create%20account", `{"args":"ada"}`)
+	assert.Equal(t, http.StatusOK, code, body)
+	assert.Equal(t, `"made ada"`, body)
+	code, body = get(t, http.MethodPost, srv.URL+"/tasks/billing/charge", `{"args":7}`)
+	assert.Equal(t, http.StatusOK, code, body)
+	assert.Equal(t, `7`, body)
+	http.DefaultClient.CloseIdleConnections()
 }
