@@ -82,6 +82,10 @@ func recordFiles(dir string) ([]string, error) {
 // start fails with tb.Fatalf; a record of another task is skipped.
 func Check(tb testing.TB, tk Task, path string, opts ...Option) {
 	tb.Helper()
+	if !usable(tk) {
+		tb.Fatalf("tasktest: no task to replay %s with (nil)", path)
+		return
+	}
 	cfg := newConfig(opts)
 	if err := errors.Join(cfg.errs...); err != nil {
 		tb.Fatalf("tasktest: %v", err)
@@ -134,6 +138,21 @@ func Check(tb testing.TB, tk Task, path string, opts ...Option) {
 	}
 	tb.Errorf("tasktest: replay of %s (record %s) differs from the recording:\n  %s\nrecorded: %s\nreplayed: %s\n(go test -update accepts the new outcome)",
 		path, orDash(rec.UUID), strings.Join(lines, "\n  "), summary(rec), summary(replayed))
+}
+
+// usable reports whether tk is a task: not nil, nor a nil pointer whose
+// methods panic.
+func usable(tk Task) (ok bool) {
+	if tk == nil {
+		return false
+	}
+	defer func() {
+		if recover() != nil {
+			ok = false
+		}
+	}()
+	_ = tk.Name()
+	return true
 }
 
 // testContext returns the context of a *testing.T or *testing.B.

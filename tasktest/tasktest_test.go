@@ -212,6 +212,12 @@ func TestCheckFailures(t *testing.T) {
 	require.Len(t, f.fatals, 1)
 	assert.Contains(t, f.fatals[0], "not a record, envelope or fixture")
 
+	f = fakeTB{}
+	var nilTask *task.Task[[]string, Order]
+	tasktest.Check(&f, nilTask, path)
+	require.Len(t, f.fatals, 1)
+	assert.Contains(t, f.fatals[0], "no task to replay")
+
 	other := task.New("other", func(context.Context, int) (int, error) { return 0, nil })
 	f = fakeTB{}
 	tasktest.Check(&f, other, path)
