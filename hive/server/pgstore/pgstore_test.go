@@ -393,10 +393,12 @@ func TestOpenFailures(t *testing.T) {
 
 	_, err := pgstore.Open(ctx, srv.DSN("no_such_database"))
 	require.Error(t, err, "a database that does not exist")
-	assert.Contains(t, err.Error(), "pgstore:")
+	assert.Contains(t, err.Error(), "no_such_database")
+	assert.NotContains(t, err.Error(), "pgstore", "no package names in what users read")
 
 	_, err = pgstore.Open(ctx, "postgres://%zz")
 	require.Error(t, err, "a DSN that does not parse")
+	assert.Contains(t, err.Error(), "parse database connection string")
 
 	// A schema newer than this program's is refused, and left unchanged.
 	dsn := srv.NewDatabase(t)
