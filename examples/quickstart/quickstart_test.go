@@ -59,8 +59,17 @@ func TestRunServe(t *testing.T) {
 
 	re := regexp.MustCompile(`Open (http://127\.0\.0\.1:\d+)/ui/ and log in with\n  API key:    (\S+)\n  API secret: (\S+)\n`)
 	var m []string
-	require.Eventually(t, func() bool { m = re.FindStringSubmatch(out.String()); return m != nil },
-		time.Minute, 20*time.Millisecond, "output: %s", out)
+	deadline := time.After(time.Minute)
+	for m == nil {
+		select {
+		case err := <-done:
+			t.Fatalf("the demo ended before serving: %v; output: %s", err, out)
+		case <-deadline:
+			t.Fatalf("the demo printed no UI address; output: %s", out)
+		case <-time.After(20 * time.Millisecond):
+			m = re.FindStringSubmatch(out.String())
+		}
+	}
 
 	tr := &http.Transport{}
 	defer tr.CloseIdleConnections()
