@@ -19,8 +19,8 @@ func fail(stderr io.Writer, cmd string, err error) int {
 
 // errorLine words err for one line of a command's output: a Hive server's
 // refusal as the status and the server's reason, and other errors without
-// the "hive: " prefixes their layers add (the command names itself) and
-// with line breaks folded.
+// the prefixes their layers add (layerPrefixes: the command names itself)
+// and with line breaks folded.
 func errorLine(err error) string {
 	var apiErr *hive.APIError
 	var msg string
@@ -30,8 +30,15 @@ func errorLine(err error) string {
 			msg += ": " + apiErr.Message
 		}
 	} else {
-		msg = strings.TrimPrefix(err.Error(), "hive: ")
-		msg = strings.ReplaceAll(msg, ": hive: ", ": ")
+		msg = err.Error()
+		for _, p := range layerPrefixes {
+			msg = strings.TrimPrefix(msg, p)
+			msg = strings.ReplaceAll(msg, ": "+p, ": ")
+		}
 	}
 	return strings.Join(strings.Fields(msg), " ")
 }
+
+// layerPrefixes are the prefixes the packages the commands use put on their
+// errors, which the command's own name replaces.
+var layerPrefixes = []string{"hive: ", "jaegerquery: "}

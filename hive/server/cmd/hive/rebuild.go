@@ -177,7 +177,7 @@ func (r *rebuilder) fetch(ctx context.Context, hc *http.Client, base string, ids
 	for _, id := range ids {
 		spans, err := jaegerquery.Fetch(ctx, hc, base, id)
 		if err != nil {
-			r.msgs.printf("%s: trace %s: %v\n", rebuildName, id, err)
+			r.msgs.printf("%s: trace %s: %s\n", rebuildName, id, errorLine(err))
 			r.ok = false
 			continue
 		}
@@ -196,7 +196,7 @@ func (r *rebuilder) fetch(ctx context.Context, hc *http.Client, base string, ids
 func (r *rebuilder) trace(ctx context.Context, id trace.TraceID, spans []otelrecord.Span) bool {
 	recs, err := otelrecord.Rebuild(spans)
 	if err != nil {
-		r.msgs.printf("%s: trace %s: warning: %v\n", rebuildName, id, err)
+		r.msgs.printf("%s: trace %s: warning: %s\n", rebuildName, id, errorLine(err))
 	}
 	if len(recs) == 0 {
 		r.stats.noRun++
@@ -212,7 +212,7 @@ func (r *rebuilder) trace(ctx context.Context, id trace.TraceID, spans []otelrec
 			continue
 		}
 		if err := printRecord(r.out, rec, r.asJSON, r.printed == 0); err != nil {
-			r.msgs.printf("%s: %v\n", rebuildName, err)
+			r.msgs.printf("%s: %s\n", rebuildName, errorLine(err))
 			r.ok = false
 			continue
 		}
@@ -251,7 +251,7 @@ func (r *rebuilder) send(ctx context.Context, rec *otelrecord.ExecutionRecord) {
 func (r *rebuilder) notSent(rec *otelrecord.ExecutionRecord, err error) {
 	r.stats.notSent++
 	r.ok = false
-	r.msgs.printf("%s: send %s (task %q): %v\n", rebuildName, rec.UUID, rec.TaskName, err)
+	r.msgs.printf("%s: send %s (task %q): %s\n", rebuildName, rec.UUID, rec.TaskName, errorLine(err))
 }
 
 // printRecord writes a record as indented JSON followed by its timing

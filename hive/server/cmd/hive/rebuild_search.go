@@ -115,7 +115,7 @@ func (r *rebuilder) search(ctx context.Context, hc *http.Client, base string, q 
 			r.msgs.printf("%s: warning: %d traces or more start between %s and %s, the narrowest window read; some may be missed (a larger --limit reads more per query)\n",
 				rebuildName, q.Limit, formatRangeTime(werr.Start), formatRangeTime(werr.End))
 		case err != nil:
-			r.msgs.printf("%s: %v\n", rebuildName, err)
+			r.msgs.printf("%s: %s\n", rebuildName, errorLine(err))
 			r.ok = false
 		default:
 			r.stats.traces++
