@@ -207,6 +207,14 @@ func TestReplayFromHive(t *testing.T) {
 	assert.Equal(t, runner.ExitFailure, c.run(t, "replay", "quote", "--uuid", "0193aaaa-0000-7000-8000-00000000dead"))
 	assert.Contains(t, c.err(), "not found")
 
+	t.Setenv(hive.EnvAPISecret, "secret-1")
+	assert.Equal(t, runner.ExitUsage, c.run(t, "replay", "quote", "--uuid", rec.UUID))
+	assert.Contains(t, c.err(), "both HIVE_API_SECRET and HIVE_API_SECRET_FILE are set")
+	t.Setenv(hive.EnvAPISecret, "")
+	require.NoError(t, os.WriteFile(secretFile, []byte("two\nlines\n"), 0o600))
+	assert.Equal(t, runner.ExitUsage, c.run(t, "replay", "quote", "--uuid", rec.UUID))
+	assert.Contains(t, c.err(), "must hold the secret alone, on one line")
+
 	t.Setenv(runner.EnvAPISecretFile, "")
 	assert.Equal(t, runner.ExitUsage, c.run(t, "replay", "quote", "--uuid", rec.UUID))
 	assert.Contains(t, c.err(), "--uuid reads from Hive: set HIVE_API_KEY and HIVE_API_SECRET (or HIVE_API_SECRET_FILE)")

@@ -49,14 +49,15 @@ func (s source) String() string {
 // configuration and the HIVE_* environment name.
 func (r *Runner) fromHive(ctx context.Context, taskName, uuid string) (*otelrecord.ExecutionRecord, source, error) {
 	cfg := r.cfg.hive
-	if cfg.APISecret == "" && os.Getenv(hive.EnvAPISecret) == "" {
-		if path := os.Getenv(EnvAPISecretFile); path != "" {
-			s, err := readSecretFile(path)
-			if err != nil {
-				return nil, source{}, usageErrorf("%s: %v", EnvAPISecretFile, err)
-			}
-			cfg.APISecret = s
+	if path := os.Getenv(EnvAPISecretFile); cfg.APISecret == "" && path != "" {
+		if os.Getenv(hive.EnvAPISecret) != "" {
+			return nil, source{}, usageErrorf("both %s and %s are set: set one", hive.EnvAPISecret, EnvAPISecretFile)
 		}
+		s, err := readSecretFile(path)
+		if err != nil {
+			return nil, source{}, usageErrorf("%s: %v", EnvAPISecretFile, err)
+		}
+		cfg.APISecret = s
 	}
 	client, err := hive.NewLogClient(cfg)
 	if err != nil {
