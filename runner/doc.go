@@ -19,6 +19,7 @@
 //	shop run TASK [JSON | -]                   one run, input from the argument or stdin
 //	shop replay TASK --uuid UUID               a run stored in Hive, replayed
 //	shop replay TASK --trace TRACE_ID          a run rebuilt from its trace in Jaeger
+//	                 [--uuid UUID]             (that run, when the trace holds several)
 //	shop replay TASK --file PATH               a record, SDK envelope or fixture file
 //	shop serve [--addr ADDR]                   every task's http.Handler under one mux
 //

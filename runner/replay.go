@@ -49,8 +49,9 @@ func (r *Runner) cmdReplay(ctx context.Context, args []string) error {
 			"with the recorded one. Exits with status 1 when they differ.\n\n"+
 			"--uuid reads the record from Hive (HIVE_HOST, HIVE_API_KEY, HIVE_API_SECRET or\n"+
 			"HIVE_API_SECRET_FILE); --trace rebuilds it from the trace in Jaeger (--jaeger, else\n"+
-			EnvJaegerURL+"); --file reads a record, a Hive SDK envelope or a fixture.")
-	fs.StringVar(&f.uuid, "uuid", "", "`uuid` of the record in Hive")
+			EnvJaegerURL+"), the first run of TASK in it or, with --uuid too, that run; --file reads\n"+
+			"a record, a Hive SDK envelope or a fixture.")
+	fs.StringVar(&f.uuid, "uuid", "", "`uuid` of the record in Hive (with --trace: of the run in the trace)")
 	fs.StringVar(&f.trace, "trace", "", "`id` of the trace to rebuild the record from (32 hex digits)")
 	fs.StringVar(&f.file, "file", "", "`path` of a record, SDK envelope or fixture JSON file")
 	fs.StringVar(&f.jaeger, "jaeger", r.cfg.jaegerURL, "base `URL` of Jaeger's query API, for --trace")
@@ -63,7 +64,8 @@ func (r *Runner) cmdReplay(ctx context.Context, args []string) error {
 	if len(pos) != 1 {
 		return usageErrorf("replay takes one task name, got %d arguments", len(pos))
 	}
-	if n := countSet(f.uuid, f.trace, f.file); n != 1 {
+	uuidPicksRun := f.trace != "" && f.uuid != "" && f.file == "" // --trace T --uuid U: run U of trace T
+	if n := countSet(f.uuid, f.trace, f.file); n != 1 && !uuidPicksRun {
 		return usageErrorf("give one of --uuid, --trace and --file (got %d)", n)
 	}
 	t, err := r.lookup(pos[0])
@@ -80,10 +82,10 @@ func (r *Runner) cmdReplay(ctx context.Context, args []string) error {
 		src source
 	)
 	switch {
+	case f.trace != "":
+		rec, src, err = r.fromJaeger(ctx, f.jaeger, f.trace, t.Name(), f.uuid)
 	case f.uuid != "":
 		rec, src, err = r.fromHive(ctx, t.Name(), f.uuid)
-	case f.trace != "":
-		rec, src, err = r.fromJaeger(ctx, f.jaeger, f.trace, t.Name())
 	default:
 		rec, src, err = fromFile(f.file)
 	}

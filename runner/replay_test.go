@@ -124,6 +124,7 @@ func TestReplayUsageErrors(t *testing.T) {
 	}{
 		{[]string{"replay", "quote"}, "give one of --uuid, --trace and --file (got 0)"},
 		{[]string{"replay", "quote", "--file", path, "--uuid", "u"}, "(got 2)"},
+		{[]string{"replay", "quote", "--file", path, "--trace", "4bf92f3577b34da6a3ce929d0e0e4736"}, "(got 2)"},
 		{[]string{"replay", "--file", path}, "replay takes one task name"},
 		{[]string{"replay", "nope", "--file", path}, `unknown task "nope"`},
 		{[]string{"replay", "greet", "--file", path}, `is a run of "quote", not of "greet"`},
@@ -266,8 +267,12 @@ func TestReplayFromJaeger(t *testing.T) {
 	require.Len(t, rep.Replayed.Boundaries["fetchUser"], 2)
 	assert.Equal(t, "user 99 not found", rep.Replayed.Boundaries["fetchUser"][1].Error)
 
+	const runUUID = "0196d5a0-7c1e-7b3a-9e1f-2f7c9d1a0b11"
+	require.Equal(t, runner.ExitOK, c.run(t, "replay", "getUserReport", "--trace", traceID, "--uuid", runUUID), c.err())
+	assert.Equal(t, runner.ExitFailure, c.run(t, "replay", "getUserReport", "--trace", traceID, "--uuid", "0196d5a0-0000-7000-8000-000000000000"))
+	assert.Contains(t, c.err(), "holds no run of getUserReport 0196d5a0-0000-7000-8000-000000000000 (runs: getUserReport "+runUUID+")")
 	assert.Equal(t, runner.ExitFailure, c.run(t, "replay", "quote", "--trace", traceID))
-	assert.Contains(t, c.err(), "holds no run of quote (runs of: getUserReport)")
+	assert.Contains(t, c.err(), "holds no run of quote (runs: getUserReport "+runUUID+")")
 	assert.Equal(t, runner.ExitFailure, c.run(t, "replay", "quote", "--trace", "0123456789abcdef0123456789abcdef"))
 	assert.Contains(t, c.err(), "fetch trace 0123456789abcdef0123456789abcdef")
 }

@@ -88,8 +88,9 @@ func readSecretFile(path string) (string, error) {
 }
 
 // fromJaeger fetches trace hexID from Jaeger's query API at baseURL and
-// rebuilds the run of taskName it holds (the first, when several).
-func (r *Runner) fromJaeger(ctx context.Context, baseURL, hexID, taskName string) (*otelrecord.ExecutionRecord, source, error) {
+// rebuilds the run of taskName it holds: the one with uuid, or the first
+// when uuid is empty.
+func (r *Runner) fromJaeger(ctx context.Context, baseURL, hexID, taskName, uuid string) (*otelrecord.ExecutionRecord, source, error) {
 	base, err := httpurl.Base(baseURL)
 	if err != nil {
 		return nil, source{}, usageErrorf("--jaeger: %v", err)
@@ -98,7 +99,7 @@ func (r *Runner) fromJaeger(ctx context.Context, baseURL, hexID, taskName string
 	if err != nil {
 		return nil, source{}, usageErrorf("--trace %q: want 32 hex digits, not all zero", hexID)
 	}
-	src := source{Kind: "jaeger", TraceID: id.String(), URL: base}
+	src := source{Kind: "jaeger", UUID: uuid, TraceID: id.String(), URL: base}
 	spans, err := jaegerquery.Fetch(ctx, r.cfg.httpClient, base, id)
 	if err != nil {
 		return nil, src, fmt.Errorf("fetch trace %s from %s: %w", id, base, err)
@@ -109,18 +110,22 @@ func (r *Runner) fromJaeger(ctx context.Context, baseURL, hexID, taskName string
 	}
 	var names []string
 	for _, rec := range recs {
-		if rec.TaskName == taskName {
+		if rec.TaskName == taskName && (uuid == "" || rec.UUID == uuid) {
 			if err != nil {
 				fmt.Fprintf(r.cfg.stderr, "%s replay: warning: trace %s: %v\n", r.cfg.name, id, err)
 			}
 			return rec, src, nil
 		}
-		names = append(names, rec.TaskName)
+		names = append(names, rec.TaskName+" "+rec.UUID)
 	}
 	if len(names) == 0 {
 		return nil, src, fmt.Errorf("trace %s holds no task run in its %d spans", id, len(spans))
 	}
-	return nil, src, fmt.Errorf("trace %s holds no run of %s (runs of: %s)", id, taskName, strings.Join(names, ", "))
+	what := taskName
+	if uuid != "" {
+		what += " " + uuid
+	}
+	return nil, src, fmt.Errorf("trace %s holds no run of %s (runs: %s)", id, what, strings.Join(names, ", "))
 }
 
 // fromFile reads a record, SDK envelope or fixture file.
