@@ -203,7 +203,11 @@ func runList(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	prog.clear()
 	if listed == 0 && !o.json {
-		fmt.Fprintf(stdout, "no records of task %q\n", o.task)
+		if opts.Type != "" || !opts.Since.IsZero() || !opts.Until.IsZero() || opts.MinQuality != nil {
+			fmt.Fprintf(stdout, "no records of task %q match the filters\n", o.task)
+		} else {
+			fmt.Fprintf(stdout, "no records of task %q\n", o.task)
+		}
 	}
 	if err := out.flush(); err != nil {
 		return fail(stderr, fs.Name(), err)
@@ -238,9 +242,9 @@ func (o *listOptions) listOptions(now time.Time) (hive.ListOptions, error) {
 // durations fixed to the times it stood for, and the project when it came
 // from the command line.
 func (o *listOptions) nextCommand(opts hive.ListOptions, next string) string {
-	args := []string{"hive logs list --task", strconv.Quote(o.task), "--limit", strconv.Itoa(o.limit)}
+	args := []string{"hive logs list --task", shellQuote(o.task), "--limit", strconv.Itoa(o.limit)}
 	if o.project != "" {
-		args = append(args, "--project", strconv.Quote(o.project))
+		args = append(args, "--project", shellQuote(o.project))
 	}
 	if opts.Type != "" {
 		args = append(args, "--type", opts.Type)
@@ -258,6 +262,18 @@ func (o *listOptions) nextCommand(opts hive.ListOptions, next string) string {
 		args = append(args, "--json")
 	}
 	return strings.Join(append(args, "--before", next), " ")
+}
+
+// shellQuote returns s as one word for a POSIX shell: as is when it holds
+// only characters no shell treats specially, else in single quotes.
+func shellQuote(s string) string {
+	plain := s != "" && strings.IndexFunc(s, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("_-./:@%+=,", r))
+	}) < 0
+	if plain {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // listWriter writes listed records: a table (its header once, aligned over
