@@ -15,7 +15,7 @@ var _ server.TaskStatser = (*Store)(nil)
 // (project_uuid, task_name, duration, run_start, outcome) alone, never the
 // records: the counts in one pass over the selected tasks' entries, each
 // percentile by stepping over that many entries of one task in duration
-// order, so no duration is loaded into memory.
+// order (from the nearer end), so no duration is loaded into memory.
 const (
 	selectStatsTasks  = `SELECT t.project_uuid, p.name, t.name, t.uuid FROM tasks t JOIN projects p ON p.uuid = t.project_uuid`
 	selectStatsCounts = `SELECT project_uuid, task_name, count(*), count(CASE WHEN outcome = 'error' THEN 1 END), max(run_start), count(duration)
@@ -23,6 +23,11 @@ const (
 	selectPercentile = `SELECT duration FROM logs INDEXED BY logs_task_durations
 		WHERE project_uuid = ? AND task_name = ? AND duration IS NOT NULL AND run_start >= ? AND run_start < ?
 		ORDER BY duration LIMIT 1 OFFSET ?`
+	// selectPercentileDesc counts from the longest: a high percentile is
+	// closer to that end.
+	selectPercentileDesc = `SELECT duration FROM logs INDEXED BY logs_task_durations
+		WHERE project_uuid = ? AND task_name = ? AND duration IS NOT NULL AND run_start >= ? AND run_start < ?
+		ORDER BY duration DESC LIMIT 1 OFFSET ?`
 )
 
 // runRange returns the bounds of run_start for [since, until), a zero bound
@@ -113,20 +118,25 @@ func taskStats(ctx context.Context, tx *sql.Tx, q server.TaskStatsQuery) ([]serv
 		if c.timed == 0 {
 			continue
 		}
-		if st.P50, err = percentile(ctx, tx, st, lo, hi, server.PercentileOffset(0.5, c.timed)); err != nil {
+		if st.P50, err = percentile(ctx, tx, st, lo, hi, server.PercentileOffset(0.5, c.timed), c.timed); err != nil {
 			return nil, err
 		}
-		if st.P95, err = percentile(ctx, tx, st, lo, hi, server.PercentileOffset(0.95, c.timed)); err != nil {
+		if st.P95, err = percentile(ctx, tx, st, lo, hi, server.PercentileOffset(0.95, c.timed), c.timed); err != nil {
 			return nil, err
 		}
 	}
 	return out, nil
 }
 
-// percentile returns the duration at offset (0-based) among the task's
-// timed runs in [lo, hi), in ascending order.
-func percentile(ctx context.Context, tx *sql.Tx, st *server.TaskStats, lo, hi, offset int64) (time.Duration, error) {
+// percentile returns the duration at offset (0-based) among the task's n
+// timed runs in [lo, hi), in ascending order, stepping over the index from
+// the nearer end.
+func percentile(ctx context.Context, tx *sql.Tx, st *server.TaskStats, lo, hi, offset, n int64) (time.Duration, error) {
+	query := selectPercentile
+	if fromTop := n - 1 - offset; fromTop < offset {
+		query, offset = selectPercentileDesc, fromTop
+	}
 	var d int64
-	err := tx.QueryRowContext(ctx, selectPercentile, st.ProjectUUID, st.TaskName, lo, hi, offset).Scan(&d)
+	err := tx.QueryRowContext(ctx, query, st.ProjectUUID, st.TaskName, lo, hi, offset).Scan(&d)
 	return time.Duration(d), err
 }

@@ -47,6 +47,7 @@ func TestFilteredQueryPlans(t *testing.T) {
 		"every filter":              {uses: "USING INDEX logs_by_task_newest (", query: listSQL(all)},
 		"every filter, one project": {uses: "USING INDEX logs_by_project_task_newest (", query: listSQL(scoped)},
 		"percentile":                {uses: "USING COVERING INDEX logs_task_durations (", query: selectPercentile},
+		"percentile from the top":   {uses: "USING COVERING INDEX logs_task_durations (", query: selectPercentileDesc},
 	} {
 		t.Run(name, func(t *testing.T) {
 			p := plan(c.query)
