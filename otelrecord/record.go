@@ -82,7 +82,21 @@ type recordJSON struct {
 
 // MarshalJSON encodes the record in the Forge Hive shape. Declared boundaries
 // without calls encode as [].
+//
+// The bytes are those encoding/json writes for the shape (HTML characters
+// escaped, payloads compacted, map keys sorted), appended without
+// reflection; a record encoding/json refuses (a non-finite number, an empty
+// or invalid payload) fails with encoding/json's error.
 func (r ExecutionRecord) MarshalJSON() ([]byte, error) {
+	if b, ok := appendRecordJSON(make([]byte, 0, r.sizeHint()), &r); ok {
+		return b, nil
+	}
+	return r.marshalReflect()
+}
+
+// marshalReflect encodes the record with encoding/json, for the error of a
+// record appendRecordJSON refuses.
+func (r ExecutionRecord) marshalReflect() ([]byte, error) {
 	w := recordJSON{
 		UUID:     r.UUID,
 		TaskName: r.TaskName,

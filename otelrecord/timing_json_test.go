@@ -116,3 +116,23 @@ func TestTimingDecodeNonFinite(t *testing.T) {
 	_, err := json.Marshal(TimingInfo{Duration: math.Inf(1)})
 	assert.Error(t, err)
 }
+
+// A timing made from clock readings encodes as encoding/json encodes its
+// three fields.
+func TestTimingEncodesAsItsFields(t *testing.T) {
+	type plain struct {
+		StartTime int64   `json:"startTime"`
+		EndTime   int64   `json:"endTime"`
+		Duration  float64 `json:"duration"`
+	}
+	for _, d := range []float64{0, math.Copysign(0, -1), 1, 0.5, 123.456, 1e-6, 9.99e-7, 1e20, 1e21, 5e-324, math.MaxFloat64, -2.5e-9, 4.25} {
+		for _, start := range []int64{0, -1, 1795633372498, math.MaxInt64, math.MinInt64} {
+			tm := TimingInfo{StartTime: start, EndTime: start / 2, Duration: d}
+			want, err := json.Marshal(plain{tm.StartTime, tm.EndTime, tm.Duration})
+			require.NoError(t, err)
+			got, err := json.Marshal(tm)
+			require.NoError(t, err)
+			assert.Equal(t, string(want), string(got))
+		}
+	}
+}
