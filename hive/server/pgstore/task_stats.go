@@ -2,6 +2,7 @@ package pgstore
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"time"
 
@@ -12,16 +13,21 @@ import (
 
 var _ server.TaskStatser = (*Store)(nil)
 
-// selectTaskStats summarizes the runs of every task in [$1, $2) of
-// run_start, read from logs_task_runs; percentile_disc chooses the
+// selectRunStats summarizes the runs of each task in [$1, $2) of run_start,
+// read in index order from logs_task_runs; percentile_disc chooses the
 // percentiles as server.PercentileOffset describes (NULL durations, runs
 // without timing, are left out). The caller appends the project condition
-// and the ordering.
-const selectTaskStats = `SELECT t.project_uuid, p.name, t.name, t.uuid,
-		count(l.uuid), count(l.uuid) FILTER (WHERE l.outcome = 'error'), max(l.run_start),
-		percentile_disc(0.5) WITHIN GROUP (ORDER BY l.duration), percentile_disc(0.95) WITHIN GROUP (ORDER BY l.duration)
+// ($3) and the grouping; selectTaskStats joins it to the tasks, so that
+// the runs are grouped before they meet the tasks' names.
+const (
+	selectRunStats = `SELECT project_uuid, task_name, count(*) AS runs, count(*) FILTER (WHERE outcome = 'error') AS errors,
+		max(run_start) AS last_run,
+		percentile_disc(0.5) WITHIN GROUP (ORDER BY duration) AS p50, percentile_disc(0.95) WITHIN GROUP (ORDER BY duration) AS p95
+		FROM logs WHERE run_start >= $1 AND run_start < $2`
+	selectTaskStats = `SELECT t.project_uuid, p.name, t.name, t.uuid, COALESCE(r.runs, 0), COALESCE(r.errors, 0), r.last_run, r.p50, r.p95
 	FROM tasks t JOIN projects p ON p.uuid = t.project_uuid
-	LEFT JOIN logs l ON l.project_uuid = t.project_uuid AND l.task_name = t.name AND l.run_start >= $1 AND l.run_start < $2`
+	LEFT JOIN (%s) AS r ON r.project_uuid = t.project_uuid AND r.task_name = t.name`
+)
 
 // TaskStats implements server.TaskStatser with one query.
 func (s *Store) TaskStats(ctx context.Context, q server.TaskStatsQuery) ([]server.TaskStats, error) {
@@ -32,12 +38,14 @@ func (s *Store) TaskStats(ctx context.Context, q server.TaskStatsQuery) ([]serve
 	if !q.Until.IsZero() {
 		hi = nanos(q.Until)
 	}
-	query, args := selectTaskStats, []any{lo, hi}
+	runs, where, args := selectRunStats, "", []any{lo, hi}
 	if q.ProjectUUID != "" {
-		query += ` WHERE t.project_uuid = $3`
+		runs += ` AND project_uuid = $3`
+		where = ` WHERE t.project_uuid = $3`
 		args = append(args, q.ProjectUUID)
 	}
-	query += ` GROUP BY t.project_uuid, p.name, t.name, t.uuid ORDER BY t.name, t.project_uuid`
+	runs += ` GROUP BY project_uuid, task_name`
+	query := fmt.Sprintf(selectTaskStats, runs) + where + ` ORDER BY t.name, t.project_uuid`
 	rows, err := s.pool.Query(ctx, query, args...)
 	if err != nil {
 		return nil, wrap("task stats", err)
