@@ -8,7 +8,8 @@
 //	GET  /api/me
 //	POST /api/log-ingest
 //	POST /api/log-ingest/batch
-//	GET  /api/tasks/{taskName}/logs?limit=&before=&projectUuid=
+//	GET  /api/tasks?projectUuid=&since=&until=
+//	GET  /api/tasks/{taskName}/logs?limit=&before=&projectUuid=&type=&since=&until=&minQuality=
 //	GET  /api/tasks/{taskName}/logs/{uuid}?projectUuid=
 //	POST /api/tasks/{taskName}/logs/{uuid}/set-quality
 //	GET  /api/projects/{projectUuid}
@@ -43,6 +44,15 @@
 // another, and "createdAt" when the server stored it (RFC 3339, UTC,
 // milliseconds). The hive package's client also accepts the bare record
 // that older servers answer.
+//
+// GET /api/tasks, this project's addition, answers every task (of the
+// project, with projectUuid) with the counts and duration percentiles of
+// its runs that started between since and until (RFC 3339, each optional):
+// {"tasks":[{"projectUuid","projectName","taskName","taskUuid","runs",
+// "errors","p50Ms","p95Ms","lastRunAt"}]} (see Store.TaskStats). The listing
+// of a task's records takes filters, also this project's: type ("success"
+// or "error"), since and until (when the run started), minQuality (a
+// quality score at least this); a bad value is answered 400 naming it.
 //
 // POST /api/log-ingest/batch is this
 // project's addition to the Hive API: a JSON array of /api/log-ingest bodies
