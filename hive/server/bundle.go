@@ -35,7 +35,10 @@ type publishFields struct {
 // 404. A bundleSize over the bundle limit (WithMaxBundleBytes) is answered
 // 413 before anything is stored. The answer is {"bundleUploadUrl"}: the
 // absolute URL of PUT /api/projects/{projectUuid}/tasks/{taskUuid}/bundle
-// on this server (WithPublicURL, else the request's scheme and host).
+// on this server (WithPublicURL, else the request's scheme and host),
+// signed for an hour: the forge CLI uploads to it without credentials, as
+// to a presigned storage URL, so the signature (expires, signature query
+// parameters, an HMAC keyed by the API secret) authorizes that one upload.
 func (s *Server) handlePublish(w http.ResponseWriter, r *http.Request) {
 	projectUUID, taskUUID, err := taskPath(r)
 	if err != nil {
@@ -95,9 +98,12 @@ func (s *Server) handlePublish(w http.ResponseWriter, r *http.Request) {
 		s.respondError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, wire.PublishResponse{
-		BundleUploadURL: s.baseURL(r) + "/api/projects/" + url.PathEscape(projectUUID) + "/tasks/" + url.PathEscape(taskUUID) + "/bundle",
-	})
+	path := "/api/projects/" + url.PathEscape(projectUUID) + "/tasks/" + url.PathEscape(taskUUID) + "/bundle"
+	upload := s.baseURL(r) + path
+	if q := s.signUploadPath(path); q != "" {
+		upload += "?" + q
+	}
+	writeJSON(w, http.StatusOK, wire.PublishResponse{BundleUploadURL: upload})
 }
 
 // checkBundleSize refuses a publish announcing a bundle over the limit, in
@@ -133,8 +139,9 @@ func (s *Server) baseURL(r *http.Request) string {
 
 // handleUploadBundle stores the bytes of a published task's bundle:
 // PUT /api/projects/{projectUuid}/tasks/{taskUuid}/bundle, the body being
-// the bundle (any content type). A body over the bundle limit is answered
-// 413; a task that was not published, 404. The answer is
+// the bundle (any content type), authorized by the Authorization header or
+// by the signature of the URL a publish answered. A body over the bundle
+// limit is answered 413; a task that was not published, 404. The answer is
 // {"success":true,"bundleSize":n}.
 func (s *Server) handleUploadBundle(w http.ResponseWriter, r *http.Request) {
 	projectUUID, taskUUID, err := taskPath(r)

@@ -6,8 +6,11 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -33,7 +36,7 @@ func TestPublishUploadDownload(t *testing.T) {
 	r := ts.do(http.MethodPost, "/api/projects/"+projectA+"/tasks/t-alpha/publish", publishBody("alpha", len(bundle)))
 	require.Equal(t, http.StatusOK, r.status, "body: %s", r.body)
 	uploadURL, _ := r.json(t)["bundleUploadUrl"].(string)
-	assert.Equal(t, ts.url+"/api/projects/"+projectA+"/tasks/t-alpha/bundle", uploadURL, "an absolute URL on this server")
+	assert.True(t, strings.HasPrefix(uploadURL, ts.url+"/api/projects/"+projectA+"/tasks/t-alpha/bundle?expires="), "an absolute, signed URL on this server: %s", uploadURL)
 	assert.Equal(t, "alpha", ts.project(t, projectA).Project.Tasks[0].Name, "an unknown task named by the publish is registered")
 
 	// Before the upload: the metadata, no bundle.
@@ -105,7 +108,7 @@ func TestPublishRefusals(t *testing.T) {
 
 	r := ts.do(http.MethodPost, path+"/publish", publishBody("alpha", 64))
 	require.Equal(t, http.StatusOK, r.status, "body: %s", r.body)
-	assert.Equal(t, "https://hive.example.test/base/api/projects/"+projectA+"/tasks/t-alpha/bundle", r.json(t)["bundleUploadUrl"])
+	assert.True(t, strings.HasPrefix(r.json(t)["bundleUploadUrl"].(string), "https://hive.example.test/base/api/projects/"+projectA+"/tasks/t-alpha/bundle?"))
 
 	ts.do(http.MethodPut, path+"/bundle", strings.Repeat("x", 65)).requireError(t, http.StatusRequestEntityTooLarge)
 	ts.do(http.MethodPut, path+"/bundle", io.MultiReader(strings.NewReader(strings.Repeat("x", 65)))).requireError(t, http.StatusRequestEntityTooLarge) // no Content-Length
@@ -113,4 +116,50 @@ func TestPublishRefusals(t *testing.T) {
 	r = ts.do(http.MethodPut, path+"/bundle", strings.Repeat("x", 64))
 	require.Equal(t, http.StatusOK, r.status, "body: %s", r.body)
 	assert.EqualValues(t, 64, r.json(t)["bundleSize"])
+}
+
+// The forge CLI PUTs the bundle to the URL a publish answers without
+// credentials, as to a presigned storage URL: the URL's signature authorizes
+// that upload, and only it.
+func TestSignedBundleUpload(t *testing.T) {
+	now := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
+	var mu sync.Mutex
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	ts := start(t, server.WithClock(clock))
+	publish := func(task string) string {
+		t.Helper()
+		r := ts.do(http.MethodPost, "/api/projects/"+projectA+"/tasks/"+task+"/publish", publishBody(task, 3))
+		require.Equal(t, http.StatusOK, r.status, "body: %s", r.body)
+		return r.json(t)["bundleUploadUrl"].(string)
+	}
+	put := func(u string) response {
+		t.Helper()
+		return ts.doAuth(http.MethodPut, strings.TrimPrefix(u, ts.url), "zip", "")
+	}
+	alpha, beta := publish("t-alpha"), publish("t-beta")
+
+	r := put(alpha)
+	require.Equal(t, http.StatusOK, r.status, "the signed URL needs no credentials: %s", r.body)
+	got := ts.do(http.MethodPost, "/api/tasks/download", map[string]any{"uuid": "t-alpha"}).json(t)
+	assert.Equal(t, base64.StdEncoding.EncodeToString([]byte("zip")), got["bundle"])
+
+	u, err := url.Parse(alpha)
+	require.NoError(t, err)
+	q := u.Query()
+	sig := q.Get("signature")
+	q.Set("signature", strings.Repeat("0", len(sig)))
+	u.RawQuery = q.Encode()
+	put(u.String()).requireError(t, http.StatusUnauthorized)
+
+	betaQuery := beta[strings.Index(beta, "?"):]
+	put(ts.url+"/api/projects/"+projectA+"/tasks/t-alpha/bundle"+betaQuery).requireError(t, http.StatusUnauthorized)
+	ts.doAuth(http.MethodPost, "/api/tasks/download"+alpha[strings.Index(alpha, "?"):], map[string]any{"uuid": "t-alpha"}, "").
+		requireError(t, http.StatusUnauthorized) // the signature authorizes the upload only
+
+	mu.Lock()
+	now = now.Add(2 * time.Hour)
+	mu.Unlock()
+	put(beta).requireError(t, http.StatusUnauthorized) // expired
+	r = ts.do(http.MethodPut, strings.TrimPrefix(beta, ts.url), "zip")
+	assert.Equal(t, http.StatusOK, r.status, "credentials still work: %s", r.body)
 }

@@ -121,7 +121,9 @@
 // (WithPublicURL), where PUT stores the bundle (WithMaxBundleBytes), and
 // POST /api/tasks/download {"uuid"} answers the metadata ({"handler",
 // "sourceCode",…}) with the bundle in base64. Every route takes the same
-// credentials, the bundle upload included.
+// credentials; the upload also takes, instead, the signature of the URL the
+// publish answered (valid for an hour), since the forge CLI PUTs the bundle
+// there without credentials, as to a presigned storage URL.
 //
 // The server is an OpenTelemetry backend too: it takes OTLP trace exports
 // at POST /v1/traces (OTLPTracesPath; application/x-protobuf or

@@ -79,7 +79,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if s.serveUI(w, r) { // the UI authorizes itself (WithUI)
 		return
 	}
-	if !s.authorize(w, r) {
+	if !s.signedUpload(r) && !s.authorize(w, r) { // signedUpload: bundle_upload_auth.go
 		return
 	}
 	if _, pattern := s.mux.Handler(r); pattern == "" {

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -37,7 +38,7 @@ func TestServeBundleFlags(t *testing.T) {
 		BundleUploadURL string `json:"bundleUploadUrl"`
 	}
 	require.NoError(t, json.Unmarshal(body, &pub))
-	assert.Equal(t, "https://hive.example.test/api/projects/"+projectUUID+"/tasks/t-1/bundle", pub.BundleUploadURL)
+	assert.True(t, strings.HasPrefix(pub.BundleUploadURL, "https://hive.example.test/api/projects/"+projectUUID+"/tasks/t-1/bundle?expires="), pub.BundleUploadURL)
 
 	code, body = do(http.MethodPut, "/api/projects/"+projectUUID+"/tasks/t-1/bundle", []byte("123456789"))
 	assert.Equal(t, http.StatusRequestEntityTooLarge, code, "%s", body)
