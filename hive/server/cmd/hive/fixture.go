@@ -9,7 +9,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
+	"strings"
 
 	"github.com/hivetrace/hivetrace/hive"
 )
@@ -80,7 +82,7 @@ func runFixtureDownload(ctx context.Context, args []string, stdout, stderr io.Wr
 
 	f, err := client.GetFixture(ctx, pos[0])
 	if err != nil {
-		fmt.Fprintf(stderr, "%s: %s\n", fs.Name(), describeFixtureError(pos[0], err))
+		fmt.Fprintf(stderr, "%s: %s\n", fs.Name(), describeFixtureError(o.withEnv().host, pos[0], err))
 		return exitError
 	}
 	var out bytes.Buffer
@@ -102,15 +104,20 @@ func runFixtureDownload(ctx context.Context, args []string, stdout, stderr io.Wr
 }
 
 // describeFixtureError words a failed download in one line: the server's
-// message and status for an answer, the error otherwise.
-func describeFixtureError(uuid string, err error) string {
+// message and status for an answer, what stopped the request otherwise.
+func describeFixtureError(host, uuid string, err error) string {
 	var apiErr *hive.APIError
-	if !errors.As(err, &apiErr) {
-		return err.Error()
+	var urlErr *url.Error
+	switch {
+	case errors.As(err, &apiErr):
+		msg := apiErr.Message
+		if msg == "" {
+			msg = "record " + uuid
+		}
+		return fmt.Sprintf("%s (%d %s)", msg, apiErr.StatusCode, http.StatusText(apiErr.StatusCode))
+	case errors.Is(err, hive.ErrNetwork) && errors.As(err, &urlErr):
+		return fmt.Sprintf("cannot reach the Hive server at %s: %v", host, urlErr.Err)
+	default:
+		return strings.TrimPrefix(err.Error(), "hive: ")
 	}
-	msg := apiErr.Message
-	if msg == "" {
-		msg = "record " + uuid
-	}
-	return fmt.Sprintf("%s (%d %s)", msg, apiErr.StatusCode, http.StatusText(apiErr.StatusCode))
 }

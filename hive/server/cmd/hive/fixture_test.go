@@ -66,6 +66,12 @@ func TestFixtureDownload(t *testing.T) {
 	assert.Empty(t, out)
 	assert.Equal(t, "hive fixture download: no record \""+secondUUID+"\" (404 Not Found)\n", stderr)
 
+	// No server: exit 1, one line naming it.
+	code, _, stderr = runCmd(t, "fixture", "download", firstUUID, "--host", "http://127.0.0.1:1", "--api-key", testKey, "--api-secret-file", secretFile(t, testSecret))
+	assert.Equal(t, exitError, code)
+	assert.Equal(t, 1, strings.Count(stderr, "\n"), "one line: %q", stderr)
+	assert.True(t, strings.HasPrefix(stderr, "hive fixture download: cannot reach the Hive server at http://127.0.0.1:1: "), stderr)
+
 	// An unwritable file: exit 1.
 	code, _, stderr = runCmd(t, append([]string{"fixture", "download", "-o", filepath.Join(t.TempDir(), "missing", "f.json"), "--project", projectUUID, firstUUID}, auth...)...)
 	assert.Equal(t, exitError, code)
