@@ -59,3 +59,23 @@ func parseLogFilters(q url.Values, query *LogQuery) error {
 	}
 	return nil
 }
+
+// Bounds of the times whose Unix nanoseconds fit an int64.
+var (
+	minNanosTime = time.Unix(0, math.MinInt64)
+	maxNanosTime = time.Unix(0, math.MaxInt64)
+)
+
+// BoundNanos returns t in Unix nanoseconds for comparing with stored times,
+// clamped to int64's range: a time before 1678 is the smallest value and one
+// after 2262 the largest, where t.UnixNano would be undefined. Stores
+// convert LogQuery's and TaskStatsQuery's Since and Until with it.
+func BoundNanos(t time.Time) int64 {
+	switch {
+	case t.Before(minNanosTime):
+		return math.MinInt64
+	case t.After(maxNanosTime):
+		return math.MaxInt64
+	}
+	return t.UnixNano()
+}

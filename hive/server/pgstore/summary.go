@@ -61,10 +61,10 @@ func filterQuery(query string, args []any, q server.LogQuery) (string, []any) {
 		cond(` AND l.outcome = $%d`, q.Type)
 	}
 	if !q.Since.IsZero() {
-		cond(` AND l.run_start >= $%d`, nanos(q.Since))
+		cond(` AND l.run_start >= $%d`, server.BoundNanos(q.Since))
 	}
 	if !q.Until.IsZero() {
-		cond(` AND l.run_start < $%d`, nanos(q.Until))
+		cond(` AND l.run_start < $%d`, server.BoundNanos(q.Until))
 	}
 	if q.MinQuality != nil {
 		cond(` AND l.quality_score >= $%d`, *q.MinQuality)

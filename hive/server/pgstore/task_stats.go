@@ -33,10 +33,10 @@ const (
 func (s *Store) TaskStats(ctx context.Context, q server.TaskStatsQuery) ([]server.TaskStats, error) {
 	lo, hi := int64(math.MinInt64), int64(math.MaxInt64)
 	if !q.Since.IsZero() {
-		lo = nanos(q.Since)
+		lo = server.BoundNanos(q.Since)
 	}
 	if !q.Until.IsZero() {
-		hi = nanos(q.Until)
+		hi = server.BoundNanos(q.Until)
 	}
 	runs, where, args := selectRunStats, "", []any{lo, hi}
 	if q.ProjectUUID != "" {

@@ -440,11 +440,11 @@ func listQuery(q server.LogQuery) (string, []any) {
 	}
 	if !q.Since.IsZero() {
 		query += ` AND l.run_start >= ?`
-		args = append(args, nanos(q.Since))
+		args = append(args, server.BoundNanos(q.Since))
 	}
 	if !q.Until.IsZero() {
 		query += ` AND l.run_start < ?`
-		args = append(args, nanos(q.Until))
+		args = append(args, server.BoundNanos(q.Until))
 	}
 	if q.MinQuality != nil {
 		query += ` AND l.quality_score >= ?`

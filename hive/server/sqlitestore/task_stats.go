@@ -35,10 +35,10 @@ const (
 func runRange(since, until time.Time) (int64, int64) {
 	lo, hi := int64(math.MinInt64), int64(math.MaxInt64)
 	if !since.IsZero() {
-		lo = nanos(since)
+		lo = server.BoundNanos(since)
 	}
 	if !until.IsZero() {
-		hi = nanos(until)
+		hi = server.BoundNanos(until)
 	}
 	return lo, hi
 }

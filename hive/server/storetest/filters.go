@@ -134,6 +134,15 @@ func testFilterRunStart(t *testing.T, s server.Store) {
 	assert.Equal(t, []string{"r0"}, listed(t, s, server.LogQuery{TaskName: "alpha", Until: runStart(0).Add(time.Millisecond)}))
 	assert.Empty(t, listed(t, s, server.LogQuery{TaskName: "alpha", Since: runStart(6)}))
 	assert.Empty(t, listed(t, s, server.LogQuery{TaskName: "alpha", Since: runStart(3), Until: runStart(2)}), "an empty range")
+
+	// Bounds beyond the years Unix nanoseconds reach (1678 to 2262).
+	long, future := time.Date(1000, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
+	assert.Len(t, listed(t, s, server.LogQuery{TaskName: "alpha", Since: long, Until: future}), len(filterFixture))
+	assert.Empty(t, listed(t, s, server.LogQuery{TaskName: "alpha", Since: future}))
+	assert.Empty(t, listed(t, s, server.LogQuery{TaskName: "alpha", Until: long}))
+	st := statsOf(t, s, server.TaskStatsQuery{ProjectUUID: "p1", Since: long, Until: future})
+	require.NotEmpty(t, st)
+	assert.Equal(t, int64(6), st[0].Runs)
 }
 
 func testFilterQuality(t *testing.T, s server.Store) {
