@@ -247,6 +247,30 @@ func TestReadCommandsFailOnOneLine(t *testing.T) {
 	}
 }
 
+func TestReadCommandsHelp(t *testing.T) {
+	clearEnv(t)
+	for _, c := range []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"--help"}, []string{"hive tasks list", "hive version", "--min-quality", "exits with status 1"}},
+		{[]string{"tasks", "--help"}, []string{"hive tasks list [--project P] [--since T] [--until T] [--json]"}},
+		{[]string{"help", "tasks"}, []string{"hive tasks list"}},
+		{[]string{"tasks", "list", "--help"}, []string{"Usage: hive tasks list", "-since", "-until", "-json", "-project", "-host", "p50Ms"}},
+		{[]string{"help", "tasks", "list"}, []string{"Usage: hive tasks list"}},
+		{[]string{"logs", "list", "--help"}, []string{"-type", "-since", "-until", "-min-quality", "-all", "-json", "-before", "-limit"}},
+		{[]string{"logs", "show", "--help"}, []string{"-json", "record only"}},
+		{[]string{"logs", "--help"}, []string{"--min-quality S", "--all", "hive logs show TASK UUID [--json]"}},
+	} {
+		code, out, stderr := runCmd(t, c.args...)
+		assert.Equal(t, exitOK, code, c.args)
+		assert.Empty(t, stderr, c.args)
+		for _, w := range c.want {
+			assert.Contains(t, out, w, c.args)
+		}
+	}
+}
+
 func TestShellQuote(t *testing.T) {
 	for in, want := range map[string]string{
 		"checkout": "checkout", "get-user.v2": "get-user.v2", "with space": "'with space'", "it's": `'it'\''s'`,
