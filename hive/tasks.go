@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"net/url"
 	"time"
 
@@ -72,7 +73,9 @@ func (s *TaskSummary) UnmarshalJSON(data []byte) error {
 
 func durationMs(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
-func msDuration(ms float64) time.Duration { return time.Duration(ms * float64(time.Millisecond)) }
+func msDuration(ms float64) time.Duration {
+	return time.Duration(math.Round(ms * float64(time.Millisecond)))
+}
 
 // ListTasks reads the tasks the server knows, with the counts and duration
 // percentiles of their runs in the range opts gives, from GET /api/tasks,

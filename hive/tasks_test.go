@@ -53,6 +53,11 @@ func TestTaskSummaryJSONRoundTrip(t *testing.T) {
 	require.NoError(t, json.Unmarshal(data, &out))
 	assert.Equal(t, in, out)
 
+	var tenth TaskSummary
+	require.NoError(t, json.Unmarshal([]byte(`{"p50Ms":0.1,"p95Ms":0.3}`), &tenth))
+	assert.Equal(t, 100*time.Microsecond, tenth.P50, "rounded to the nanosecond")
+	assert.Equal(t, 300*time.Microsecond, tenth.P95)
+
 	data, err = json.Marshal(TaskSummary{TaskName: "idle"})
 	require.NoError(t, err)
 	assert.Contains(t, string(data), `"lastRunAt":null`)
