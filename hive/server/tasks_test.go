@@ -3,11 +3,14 @@ package server_test
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
+	"path/filepath"
 	"testing"
 	"time"
 
+	"github.com/hivetrace/hivetrace/hive/server/sqlitestore"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -169,4 +172,51 @@ func TestListTasks(t *testing.T) {
 	assert.Contains(t, msg, "since must be an RFC 3339 time")
 	assert.Equal(t, http.StatusUnauthorized, ts.doAuth(http.MethodGet, "/api/tasks", nil, "").status)
 	assert.Equal(t, http.StatusMethodNotAllowed, ts.do(http.MethodPost, "/api/tasks", "{}").status)
+}
+
+// TestTasksOfRunsAssembledFromOTLP exports runs as OTLP spans to a server on
+// SQLite: their records carry the summary the filters and statistics read,
+// as records ingested as JSON do.
+func TestTasksOfRunsAssembledFromOTLP(t *testing.T) {
+	store, err := sqlitestore.Open(t.Context(), filepath.Join(t.TempDir(), "hive.db"))
+	require.NoError(t, err)
+	t.Cleanup(func() { assert.NoError(t, store.Close()) })
+	n := startNode(t, store)
+	runs := makeRuns(t, "billing", 4, 2) // run 1 fails
+	require.NoError(t, exportHTTP(t, n.url, runs.spans))
+	requireRecords(t, store, runs)
+
+	get := func(path string) []byte {
+		req, err := http.NewRequest(http.MethodGet, n.url+path, nil)
+		require.NoError(t, err)
+		req.Header.Set("Authorization", "Bearer "+apiKey+":"+apiSecret)
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		require.Equal(t, http.StatusOK, resp.StatusCode)
+		body, err := io.ReadAll(resp.Body)
+		require.NoError(t, err)
+		return body
+	}
+	var tasks taskList
+	require.NoError(t, json.Unmarshal(get("/api/tasks"), &tasks))
+	require.Len(t, tasks.Tasks, 1)
+	st := tasks.Tasks[0]
+	assert.Equal(t, otlpTaskName, st.TaskName)
+	assert.Equal(t, int64(4), st.Runs)
+	assert.Equal(t, int64(1), st.Errors)
+	assert.Positive(t, st.P95Ms, "the runs' timing")
+	require.NotNil(t, st.LastRunAt)
+	var newest time.Time
+	for _, r := range runs.records {
+		if s := time.UnixMilli(r.Timing.StartTime); s.After(newest) {
+			newest = s
+		}
+	}
+	assert.True(t, newest.Equal(*st.LastRunAt), "the newest run's start: %v, want %v", st.LastRunAt, newest)
+
+	var page listPage
+	require.NoError(t, json.Unmarshal(get("/api/tasks/"+otlpTaskName+"/logs?type=error"), &page))
+	require.Len(t, page.Logs, 1)
+	assert.Equal(t, runs.records[1].UUID, page.Logs[0].UUID, "the failed run")
 }
