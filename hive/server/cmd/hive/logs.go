@@ -181,8 +181,8 @@ func runList(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		pages++
 		listed += len(page.Logs)
+		prog.clear() // the rows go where the line was, when both are on a terminal
 		if err := out.write(page.Logs); err != nil {
-			prog.clear()
 			return fail(stderr, fs.Name(), err)
 		}
 		if page.Next == "" {
@@ -276,8 +276,9 @@ func shellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
-// listWriter writes listed records: a table (its header once, aligned over
-// every page written) or one JSON object a line.
+// listWriter writes listed records as they come, page by page: a table
+// (its header once, columns aligned within a page) or one JSON object a
+// line.
 type listWriter struct {
 	json  *json.Encoder
 	table *tabwriter.Writer
