@@ -130,4 +130,3 @@ func (s *Store) DescribeTask(ctx context.Context, projectUUID, taskUUID, descrip
 		return nil
 	}))
 }
-
