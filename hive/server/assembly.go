@@ -308,7 +308,7 @@ func (s *Server) assemble(projectName string, key runKey, task otelrecord.Span, 
 	if err := validateRecord(rec); err != nil {
 		return assembledRun{}, err
 	}
-	item, err := marshalRebuilt(rec) // json.Marshal's bytes
+	item, err := rec.MarshalJSON() // json.Marshal's bytes, without reflection
 	if err != nil {
 		return assembledRun{}, fmt.Errorf("encode record: %w", err)
 	}
