@@ -47,20 +47,7 @@ func newFixtureFlags(o *fixtureOptions) *flag.FlagSet {
 
 // runFixture dispatches "hive fixture download".
 func runFixture(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 {
-		fmt.Fprint(stderr, fixtureUsage)
-		return exitUsage
-	}
-	switch args[0] {
-	case "download":
-		return runFixtureDownload(ctx, args[1:], stdout, stderr)
-	case "-h", "-help", "--help", "help":
-		fmt.Fprint(stdout, fixtureUsage)
-		return exitOK
-	default:
-		fmt.Fprintf(stderr, "hive fixture: unknown command %q\n\n%s", args[0], fixtureUsage)
-		return exitUsage
-	}
+	return dispatch(ctx, "hive fixture", fixtureUsage, map[string]subcommand{"download": runFixtureDownload}, args, stdout, stderr)
 }
 
 // runFixtureDownload runs "hive fixture download".

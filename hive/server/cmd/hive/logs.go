@@ -108,22 +108,7 @@ func newShowFlags(o *showOptions) *flag.FlagSet {
 
 // runLogs dispatches "hive logs list" and "hive logs show".
 func runLogs(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 {
-		fmt.Fprint(stderr, logsUsage)
-		return exitUsage
-	}
-	switch args[0] {
-	case "list":
-		return runList(ctx, args[1:], stdout, stderr)
-	case "show":
-		return runShow(ctx, args[1:], stdout, stderr)
-	case "-h", "-help", "--help", "help":
-		fmt.Fprint(stdout, logsUsage)
-		return exitOK
-	default:
-		fmt.Fprintf(stderr, "hive logs: unknown command %q\n\n%s", args[0], logsUsage)
-		return exitUsage
-	}
+	return dispatch(ctx, "hive logs", logsUsage, map[string]subcommand{"list": runList, "show": runShow}, args, stdout, stderr)
 }
 
 // newClient builds the log client of a logs command. The returned func

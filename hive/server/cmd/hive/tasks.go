@@ -55,20 +55,7 @@ func newTasksListFlags(o *tasksListOptions) *flag.FlagSet {
 
 // runTasks dispatches "hive tasks list".
 func runTasks(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 {
-		fmt.Fprint(stderr, tasksUsage)
-		return exitUsage
-	}
-	switch args[0] {
-	case "list":
-		return runTasksList(ctx, args[1:], stdout, stderr)
-	case "-h", "-help", "--help", "help":
-		fmt.Fprint(stdout, tasksUsage)
-		return exitOK
-	default:
-		fmt.Fprintf(stderr, "hive tasks: unknown command %q\n\n%s", args[0], tasksUsage)
-		return exitUsage
-	}
+	return dispatch(ctx, "hive tasks", tasksUsage, map[string]subcommand{"list": runTasksList}, args, stdout, stderr)
 }
 
 // timeRange resolves --since and --until (durations counted back from now);
