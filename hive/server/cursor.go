@@ -7,8 +7,8 @@ import (
 	"time"
 )
 
-// errBadCursor is returned for a "before" value the server did not make.
-var errBadCursor = errors.New("invalid cursor: pass the \"next\" value of a previous page")
+// ErrBadCursor is returned by ParseCursor for a value String did not make.
+var ErrBadCursor = errors.New("invalid cursor: pass the \"next\" value of a previous page")
 
 // cursorJSON is the content of an encoded cursor.
 type cursorJSON struct {
@@ -17,21 +17,23 @@ type cursorJSON struct {
 	U string `json:"u"`
 }
 
-// encodeCursor returns the opaque "next" value for a listing position.
-func encodeCursor(c Cursor) string {
+// String returns the cursor as the opaque value a listing's "next" member
+// carries and its "before" parameter takes (URL-safe base64).
+func (c Cursor) String() string {
 	b, _ := json.Marshal(cursorJSON{T: c.CreatedAt.UnixNano(), P: c.ProjectUUID, U: c.UUID})
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-// decodeCursor parses a value made by encodeCursor.
-func decodeCursor(s string) (Cursor, error) {
+// ParseCursor parses a value made by Cursor.String; any other value gives
+// ErrBadCursor.
+func ParseCursor(s string) (Cursor, error) {
 	b, err := base64.RawURLEncoding.DecodeString(s)
 	if err != nil {
-		return Cursor{}, errBadCursor
+		return Cursor{}, ErrBadCursor
 	}
 	var c cursorJSON
 	if err := json.Unmarshal(b, &c); err != nil || c.U == "" || c.P == "" {
-		return Cursor{}, errBadCursor
+		return Cursor{}, ErrBadCursor
 	}
 	return Cursor{CreatedAt: time.Unix(0, c.T).UTC(), ProjectUUID: c.P, UUID: c.U}, nil
 }

@@ -107,7 +107,7 @@ func (s *Server) handleListLogs(w http.ResponseWriter, r *http.Request) {
 		query.Limit = min(n, MaxListLimit)
 	}
 	if v := q.Get("before"); v != "" {
-		c, err := decodeCursor(v)
+		c, err := ParseCursor(v)
 		if err != nil {
 			s.respondError(w, r, errorf(http.StatusBadRequest, "before: %v", err))
 			return
@@ -159,7 +159,7 @@ func (s *Server) handleListLogs(w http.ResponseWriter, r *http.Request) {
 	}
 	j.raw(`],"next":`)
 	if more {
-		j.str(encodeCursor(last))
+		j.str(last.String())
 	} else {
 		j.raw(`""`)
 	}

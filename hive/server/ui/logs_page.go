@@ -71,9 +71,9 @@ func (h *Handler) handleLogs(w http.ResponseWriter, r *http.Request, v visitor) 
 	query := server.LogQuery{ProjectUUID: f.Project, TaskName: task, Limit: size + 1, Type: f.Type,
 		Since: f.Since, Until: f.Until, MinQuality: f.MinQuality}
 	if s := q.Get("before"); s != "" {
-		c, err := decodeCursor(s)
+		c, err := server.ParseCursor(s)
 		if err != nil {
-			h.errorPage(w, r, http.StatusBadRequest, err.Error())
+			h.errorPage(w, r, http.StatusBadRequest, "before: not a position this UI made; start from the first page")
 			return
 		}
 		query.Before = &c
@@ -100,7 +100,7 @@ func (h *Handler) handleLogs(w http.ResponseWriter, r *http.Request, v visitor) 
 	}
 	if more {
 		nq := maps.Clone(base)
-		nq.Set("before", encodeCursor(last))
+		nq.Set("before", last.String())
 		d.NextURL = logsURL(task, nq)
 	}
 	d.FirstURL = logsURL(task, base)
