@@ -35,12 +35,8 @@ type invokeResponse struct {
 // target is a summary: at most 200 characters of its error message, without
 // control characters; never its full body or its headers.
 func (s *Server) handleInvoke(w http.ResponseWriter, r *http.Request) {
-	projectUUID, taskUUID := r.PathValue("projectUuid"), r.PathValue("taskUuid")
-	if err := checkID("projectUuid", projectUUID, false); err != nil {
-		s.respondError(w, r, err)
-		return
-	}
-	if err := checkID("taskUuid", taskUUID, false); err != nil {
+	projectUUID, taskUUID, err := taskPath(r)
+	if err != nil {
 		s.respondError(w, r, err)
 		return
 	}

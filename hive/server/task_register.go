@@ -18,12 +18,8 @@ import (
 // answer is {"task":{"uuid","taskName","description","projectUuid",
 // "createdAt"}}: 201 when the task was created, 200 otherwise.
 func (s *Server) handleRegisterTask(w http.ResponseWriter, r *http.Request) {
-	projectUUID, taskUUID := r.PathValue("projectUuid"), r.PathValue("taskUuid")
-	if err := checkID("projectUuid", projectUUID, false); err != nil {
-		s.respondError(w, r, err)
-		return
-	}
-	if err := checkID("taskUuid", taskUUID, false); err != nil {
+	projectUUID, taskUUID, err := taskPath(r)
+	if err != nil {
 		s.respondError(w, r, err)
 		return
 	}
