@@ -1,8 +1,10 @@
 package boundary
 
+import "github.com/hivetrace/hivetrace/otelrecord"
+
 // Version is the version of this package, reported as the instrumentation
-// scope version of its spans.
-const Version = "0.1.0"
+// scope version of its spans: hivetrace's version (otelrecord.Version).
+const Version = otelrecord.Version
 
 // ScopeName is the instrumentation scope name of boundary spans: the import
 // path of this package.

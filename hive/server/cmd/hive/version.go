@@ -7,13 +7,16 @@ import (
 	"runtime"
 	"runtime/debug"
 	"strings"
+
+	"github.com/hivetrace/hivetrace/otelrecord"
 )
 
-// version is the release this source is. A binary built from a tagged
-// module (go install …@v1.2.3) reports the module's version instead; a
-// build from a checkout (the module version "(devel)", or a pseudo-version
-// Go derives from the VCS) reports this one, with the revision.
-const version = "0.1.0-dev"
+// version is the release this source is (hivetrace's one version,
+// otelrecord.Version). A binary built from a tagged module (go install
+// …@v1.2.3) reports the module's version instead; a build from a checkout
+// (the module version "(devel)", or a pseudo-version Go derives from the
+// VCS) reports this one, with the revision.
+const version = otelrecord.Version
 
 // buildVersion describes the running binary from its build information:
 // the version, the module and its version, the VCS revision and time (with
