@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 	"sync"
 )
 
@@ -64,7 +65,7 @@ func bodyReservation(r *http.Request, limit int64) int64 {
 // answered. A request the budget cannot cover is answered 503 with
 // Retry-After, its body unread.
 func (s *Server) serveWithinBodyBudget(w http.ResponseWriter, r *http.Request) {
-	if n := bodyReservation(r, s.cfg.maxBodyBytes); n > 0 {
+	if n := bodyReservation(r, s.bodyLimit(r)); n > 0 {
 		got, ok := s.cfg.bodies.reserve(n)
 		if !ok {
 			w.Header().Set("Retry-After", "1")
@@ -75,6 +76,15 @@ func (s *Server) serveWithinBodyBudget(w http.ResponseWriter, r *http.Request) {
 		defer s.cfg.bodies.release(got)
 	}
 	s.mux.ServeHTTP(w, r)
+}
+
+// bodyLimit is the largest body the request's route reads: the bundle
+// limit (WithMaxBundleBytes) for a bundle upload, else the body limit.
+func (s *Server) bodyLimit(r *http.Request) int64 {
+	if r.Method == http.MethodPut && strings.HasSuffix(r.URL.Path, "/bundle") {
+		return max(s.cfg.maxBundleBytes, s.cfg.maxBodyBytes)
+	}
+	return s.cfg.maxBodyBytes
 }
 
 // readAllSized reads rd to its end like io.ReadAll, into one buffer of the

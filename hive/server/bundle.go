@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"net/url"
@@ -154,7 +153,7 @@ func (s *Server) handleUploadBundle(w http.ResponseWriter, r *http.Request) {
 		s.respondError(w, r, errorf(http.StatusRequestEntityTooLarge, "Bundle size of %d bytes exceeds the limit of %d bytes", r.ContentLength, limit))
 		return
 	}
-	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	data, err := readAllSized(http.MaxBytesReader(w, r.Body, limit), r.ContentLength)
 	if err != nil {
 		if mbe := (*http.MaxBytesError)(nil); errors.As(err, &mbe) {
 			s.respondError(w, r, errorf(http.StatusRequestEntityTooLarge, "Bundle exceeds the limit of %d bytes", limit))

@@ -163,3 +163,24 @@ func TestSignedBundleUpload(t *testing.T) {
 	r = ts.do(http.MethodPut, strings.TrimPrefix(beta, ts.url), "zip")
 	assert.Equal(t, http.StatusOK, r.status, "credentials still work: %s", r.body)
 }
+
+// A bundle larger than the body limit still reserves its length from the
+// body budget: with the budget held by another body, the upload waits its
+// turn (503) instead of taking memory beside it.
+func TestBundleUploadCountsAgainstTheBodyBudget(t *testing.T) {
+	ts := start(t, server.WithBodyBudget(1000), server.WithMaxBodyBytes(900), server.WithMaxBundleBytes(4096))
+	bundle := bytes.Repeat([]byte{'b'}, 2000)
+	r := ts.do(http.MethodPost, "/api/projects/"+projectA+"/tasks/t-alpha/publish", publishBody("alpha", len(bundle)))
+	require.Equal(t, http.StatusOK, r.status, "body: %s", r.body)
+	path := "/api/projects/" + projectA + "/tasks/t-alpha/bundle"
+
+	slow := ts.startSlow(t, ingestBody(t, recordJSON("t", "slow", "x"), 800), true)
+	ts.waitBudgetFull(t, 300)
+	refused := ts.do(http.MethodPut, path, bytes.NewReader(bundle))
+	assert.Contains(t, refused.requireError(t, http.StatusServiceUnavailable), "body budget")
+	require.Equal(t, http.StatusOK, slow.finish(t).status)
+
+	stored := ts.do(http.MethodPut, path, bytes.NewReader(bundle))
+	require.Equal(t, http.StatusOK, stored.status, "alone, the bundle is stored: %s", stored.body)
+	assert.EqualValues(t, 2000, stored.json(t)["bundleSize"])
+}
