@@ -126,6 +126,7 @@ UPDATE logs l SET
 DROP FUNCTION pg_temp.hive_nanos(jsonb);
 DROP FUNCTION pg_temp.hive_json(bytea);
 CREATE INDEX logs_task_runs ON logs (project_uuid, task_name, run_start) INCLUDE (outcome, duration);
+DROP INDEX logs_by_uuid; -- logs_by_record_uuid serves every lookup by uuid
 `,
 }
 

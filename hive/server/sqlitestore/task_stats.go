@@ -11,21 +11,22 @@ import (
 
 var _ server.TaskStatser = (*Store)(nil)
 
-// Queries of TaskStats. Each reads the index logs_task_durations
-// (project_uuid, task_name, duration, run_start, outcome) alone, never the
-// records: the counts in one pass over the selected tasks' entries, each
-// percentile by stepping over that many entries of one task in duration
-// order (from the nearer end), so no duration is loaded into memory.
+// Queries of TaskStats. Each reads the index logs_by_project_task_newest
+// (project_uuid, task_name, created_at, uuid, outcome, run_start, duration,
+// quality_score) alone, never the records: the counts in one pass over the
+// selected tasks' entries, each percentile by sorting one task's timed
+// entries of the range (SQLite's sorter keeps only the first offset+1
+// durations), so no duration is loaded into Go memory.
 const (
 	selectStatsTasks  = `SELECT t.project_uuid, p.name, t.name, t.uuid FROM tasks t JOIN projects p ON p.uuid = t.project_uuid`
 	selectStatsCounts = `SELECT project_uuid, task_name, count(*), count(CASE WHEN outcome = 'error' THEN 1 END), max(run_start), count(duration)
-		FROM logs INDEXED BY logs_task_durations WHERE run_start >= ? AND run_start < ?`
-	selectPercentile = `SELECT duration FROM logs INDEXED BY logs_task_durations
+		FROM logs INDEXED BY logs_by_project_task_newest WHERE run_start >= ? AND run_start < ?`
+	selectPercentile = `SELECT duration FROM logs INDEXED BY logs_by_project_task_newest
 		WHERE project_uuid = ? AND task_name = ? AND duration IS NOT NULL AND run_start >= ? AND run_start < ?
 		ORDER BY duration LIMIT 1 OFFSET ?`
 	// selectPercentileDesc counts from the longest: a high percentile is
-	// closer to that end.
-	selectPercentileDesc = `SELECT duration FROM logs INDEXED BY logs_task_durations
+	// closer to that end, and the sorter keeps fewer entries.
+	selectPercentileDesc = `SELECT duration FROM logs INDEXED BY logs_by_project_task_newest
 		WHERE project_uuid = ? AND task_name = ? AND duration IS NOT NULL AND run_start >= ? AND run_start < ?
 		ORDER BY duration DESC LIMIT 1 OFFSET ?`
 )

@@ -266,7 +266,7 @@ func TestQueryPlansUseIndexes(t *testing.T) {
 		"project list":        {index: "logs_by_project_task_newest", query: listSQL(server.LogQuery{TaskName: "t", ProjectUUID: "p", Limit: 21})},
 		"project list cursor": {index: "logs_by_project_task_newest", query: listSQL(server.LogQuery{TaskName: "t", ProjectUUID: "p", Limit: 21, Before: before})},
 		"get":                 {index: "sqlite_autoindex_logs_1", query: selectLog},
-		"get any project":     {index: "logs_by_uuid", query: selectLogAny},
+		"get any project":     {index: "logs_by_record_uuid", query: selectLogAny},
 	} {
 		t.Run(name, func(t *testing.T) {
 			args := make([]any, strings.Count(c.query, "?"))
