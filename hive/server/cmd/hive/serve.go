@@ -37,6 +37,8 @@ type serveOptions struct {
 
 	uiSessionKeyFile string
 	traceURL         string
+	uiSecureCookie   bool
+	uiServiceName    string
 
 	publicURL      string
 	maxBundleBytes int64
@@ -71,6 +73,9 @@ func newServeFlags(o *serveOptions) *flag.FlagSet {
 		"(at least 32 bytes; default $"+envUISessionKey+", else a key derived from the API secret, the same on every replica sharing it)")
 	fs.StringVar(&o.traceURL, "trace-url", "", "`template` of the link from a record to its trace in the records UI, "+
 		"{traceId} replaced by the record's trace id, e.g. http://localhost:16686/trace/{traceId}")
+	fs.BoolVar(&o.uiSecureCookie, "ui-secure-cookie", false, "mark the records UI's session cookie Secure on every answer, for a server behind a proxy that terminates TLS "+
+		"(default: when the request came over TLS, or when --public-url is https)")
+	fs.StringVar(&o.uiServiceName, "ui-service-name", "", "`program` the replay command on a record page starts with (default <service>: the binary that registers the task)")
 	fs.StringVar(&o.publicURL, "public-url", "", "`URL` clients reach the server at (http or https, e.g. behind a proxy), "+
 		"which the bundle upload URLs of task publishes start with (default: each request's own)")
 	fs.Int64Var(&o.maxBundleBytes, "max-bundle-bytes", server.DefaultMaxBundleBytes, "largest published task bundle accepted, in `bytes`")
@@ -186,9 +191,17 @@ const envUISessionKey = "HIVE_UI_SESSION_KEY"
 
 // uiOptions returns the records UI's options: its session key from
 // --ui-session-key-file, else HIVE_UI_SESSION_KEY (else none: the UI derives
-// one from the API secret), and the trace link template.
+// one from the API secret), the trace link template, the cookie's Secure
+// attribute (--ui-secure-cookie, or an https --public-url) and the replay
+// command's program.
 func (o serveOptions) uiOptions() ([]ui.Option, error) {
 	opts := []ui.Option{ui.WithTraceURL(o.traceURL)}
+	if o.uiSecureCookie || strings.HasPrefix(strings.ToLower(o.publicURL), "https://") {
+		opts = append(opts, ui.WithSecureCookie())
+	}
+	if o.uiServiceName != "" {
+		opts = append(opts, ui.WithServiceName(o.uiServiceName))
+	}
 	key, source := os.Getenv(envUISessionKey), envUISessionKey
 	if o.uiSessionKeyFile != "" {
 		text, err := readSecretFile(o.uiSessionKeyFile, "--ui-session-key-file")

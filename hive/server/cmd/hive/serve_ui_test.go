@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/url"
@@ -85,4 +86,51 @@ func TestServeUI(t *testing.T) {
 	_ = resp.Body.Close()
 	assert.Equal(t, http.StatusOK, resp.StatusCode, "the other server accepts the cookie: %s", body)
 	assert.Contains(t, string(body), "<h1>Tasks</h1>")
+}
+
+// TestServeUISecureCookieAndServiceName: --ui-secure-cookie marks the
+// session cookie Secure on a plain-HTTP answer (a proxy terminates TLS),
+// and --ui-service-name starts the replay command a record page shows.
+func TestServeUISecureCookieAndServiceName(t *testing.T) {
+	clearEnv(t)
+	s := serve(t, "--addr", "127.0.0.1:0", "--db", filepath.Join(t.TempDir(), "a.db"),
+		"--api-key", testKey, "--api-secret-file", secretFile(t, testSecret),
+		"--ui-secure-cookie", "--ui-service-name", "shopd")
+	tr := &http.Transport{}
+	defer tr.CloseIdleConnections()
+	c := &http.Client{Transport: tr, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+
+	resp, err := c.PostForm(s.url+"/ui/login", url.Values{"apiKey": {testKey}, "apiSecret": {testSecret}})
+	require.NoError(t, err)
+	_ = resp.Body.Close()
+	require.Equal(t, http.StatusSeeOther, resp.StatusCode)
+	var secure bool
+	for _, ck := range resp.Cookies() {
+		if ck.Name == "hive_ui_session" {
+			secure = ck.Secure
+		}
+	}
+	assert.True(t, secure, "the session cookie is Secure")
+
+	const uuid = "0193c11e-0000-7000-8000-0000000000aa"
+	item := `{"uuid":"` + uuid + `","taskName":"report","type":"success","input":{},"output":{},"boundaries":{}}`
+	body, err := json.Marshal(map[string]any{"projectUuid": "0193c11e-0000-7000-8000-000000000001", "logItem": item})
+	require.NoError(t, err)
+	req, err := http.NewRequest(http.MethodPost, s.url+"/api/log-ingest", strings.NewReader(string(body)))
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer "+testKey+":"+testSecret)
+	resp, err = c.Do(req)
+	require.NoError(t, err)
+	_ = resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+
+	req, err = http.NewRequest(http.MethodGet, s.url+"/ui/tasks/report/logs/"+uuid, nil)
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer "+testKey+":"+testSecret)
+	resp, err = c.Do(req)
+	require.NoError(t, err)
+	page, _ := io.ReadAll(resp.Body)
+	_ = resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode, "%s", page)
+	assert.Contains(t, string(page), "shopd replay report --uuid "+uuid)
 }

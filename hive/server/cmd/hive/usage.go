@@ -85,6 +85,16 @@ it), and is streamed record by record. A request must arrive whole within
 --read-timeout and be answered within --write-timeout, or its connection is
 closed (slow clients cannot hold the server).
 
+The records UI is served at /ui/ on the same address (/ redirects there):
+tasks with their statistics, a task's records with filters, and each record
+with the timeline of its boundary calls and a form to score it. It accepts
+the API's Bearer credentials or a signed session cookie set by its login
+page (--ui-session-key-file or HIVE_UI_SESSION_KEY signs it, else a key
+derived from the API secret: replicas sharing either accept each other's
+cookies). --trace-url links a record to its trace, --ui-service-name names
+the program of the replay command it shows, and --ui-secure-cookie marks the
+cookie Secure behind a proxy that terminates TLS.
+
 Register a task for invoke with POST /api/projects/{projectUuid}/sync and a
 body like {"tasks":[{"name":"myTask","invokeUrl":"http://127.0.0.1:8081/myTask"}]}.
 
