@@ -46,8 +46,10 @@ func newPendingRuns(max int, ttl time.Duration) *pendingRuns {
 
 // Keep holds a boundary span of run. late reports that the run has already
 // finished (the span is not kept); expired and evicted count the pending
-// runs dropped to make room.
-func (r *pendingRuns) Keep(run string, sp sdktrace.ReadOnlySpan, now time.Time) (late bool, expired, evicted int64) {
+// runs dropped to make room. now is read only when the span is its run's
+// first (a new pending run is dated and older ones expire), so the other
+// spans of a run cost no clock reading.
+func (r *pendingRuns) Keep(run string, sp sdktrace.ReadOnlySpan, now func() time.Time) (late bool, expired, evicted int64) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if _, ok := r.finished[run]; ok {
@@ -55,12 +57,13 @@ func (r *pendingRuns) Keep(run string, sp sdktrace.ReadOnlySpan, now time.Time) 
 	}
 	pr := r.runs[run]
 	if pr == nil {
-		expired = r.expireLocked(now)
+		t := now()
+		expired = r.expireLocked(t)
 		for len(r.runs) >= r.max {
 			r.removeLocked(r.order.Front().Value.(*pendingRun))
 			evicted++
 		}
-		pr = &pendingRun{uuid: run, created: now}
+		pr = &pendingRun{uuid: run, created: t}
 		pr.elem = r.order.PushBack(pr)
 		r.runs[run] = pr
 	}

@@ -251,7 +251,7 @@ func (p *recordProcessor) OnEnd(s sdktrace.ReadOnlySpan) {
 	}
 	switch kind {
 	case otelrecord.KindBoundary:
-		late, expired, evicted := p.pending.Keep(run, s, p.cfg.now())
+		late, expired, evicted := p.pending.Keep(run, s, p.cfg.now)
 		if late {
 			p.drop(dropLateBoundary, 1)
 		}
