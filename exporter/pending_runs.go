@@ -22,6 +22,10 @@ type pendingRuns struct {
 	finished map[string]struct{} // recently finished runs
 	ring     []string            // finished runs in finishing order
 	ringNext int
+	// last is the run the previous span was kept for (nil once removed): a
+	// run's spans mostly end one after the other, and finding it here
+	// spares hashing its uuid twice a span.
+	last *pendingRun
 }
 
 // pendingRun holds the boundary spans of a run whose task-run span is open.
@@ -30,6 +34,7 @@ type pendingRuns struct {
 type pendingRun struct {
 	uuid    string
 	spans   []sdktrace.ReadOnlySpan
+	size    int64 // spanSize of the spans, summed as they come (while in cache)
 	created time.Time
 	elem    *list.Element
 }
@@ -52,10 +57,13 @@ func newPendingRuns(max int, ttl time.Duration) *pendingRuns {
 func (r *pendingRuns) Keep(run string, sp sdktrace.ReadOnlySpan, now func() time.Time) (late bool, expired, evicted int64) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if _, ok := r.finished[run]; ok {
-		return true, 0, 0
+	pr := r.last
+	if pr == nil || pr.uuid != run { // a run in r.runs is never finished
+		if _, ok := r.finished[run]; ok {
+			return true, 0, 0
+		}
+		pr = r.runs[run]
 	}
-	pr := r.runs[run]
 	if pr == nil {
 		t := now()
 		expired = r.expireLocked(t)
@@ -67,22 +75,25 @@ func (r *pendingRuns) Keep(run string, sp sdktrace.ReadOnlySpan, now func() time
 		pr.elem = r.order.PushBack(pr)
 		r.runs[run] = pr
 	}
+	r.last = pr
 	pr.spans = append(pr.spans, sp)
+	pr.size += spanSize(sp)
 	return false, expired, evicted
 }
 
-// Finish returns the boundary spans held for run and remembers it as
-// finished. again reports that run had already finished (its task-run span
-// ended twice, or a second task-run span carries its uuid): nothing is
-// returned, and the run is not remembered a second time.
-func (r *pendingRuns) Finish(run string) (spans []sdktrace.ReadOnlySpan, again bool) {
+// Finish returns the boundary spans held for run and the sum of their
+// spanSize, and remembers it as finished. again reports that run had
+// already finished (its task-run span ended twice, or a second task-run
+// span carries its uuid): nothing is returned, and the run is not
+// remembered a second time.
+func (r *pendingRuns) Finish(run string) (spans []sdktrace.ReadOnlySpan, size int64, again bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if _, ok := r.finished[run]; ok {
-		return nil, true
+		return nil, 0, true
 	}
 	if pr := r.runs[run]; pr != nil {
-		spans = pr.spans
+		spans, size = pr.spans, pr.size
 		r.removeLocked(pr)
 	}
 	if old := r.ring[r.ringNext]; old != "" {
@@ -91,7 +102,7 @@ func (r *pendingRuns) Finish(run string) (spans []sdktrace.ReadOnlySpan, again b
 	r.ring[r.ringNext] = run
 	r.finished[run] = struct{}{}
 	r.ringNext = (r.ringNext + 1) % len(r.ring)
-	return spans, false
+	return spans, size, false
 }
 
 // Expire evicts the runs older than the TTL and returns how many.
@@ -108,6 +119,7 @@ func (r *pendingRuns) Clear() int64 {
 	n := int64(len(r.runs))
 	clear(r.runs)
 	r.order.Init()
+	r.last = nil
 	return n
 }
 
@@ -127,4 +139,7 @@ func (r *pendingRuns) expireLocked(now time.Time) int64 {
 func (r *pendingRuns) removeLocked(pr *pendingRun) {
 	r.order.Remove(pr.elem)
 	delete(r.runs, pr.uuid)
+	if r.last == pr {
+		r.last = nil
+	}
 }

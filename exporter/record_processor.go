@@ -258,32 +258,29 @@ func (p *recordProcessor) OnEnd(s sdktrace.ReadOnlySpan) {
 		p.drop(dropPendingTTL, expired)
 		p.drop(dropPendingLimit, evicted)
 	case otelrecord.KindTask:
-		boundaries, again := p.pending.Finish(run)
+		boundaries, size, again := p.pending.Finish(run)
 		if again {
 			return // a run has one record: the first task-run span's
 		}
-		it := &item{id: run, task: s, boundaries: boundaries, size: runSize(s, boundaries)}
+		it := &item{id: run, task: s, boundaries: boundaries, size: spanSize(s) + size}
 		if !p.queue.PushRun(it) {
 			p.drop(dropQueueFull, 1)
 		}
 	}
 }
 
-// runSize estimates the bytes a run's record takes: its spans' string and
-// byte attributes (the payloads) and a little for each span.
-func runSize(task sdktrace.ReadOnlySpan, boundaries []sdktrace.ReadOnlySpan) int64 {
+// spanSize estimates the bytes a span adds to its run's record: its string
+// attributes (the payloads) and a little for the span itself. A run's size
+// is the sum over its spans; the boundary spans' are summed as each ends,
+// while the span is still in the CPU's cache, not all at once when the run
+// ends.
+func spanSize(s sdktrace.ReadOnlySpan) int64 {
 	const perSpan = 64
-	size := int64(perSpan * (1 + len(boundaries)))
-	add := func(s sdktrace.ReadOnlySpan) {
-		for _, kv := range s.Attributes() {
-			if kv.Value.Type() == attribute.STRING {
-				size += int64(len(kv.Value.AsString()))
-			}
+	size := int64(perSpan)
+	for _, kv := range s.Attributes() {
+		if kv.Value.Type() == attribute.STRING {
+			size += int64(len(kv.Value.AsString()))
 		}
-	}
-	add(task)
-	for _, b := range boundaries {
-		add(b)
 	}
 	return size
 }
