@@ -28,7 +28,7 @@ func info(t Task, withSchema bool) taskInfo {
 }
 
 // cmdList runs "list": the tasks, sorted by name.
-func (r *Runner) cmdList(_ context.Context, args []string) error {
+func (r *Runner) cmdList(_ context.Context, args []string, _ starter) error {
 	fs := r.newFlagSet("list", "[--json]", "List the registered tasks with their boundaries and descriptions.")
 	pos, err := fs.parse(args)
 	if err != nil {
@@ -58,7 +58,7 @@ func (r *Runner) cmdList(_ context.Context, args []string) error {
 }
 
 // cmdDescribe runs "describe TASK".
-func (r *Runner) cmdDescribe(_ context.Context, args []string) error {
+func (r *Runner) cmdDescribe(_ context.Context, args []string, _ starter) error {
 	fs := r.newFlagSet("describe", "TASK [--json]", "Show a task's description, boundaries and the JSON Schema of its input.")
 	pos, err := fs.parse(args)
 	if err != nil {

@@ -41,7 +41,7 @@ type replayFlags struct {
 }
 
 // cmdReplay runs "replay TASK --uuid|--trace|--file".
-func (r *Runner) cmdReplay(ctx context.Context, args []string) error {
+func (r *Runner) cmdReplay(ctx context.Context, args []string, start starter) error {
 	var f replayFlags
 	fs := r.newFlagSet("replay", "TASK (--uuid UUID | --trace TRACE_ID | --file PATH) [--mode NAME=MODE]... [--all MODE] [--json]",
 		"Replay a recorded run of TASK: the same input, with the boundaries answered from the record\n"+
@@ -96,6 +96,9 @@ func (r *Runner) cmdReplay(ctx context.Context, args []string) error {
 		return usageErrorf("the record from %s is a run of %q, not of %q", src, rec.TaskName, t.Name())
 	}
 
+	if err := start(ctx); err != nil {
+		return err
+	}
 	_, replayed, err := t.ReplayJSON(ctx, rec, cfg)
 	if replayed == nil {
 		if errors.Is(err, task.ErrUnknownBoundary) || errors.Is(err, boundary.ErrInvalidMode) {

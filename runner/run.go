@@ -12,7 +12,7 @@ const maxInputBytes = 64 << 20
 
 // cmdRun runs "run TASK [JSON | -]": one run through the task, with the
 // service's telemetry, so its record goes wherever the service's records go.
-func (r *Runner) cmdRun(ctx context.Context, args []string) error {
+func (r *Runner) cmdRun(ctx context.Context, args []string, start starter) error {
 	fs := r.newFlagSet("run", "TASK [JSON | -] [--json]",
 		"Run a task once. The input is the JSON argument, stdin with -, or null when absent.\n"+
 			"The output is written on stdout and the record's uuid on stderr; with --json, the\n"+
@@ -35,6 +35,9 @@ func (r *Runner) cmdRun(ctx context.Context, args []string) error {
 		}
 	}
 
+	if err := start(ctx); err != nil {
+		return err
+	}
 	_, rec, runErr := t.RunJSON(ctx, input)
 	if fs.asJSON {
 		if err := writeJSON(r.cfg.stdout, rec); err != nil {

@@ -127,10 +127,15 @@ func Main(r *Runner) {
 // command is one of the runner's commands.
 type command struct {
 	name, summary string
-	run           func(r *Runner, ctx context.Context, args []string) error
+	run           func(r *Runner, ctx context.Context, args []string, start starter) error
 	// setup says whether the command runs tasks, after the SetupFunc.
 	setup bool
 }
+
+// starter runs the SetupFunc of a command that runs tasks, once; a command
+// calls it once its command line is checked, right before the work that
+// needs the service's telemetry, so a usage error starts nothing.
+type starter func(context.Context) error
 
 var commands = []command{
 	{"list", "list the tasks, their boundaries and descriptions", (*Runner).cmdList, false},
@@ -166,29 +171,38 @@ func (r *Runner) Run(ctx context.Context, args []string) int {
 	return r.exec(ctx, commands[i], args[1:])
 }
 
-// exec runs c, after the setup when c runs tasks, and turns its error into
-// an exit status.
+// exec runs c, giving it the starter of the setup when c runs tasks, and
+// turns its error into an exit status. The setup's shutdown runs when c
+// returns.
 func (r *Runner) exec(ctx context.Context, c command, args []string) (code int) {
-	if c.setup && r.cfg.setup != nil && !wantsHelp(args) {
-		shutdown, err := r.cfg.setup(ctx)
-		if err != nil {
-			fmt.Fprintf(r.cfg.stderr, "%s %s: setup: %v\n", r.cfg.name, c.name, err)
-			return ExitFailure
+	var shutdown func(context.Context) error
+	started := false
+	start := func(ctx context.Context) error {
+		if started || !c.setup || r.cfg.setup == nil {
+			return nil
 		}
-		if shutdown != nil {
-			defer func() {
-				sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.cfg.shutdownTimeout)
-				defer cancel()
-				if err := shutdown(sctx); err != nil {
-					fmt.Fprintf(r.cfg.stderr, "%s %s: shutdown: %v\n", r.cfg.name, c.name, err)
-					if code == ExitOK {
-						code = ExitFailure
-					}
-				}
-			}()
+		started = true
+		var err error
+		if shutdown, err = r.cfg.setup(ctx); err != nil {
+			shutdown = nil
+			return fmt.Errorf("setup: %w", err)
 		}
+		return nil
 	}
-	err := c.run(r, ctx, args)
+	defer func() {
+		if shutdown == nil {
+			return
+		}
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.cfg.shutdownTimeout)
+		defer cancel()
+		if err := shutdown(sctx); err != nil {
+			fmt.Fprintf(r.cfg.stderr, "%s %s: shutdown: %v\n", r.cfg.name, c.name, err)
+			if code == ExitOK {
+				code = ExitFailure
+			}
+		}
+	}()
+	err := c.run(r, ctx, args, start)
 	var ue *usageError
 	switch {
 	case err == nil, errors.Is(err, errHelp):
@@ -220,5 +234,3 @@ func (r *Runner) usage(w io.Writer) {
 }
 
 func isHelp(arg string) bool { return arg == "-h" || arg == "-help" || arg == "--help" }
-
-func wantsHelp(args []string) bool { return slices.ContainsFunc(args, isHelp) }

@@ -152,6 +152,14 @@ func TestSetupRunsAroundTaskCommands(t *testing.T) {
 	assert.Equal(t, 1, setups)
 	assert.Equal(t, 1, shutdowns)
 
+	// A wrong command line starts no telemetry.
+	require.Equal(t, runner.ExitUsage, c.run(t, "run", "nosuchtask", `"x"`))
+	require.Equal(t, runner.ExitUsage, c.run(t, "run", "greet", `{not json`))
+	require.Equal(t, runner.ExitUsage, c.run(t, "replay", "greet"))
+	require.Equal(t, runner.ExitUsage, c.run(t, "serve", "--shutdown-timeout", "0s"))
+	assert.Equal(t, 1, setups, "usage errors run no setup")
+	assert.Equal(t, 1, shutdowns)
+
 	failing := newCLI(t, runner.WithSetup(func(context.Context) (func(context.Context) error, error) {
 		return nil, errors.New("no collector")
 	}))

@@ -14,7 +14,7 @@ import (
 // cmdServe runs "serve": every task's http.Handler under one mux, with
 // health and readiness endpoints, until ctx is done; then a graceful
 // shutdown.
-func (r *Runner) cmdServe(ctx context.Context, args []string) error {
+func (r *Runner) cmdServe(ctx context.Context, args []string, start starter) error {
 	fs := r.newFlagSet("serve", "[--addr ADDR] [--shutdown-timeout D] [--json]",
 		"Serve every task over HTTP until SIGINT or SIGTERM, then shut down gracefully:\n\n"+
 			"  POST /tasks/{task}  {\"args\": <input>}: the task's own handler (200 with the output,\n"+
@@ -39,6 +39,9 @@ func (r *Runner) cmdServe(ctx context.Context, args []string) error {
 	}
 	if *drain < 0 {
 		return usageErrorf("--drain-delay must not be negative")
+	}
+	if err := start(ctx); err != nil {
+		return err
 	}
 	var lc net.ListenConfig
 	ln, err := lc.Listen(ctx, "tcp", *addr)
