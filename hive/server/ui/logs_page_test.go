@@ -149,3 +149,43 @@ func TestTasksPageSummarizesTheRange(t *testing.T) {
 	resp, _ = u.get(c, "/ui/?range=forever")
 	assert.Equal(t, http.StatusBadRequest, resp.StatusCode)
 }
+
+// TestTasksPageProjectPicker: with tasks in two projects the page offers
+// both (and every project); choosing one lists its tasks only and keeps the
+// way back to all.
+func TestTasksPageProjectPicker(t *testing.T) {
+	u := newTestUI(t, nil, nil)
+	now := time.Now()
+	seedRecords(t, u.store, now)
+	const other = "0193b000-ffff-7000-8000-000000000002"
+	rec := newRecord(900, "billing", now.Add(-time.Minute), 5*time.Millisecond, false, nil)
+	b, err := json.Marshal(rec)
+	require.NoError(t, err)
+	res, err := u.store.Ingest(t.Context(), []server.IngestEntry{{ProjectName: "finance", Log: server.StoredLog{
+		ProjectUUID: other, TaskName: "billing", UUID: rec.UUID, Record: b, CreatedAt: now}}})
+	require.NoError(t, err)
+	require.NoError(t, res[0].Err)
+	c := u.loggedIn()
+
+	_, body := u.get(c, "/ui/")
+	picker := regexp.MustCompile(`(?s)<select name="project" id="filter-project">(.*?)</select>`).FindStringSubmatch(body)
+	require.Len(t, picker, 2, body)
+	assert.Contains(t, picker[1], `<option value="">all projects</option>`)
+	assert.Contains(t, picker[1], `<option value="`+testProject+`">demo</option>`)
+	assert.Contains(t, picker[1], `<option value="`+other+`">finance</option>`)
+	assert.Contains(t, body, `data-task="report"`)
+	assert.Contains(t, body, `data-task="billing"`)
+
+	_, body = u.get(c, "/ui/?project="+other)
+	picker = regexp.MustCompile(`(?s)<select name="project" id="filter-project">(.*?)</select>`).FindStringSubmatch(body)
+	require.Len(t, picker, 2, body)
+	assert.Contains(t, picker[1], `<option value="`+other+`" selected>finance</option>`)
+	assert.NotContains(t, picker[1], testProject, "only the chosen project, and the way back")
+	assert.Contains(t, body, `data-task="billing"`)
+	assert.NotContains(t, body, `data-task="report"`)
+
+	one := newTestUI(t, nil, nil)
+	seedRecords(t, one.store, now)
+	_, body = one.get(one.loggedIn(), "/ui/")
+	assert.NotContains(t, body, `id="filter-project"`, "no picker with one project")
+}

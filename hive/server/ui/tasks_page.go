@@ -1,7 +1,9 @@
 package ui
 
 import (
+	"cmp"
 	"net/http"
+	"slices"
 
 	"github.com/hivetrace/hivetrace/hive/server"
 )
@@ -12,6 +14,16 @@ type tasksData struct {
 	Rows        []taskRow
 	Unavailable bool // the store cannot summarize tasks
 	Projects    int
+	// ProjectOptions are the choices of the project picker: the projects
+	// of the tasks listed (with every project) or, once one is chosen, that
+	// one; the picker shows when there is a choice to make or undo.
+	ProjectOptions []projectOption
+}
+
+// projectOption is one project of the picker.
+type projectOption struct {
+	UUID, Name string
+	Selected   bool
 }
 
 // taskRow is one task of the list.
@@ -57,6 +69,28 @@ func (h *Handler) handleTasks(w http.ResponseWriter, r *http.Request, v visitor)
 			})
 		}
 		d.Projects = len(projects)
+		d.ProjectOptions = projectOptions(stats, f.Project)
 	}
 	h.render(w, r, http.StatusOK, "tasks", page{Title: "Tasks", Visitor: &v, Data: d})
+}
+
+// projectOptions returns the picker's projects, ordered by name then uuid:
+// those of stats, or only the chosen one when the page is scoped to it.
+func projectOptions(stats []server.TaskStats, chosen string) []projectOption {
+	seen := map[string]bool{}
+	var opts []projectOption
+	for _, s := range stats {
+		if seen[s.ProjectUUID] || (chosen != "" && s.ProjectUUID != chosen) {
+			continue
+		}
+		seen[s.ProjectUUID] = true
+		opts = append(opts, projectOption{UUID: s.ProjectUUID, Name: cmp.Or(s.ProjectName, s.ProjectUUID), Selected: s.ProjectUUID == chosen})
+	}
+	if chosen != "" && len(opts) == 0 { // a project without tasks
+		opts = append(opts, projectOption{UUID: chosen, Name: chosen, Selected: true})
+	}
+	slices.SortFunc(opts, func(a, b projectOption) int {
+		return cmp.Or(cmp.Compare(a.Name, b.Name), cmp.Compare(a.UUID, b.UUID))
+	})
+	return opts
 }
