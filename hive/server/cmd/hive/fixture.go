@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"strings"
 
 	"github.com/hivetrace/hivetrace/hive"
 )
@@ -91,7 +90,8 @@ func runFixtureDownload(ctx context.Context, args []string, stdout, stderr io.Wr
 }
 
 // describeFixtureError words a failed download in one line: the server's
-// message and status for an answer, what stopped the request otherwise.
+// message and status for an answer, the server it could not reach, and
+// otherwise what stopped the request, worded as errorLine words it.
 func describeFixtureError(host, uuid string, err error) string {
 	var apiErr *hive.APIError
 	var urlErr *url.Error
@@ -105,6 +105,6 @@ func describeFixtureError(host, uuid string, err error) string {
 	case errors.Is(err, hive.ErrNetwork) && errors.As(err, &urlErr):
 		return fmt.Sprintf("cannot reach the Hive server at %s: %v", host, urlErr.Err)
 	default:
-		return strings.TrimPrefix(err.Error(), "hive: ")
+		return errorLine(err)
 	}
 }
