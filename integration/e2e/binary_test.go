@@ -2,11 +2,11 @@ package e2e_test
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -65,17 +65,24 @@ func hiveEnv(extra ...string) []string {
 // stdout and stderr.
 func runHive(t *testing.T, env []string, args ...string) (int, string, string) {
 	t.Helper()
+	return runProgram(t, env, hiveBinary(t), args...)
+}
+
+// runProgram runs bin to completion and returns its exit code, stdout and
+// stderr.
+func runProgram(t *testing.T, env []string, bin string, args ...string) (int, string, string) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, hiveBinary(t), args...)
+	cmd := exec.CommandContext(ctx, bin, args...)
 	cmd.Env = env
-	var stdout, stderr bytes.Buffer
+	var stdout, stderr strings.Builder
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
 	code := 0
 	if err != nil {
 		exitErr, ok := err.(*exec.ExitError)
-		require.True(t, ok, "run hive %v: %v", args, err)
+		require.True(t, ok, "run %s %v: %v", filepath.Base(bin), args, err)
 		code = exitErr.ExitCode()
 	}
 	return code, stdout.String(), stderr.String()

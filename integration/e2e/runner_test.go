@@ -71,26 +71,6 @@ func runnerEnv(hiveURL string, j *jaegertest.Jaeger, extra ...string) []string {
 	}, extra...)...)
 }
 
-// runProgram runs bin to completion and returns its exit code, stdout and
-// stderr.
-func runProgram(t *testing.T, env []string, bin string, args ...string) (int, string, string) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, args...)
-	cmd.Env = env
-	var stdout, stderr strings.Builder
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
-	code := 0
-	if err != nil {
-		exitErr, ok := err.(*exec.ExitError)
-		require.True(t, ok, "run %s %v: %v", filepath.Base(bin), args, err)
-		code = exitErr.ExitCode()
-	}
-	return code, stdout.String(), stderr.String()
-}
-
 var listeningLine = regexp.MustCompile(`^service: listening on (http://127\.0\.0\.1:\d+) \(1 tasks\)$`)
 
 // startService runs "service serve" and returns its URL and a function
