@@ -4,27 +4,15 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/hivetrace/hivetrace/hive/server"
 	"github.com/hivetrace/hivetrace/hive/server/pgstore/pgtest"
+	"github.com/hivetrace/hivetrace/hive/server/storetest"
 )
 
-// benchBatch is the number of records of one batch in the benchmarks.
-const benchBatch = 500
-
-// benchRecord returns a record of about 1 KB.
-func benchRecord(task, id string) string {
-	return fmt.Sprintf(`{"uuid":%q,"taskName":%q,"type":"success","input":{"userId":"u-1234","query":%q},`+
-		`"output":{"rows":[1,2,3,4,5,6,7,8],"summary":%q},"metadata":{"requestId":"req-0001","region":"eu-west-1"},`+
-		`"boundaries":{"fetch":[{"input":[1],"output":{"n":1},"timing":{"startTime":1795633372498,"endTime":1795633372502,"duration":4.25}}]},`+
-		`"metrics":[{"type":"business","name":"score","value":10}],"timing":{"startTime":1795633372497,"endTime":1795633372505,"duration":8}}`,
-		id, task, strings.Repeat("q", 200), strings.Repeat("s", 400))
-}
-
-// BenchmarkIngest stores batches of benchBatch records of about 1 KB through
+// BenchmarkIngest stores batches of storetest.BenchBatch records of about 1 KB through
 // Store.Ingest, as the batch route does, on a durable PostgreSQL (fsync on),
 // and reports records/s.
 func BenchmarkIngest(b *testing.B) {
@@ -38,28 +26,28 @@ func BenchmarkIngest(b *testing.B) {
 	n := 0
 	for b.Loop() {
 		b.StopTimer()
-		entries := make([]server.IngestEntry, benchBatch)
+		entries := make([]server.IngestEntry, storetest.BenchBatch)
 		for i := range entries {
 			id := fmt.Sprintf("0193f0a0-0000-7000-8000-%012d", n)
 			n++
 			entries[i] = server.IngestEntry{
 				Log: server.StoredLog{
 					ProjectUUID: "0193f0a0-aaaa-7000-8000-000000000001", TaskName: "bench", UUID: id,
-					Record: json.RawMessage(benchRecord("bench", id)), CreatedAt: now.Add(time.Duration(n)),
+					Record: json.RawMessage(storetest.BenchRecord("bench", id)), CreatedAt: now.Add(time.Duration(n)),
 				},
 				ProjectName: "bench",
 			}
 		}
 		b.StartTimer()
 		results, err := s.Ingest(ctx, entries)
-		if err != nil || len(results) != benchBatch {
+		if err != nil || len(results) != storetest.BenchBatch {
 			b.Fatalf("ingest: %v (%d results)", err, len(results))
 		}
-		if !results[benchBatch-1].Created {
+		if !results[storetest.BenchBatch-1].Created {
 			b.Fatal("the last record of the batch was not created")
 		}
 	}
-	b.ReportMetric(float64(b.N*benchBatch)/b.Elapsed().Seconds(), "records/s")
+	b.ReportMetric(float64(b.N*storetest.BenchBatch)/b.Elapsed().Seconds(), "records/s")
 }
 
 // BenchmarkStageAndFinish stages whole runs (a task-run span and 7 boundary
@@ -100,7 +88,7 @@ func BenchmarkStageAndFinish(b *testing.B) {
 		done := make([]server.AssembledRun, len(res.Ready))
 		for i, r := range res.Ready {
 			done[i] = server.AssembledRun{Key: r.Key, Entry: server.IngestEntry{
-				Log:         server.StoredLog{ProjectUUID: r.Key.ProjectUUID, TaskName: "bench", UUID: r.Key.RunUUID, Record: json.RawMessage(benchRecord("bench", r.Key.RunUUID))},
+				Log:         server.StoredLog{ProjectUUID: r.Key.ProjectUUID, TaskName: "bench", UUID: r.Key.RunUUID, Record: json.RawMessage(storetest.BenchRecord("bench", r.Key.RunUUID))},
 				ProjectName: "bench",
 			}}
 		}

@@ -16,21 +16,10 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hivetrace/hivetrace/hive/server"
+	"github.com/hivetrace/hivetrace/hive/server/storetest"
 )
 
-// benchBatch is the number of records of one batch in the benchmarks.
-const benchBatch = 500
-
-// benchRecord returns a record of about 1 KB.
-func benchRecord(task, id string) string {
-	return fmt.Sprintf(`{"uuid":%q,"taskName":%q,"type":"success","input":{"userId":"u-1234","query":%q},`+
-		`"output":{"rows":[1,2,3,4,5,6,7,8],"summary":%q},"metadata":{"requestId":"req-0001","region":"eu-west-1"},`+
-		`"boundaries":{"fetch":[{"input":[1],"output":{"n":1},"timing":{"startTime":1795633372498,"endTime":1795633372502,"duration":4.25}}]},`+
-		`"metrics":[{"type":"business","name":"score","value":10}],"timing":{"startTime":1795633372497,"endTime":1795633372505,"duration":8}}`,
-		id, task, strings.Repeat("q", 200), strings.Repeat("s", 400))
-}
-
-// BenchmarkIngest stores batches of benchBatch records of about 1 KB through
+// BenchmarkIngest stores batches of storetest.BenchBatch records of about 1 KB through
 // Store.Ingest, as the batch route does, and reports records/s.
 func BenchmarkIngest(b *testing.B) {
 	ctx := context.Background()
@@ -40,21 +29,21 @@ func BenchmarkIngest(b *testing.B) {
 	n := 0
 	for b.Loop() {
 		b.StopTimer()
-		entries := make([]server.IngestEntry, benchBatch)
+		entries := make([]server.IngestEntry, storetest.BenchBatch)
 		for i := range entries {
 			id := fmt.Sprintf("0193f0a0-0000-7000-8000-%012d", n)
 			n++
 			entries[i] = server.IngestEntry{
 				Log: server.StoredLog{
 					ProjectUUID: "0193f0a0-aaaa-7000-8000-000000000001", TaskName: "bench", UUID: id,
-					Record: json.RawMessage(benchRecord("bench", id)), CreatedAt: now,
+					Record: json.RawMessage(storetest.BenchRecord("bench", id)), CreatedAt: now,
 				},
 				ProjectName: "bench",
 			}
 		}
 		b.StartTimer()
 		results, err := s.Ingest(ctx, entries)
-		if err != nil || len(results) != benchBatch {
+		if err != nil || len(results) != storetest.BenchBatch {
 			b.Fatalf("ingest: %v (%d results)", err, len(results))
 		}
 	}
@@ -62,17 +51,17 @@ func BenchmarkIngest(b *testing.B) {
 }
 
 // batchBodies returns n bodies of POST /api/log-ingest/batch, each of
-// benchBatch records of about 1 KB, all uuids distinct.
+// storetest.BenchBatch records of about 1 KB, all uuids distinct.
 func batchBodies(b *testing.B, n int) []string {
 	b.Helper()
 	bodies := make([]string, n)
 	next := 0
 	for k := range bodies {
-		items := make([]string, benchBatch)
+		items := make([]string, storetest.BenchBatch)
 		for i := range items {
 			id := fmt.Sprintf("0193f0a0-0000-7000-8000-%012d", next)
 			next++
-			rec, err := json.Marshal(benchRecord("bench", id))
+			rec, err := json.Marshal(storetest.BenchRecord("bench", id))
 			require.NoError(b, err)
 			items[i] = `{"projectUuid":"0193f0a0-aaaa-7000-8000-000000000001","projectName":"bench","taskUuid":"","logItem":` + string(rec) + `}`
 		}
@@ -99,7 +88,7 @@ func benchServer(b *testing.B) http.Handler {
 	return server.New(s, server.WithInsecureNoAuth(), server.WithLogger(slog.New(slog.DiscardHandler)))
 }
 
-// BenchmarkIngestHTTP posts batches of benchBatch records of about 1 KB, one
+// BenchmarkIngestHTTP posts batches of storetest.BenchBatch records of about 1 KB, one
 // after another, to POST /api/log-ingest/batch of a server on a SQLite file,
 // and reports records/s.
 func BenchmarkIngestHTTP(b *testing.B) {
@@ -109,7 +98,7 @@ func BenchmarkIngestHTTP(b *testing.B) {
 	for i := range b.N {
 		postBatch(b, srv, bodies[i])
 	}
-	b.ReportMetric(float64(b.N*benchBatch)/b.Elapsed().Seconds(), "records/s")
+	b.ReportMetric(float64(b.N*storetest.BenchBatch)/b.Elapsed().Seconds(), "records/s")
 }
 
 // BenchmarkIngestHTTPConcurrent is BenchmarkIngestHTTP with four clients
@@ -128,5 +117,5 @@ func BenchmarkIngestHTTPConcurrent(b *testing.B) {
 			postBatch(b, srv, <-bodies)
 		}
 	})
-	b.ReportMetric(float64(b.N*benchBatch)/b.Elapsed().Seconds(), "records/s")
+	b.ReportMetric(float64(b.N*storetest.BenchBatch)/b.Elapsed().Seconds(), "records/s")
 }

@@ -10,4 +10,8 @@
 //	func TestConformance(t *testing.T) {
 //		storetest.Run(t, func(t *testing.T) server.Store { return openMyStore(t) })
 //	}
+//
+// It also holds the workloads the stores' benchmarks share, so their
+// figures compare: BenchRecord and BenchBatch for ingest, FillStats and
+// BenchmarkTaskStats for the statistics and filtered listings.
 package storetest
